@@ -1,0 +1,77 @@
+package brain;
+
+import brain.bus.Codecs;
+import brain.config.BrainConfig;
+import brain.heartbeat.HeartbeatVerticle;
+import brain.http.HttpVerticle;
+import brain.intake.JobIntakeVerticle;
+import brain.metrics.MetricsVerticle;
+import brain.persistence.PersistenceVerticle;
+import brain.scheduler.SchedulerVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Deploys the grid's verticles on a Vertx instance, in dependency order: persistence first
+ * (the others read and write through it), then liveness and scheduling, intake and metrics,
+ * and HTTP last, so the port opens only once everything behind it answers.
+ */
+public final class BrainServer {
+  /** What a node runs: everything, or only HTTP and the bridge (extra edge nodes of a cluster). */
+  public enum Role { ALL, EDGE }
+
+  private final Vertx vertx;
+  private final List<String> deployments;
+  private final HttpVerticle http;
+
+  private BrainServer(Vertx vertx, List<String> deployments, HttpVerticle http) {
+    this.vertx = vertx;
+    this.deployments = deployments;
+    this.http = http;
+  }
+
+  public static Future<BrainServer> start(Vertx vertx, BrainConfig config) {
+    return start(vertx, config, Role.ALL);
+  }
+
+  public static Future<BrainServer> start(Vertx vertx, BrainConfig config, Role role) {
+    Codecs.register(vertx);
+    DeploymentOptions options = new DeploymentOptions().setConfig(config.json());
+    List<String> ids = new ArrayList<>();
+    HttpVerticle http = new HttpVerticle();
+    List<VerticleBase> order = role == Role.ALL
+        ? List.of(new PersistenceVerticle(), new HeartbeatVerticle(), new SchedulerVerticle(), new JobIntakeVerticle(),
+            new MetricsVerticle(), http)
+        : List.of(http);
+    Future<Void> chain = Future.succeededFuture();
+    for (VerticleBase verticle : order) {
+      chain = chain.compose(v -> vertx.deployVerticle(verticle, options).map(id -> {
+        ids.add(id);
+        return null;
+      }));
+    }
+    return chain.map(v -> new BrainServer(vertx, ids, http));
+  }
+
+  public int port() {
+    return http.actualPort();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Undeploys in reverse order: HTTP closes first, persistence last. */
+  public Future<Void> stop() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.compose(v -> vertx.undeploy(id));
+    }
+    return chain;
+  }
+}

@@ -1,0 +1,22 @@
+package brain;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** One-line log records on the console (java.util.logging, which Vert.x and Hazelcast also use here). */
+final class Logs {
+  /** Held here: java.util.logging keeps loggers weakly, and would forget their levels. */
+  private static final Logger HAZELCAST = Logger.getLogger("com.hazelcast");
+  private static final Logger NETTY = Logger.getLogger("io.netty");
+
+  private Logs() {}
+
+  static void configure() {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tF %1$tT %4$-7s %3$s - %5$s%6$s%n");
+    }
+    System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "jdk"));
+    HAZELCAST.setLevel(Level.WARNING);
+    NETTY.setLevel(Level.WARNING);
+  }
+}

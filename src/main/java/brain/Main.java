@@ -1,0 +1,82 @@
+package brain;
+
+import brain.config.BrainConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar distributed-brain.jar [serve]}: the command line. Argument parsing is
+ * picocli's (a well-kept, dependency-free library): sub-commands, help and errors for free.
+ */
+@Command(name = "distributed-brain", mixinStandardHelpOptions = true, version = "Distributed Brain 0.1",
+    description = "A compute grid made of browser tabs.",
+    subcommands = {Main.Serve.class})
+public final class Main implements Callable<Integer> {
+
+  public static void main(String[] args) {
+    Logs.configure();
+    CommandLine cli = new CommandLine(new Main());
+    // No sub-command: serve.
+    int code = cli.execute(args.length == 0 ? new String[] {"serve"} : args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    return new CommandLine(new Serve()).execute();
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Run the server: REST API, dashboard, worker page and the event-bus bridge (default).")
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--config", description = "JSON file merged over the defaults in config/brain.json.")
+    Path configFile;
+
+    @Option(names = "--port", description = "HTTP port (default 3001; env PORT or BRAIN_HTTP_PORT).")
+    Integer port;
+
+    @Option(names = "--cluster", description = "Join a Hazelcast cluster (config/cluster.xml, or -Dvertx.hazelcast.config).")
+    boolean cluster;
+
+    @Option(names = "--role", description = "With --cluster: ALL (the one node with the scheduler and database) or EDGE "
+        + "(HTTP and bridge only, for more sockets). Default ALL.")
+    BrainServer.Role role = BrainServer.Role.ALL;
+
+    @Override
+    public Integer call() throws Exception {
+      BrainConfig config = BrainConfig.load(System.getenv(), configFile);
+      if (port != null) {
+        config = config.with("http.port", port);
+      }
+      Vertx vertx = cluster
+          ? Vertx.builder().with(new VertxOptions()).withClusterManager(new HazelcastClusterManager(ClusterConfig.load()))
+              .buildClustered().await(2, TimeUnit.MINUTES)
+          : Vertx.vertx();
+      BrainConfig settings = config;
+      BrainServer server = BrainServer.start(vertx, settings, cluster ? role : BrainServer.Role.ALL)
+          .onFailure(err -> {
+            System.err.println("Distributed Brain could not start: " + err.getMessage());
+            vertx.close();
+          })
+          .await(2, TimeUnit.MINUTES);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          server.stop().compose(v -> vertx.close()).await(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          System.err.println("shutdown was not clean: " + e.getMessage());
+        }
+      }, "shutdown"));
+      Thread.currentThread().join();
+      return 0;
+    }
+  }
+}

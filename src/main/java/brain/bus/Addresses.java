@@ -1,0 +1,77 @@
+package brain.bus;
+
+/**
+ * Every event-bus address, in one place. Names are dotted, domain first; those a browser may
+ * touch say their direction ({@code to.server} inbound, {@code to.client} outbound) so the
+ * bridge's inbound and outbound lists never overlap.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  // ---- bridged, inbound: worker → server (send only) ----
+  public static final String WORKER_REGISTER = "brain.worker.to.server.register";
+  public static final String WORKER_HEARTBEAT = "brain.worker.to.server.heartbeat";
+  public static final String WORKER_RESULT = "brain.worker.to.server.result";
+  public static final String WORKER_FAILURE = "brain.worker.to.server.failure";
+
+  // ---- bridged, outbound: server → one worker (only the owning socket may register it) ----
+  public static final String WORKER_PRIVATE_PREFIX = "brain.worker.to.client.";
+
+  public static String workerPrivate(String peerId) {
+    return WORKER_PRIVATE_PREFIX + peerId;
+  }
+
+  // ---- bridged, outbound only: server → dashboards ----
+  public static final String UI_PREFIX = "brain.ui.to.client.";
+  public static final String UI_HEALTH = UI_PREFIX + "health";
+  public static final String UI_JOBS = UI_PREFIX + "jobs";
+  public static final String UI_WORKERS = UI_PREFIX + "workers";
+  public static final String UI_TIMELINE = UI_PREFIX + "timeline";
+  public static final String UI_LEADERBOARD = UI_PREFIX + "leaderboard";
+
+  // ---- internal: bridge → others (the bridge stamps this header with the socket's peer id) ----
+  public static final String HEADER_PEER = "peer";
+  /** Published when a bridge socket closes: {peerId}. */
+  public static final String PEER_CLOSED = "brain.bridge.peer.closed";
+  /** Published when a worker's private handler is live on its socket: {peerId}. */
+  public static final String PEER_LISTENING = "brain.bridge.peer.listening";
+  /** Request: {openSockets}. */
+  public static final String BRIDGE_STATS = "brain.bridge.stats";
+  /** Published to the bridges (one per node) to close a peer's socket: {peerId, reason}. */
+  public static final String PEER_DISCONNECT = "brain.bridge.peer.disconnect";
+
+  // ---- internal: jobs ----
+  public static final String JOBS_SUBMIT = "brain.jobs.submit";
+  public static final String JOBS_REPLAY = "brain.jobs.replay";
+  public static final String JOBS_ENQUEUE = "brain.jobs.enqueue";
+  public static final String JOBS_CANCEL = "brain.jobs.cancel";
+  public static final String JOBS_VIEW = "brain.jobs.view";
+  public static final String JOBS_TIMELINE = "brain.jobs.timeline";
+
+  // ---- internal: workers ----
+  /** Published when a session joins: {sessionId, peerId, workerId}. */
+  public static final String WORKERS_JOINED = "brain.workers.joined";
+  /** Published when a session is gone, whoever noticed: {sessionId, peerId, reason}. */
+  public static final String WORKERS_LOST = "brain.workers.lost";
+  public static final String WORKERS_LIST = "brain.workers.list";
+  public static final String SCHEDULER_STATS = "brain.scheduler.stats";
+  /** Request: when each session last sent a heartbeat, {sessionId: epoch ms}. */
+  public static final String HEARTBEAT_LAST_SEEN = "brain.heartbeat.last-seen";
+
+  // ---- internal: persistence (the only code that touches the database) ----
+  public static final String DB_JOB_INSERT = "brain.db.jobs.insert";
+  public static final String DB_JOB_UPDATE = "brain.db.jobs.update";
+  public static final String DB_JOB_DELETE = "brain.db.jobs.delete";
+  public static final String DB_JOB_GET = "brain.db.jobs.get";
+  public static final String DB_JOB_LIST = "brain.db.jobs.list";
+  public static final String DB_JOB_UNFINISHED = "brain.db.jobs.unfinished";
+  public static final String DB_RESULT_SAVE = "brain.db.results.save";
+  public static final String DB_RESULT_GET = "brain.db.results.get";
+  public static final String DB_LEADERBOARD_CREDIT = "brain.db.leaderboard.credit";
+  public static final String DB_LEADERBOARD_JOIN = "brain.db.leaderboard.join";
+  public static final String DB_LEADERBOARD_TOP = "brain.db.leaderboard.top";
+  public static final String DB_STATS = "brain.db.stats";
+
+  // ---- internal: metrics ----
+  public static final String METRICS_HEALTH = "brain.metrics.health";
+}

@@ -1,0 +1,39 @@
+package brain.http;
+
+import static brain.bus.Addresses.*;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** The pool, the leaderboard and health. */
+final class GridApi {
+  private final Vertx vertx;
+
+  GridApi(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  void mount(Router router) {
+    router.get("/api/workers").handler(this::workers);
+    router.get("/api/leaderboard").handler(this::leaderboard);
+    router.get("/api/health").handler(this::health);
+  }
+
+  private void workers(RoutingContext ctx) {
+    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(WORKERS_LIST, new JsonObject()).map(Message::body));
+  }
+
+  private void leaderboard(RoutingContext ctx) {
+    int limit = HttpReplies.intParam(ctx, "limit", 10, 1, 100);
+    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonArray>request(DB_LEADERBOARD_TOP, new JsonObject().put("limit", limit))
+        .map(reply -> new JsonObject().put("leaderboard", reply.body())));
+  }
+
+  private void health(RoutingContext ctx) {
+    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(METRICS_HEALTH, new JsonObject()).map(Message::body));
+  }
+}

@@ -1,0 +1,108 @@
+package brain.http;
+
+import static brain.bus.Addresses.*;
+
+import brain.bridge.BridgeGuard;
+import brain.config.BrainConfig;
+import brain.model.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import java.util.List;
+import java.util.Set;
+
+/** HTTP: the REST API, the pages and shaders, WebJars, and the SockJS event-bus bridge at /eventbus. */
+public final class HttpVerticle extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(HttpVerticle.class.getName());
+  /** Pages never evaluate code they did not load from this server: no eval, no inline script. */
+  private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+      + "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
+      + "frame-ancestors 'none'; form-action 'self'";
+
+  private HttpServer server;
+  private BridgeGuard guard;
+
+  @Override
+  public Future<?> start() {
+    BrainConfig.Reader conf = new BrainConfig.Reader(config());
+    long maxMessageBytes = conf.longValue("bridge.maxMessageBytes");
+    guard = new BridgeGuard(vertx);
+
+    Router router = Router.router(vertx);
+    router.route().handler(HttpVerticle::securityHeaders);
+    List<String> origins = conf.array("http.allowedOrigins").stream().map(String::valueOf).toList();
+    if (!origins.isEmpty()) {
+      router.route("/api/*").handler(CorsHandler.create().addOrigins(origins)
+          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
+          .allowedHeaders(Set.of("content-type", "accept"))
+          .exposedHeaders(Set.of("location", "x-matrix-rows", "x-matrix-cols", "x-matrix-format")));
+    }
+    new JobsApi(vertx, conf.integer("limits.maxJsonResultValues")).mount(router, conf.longValue("http.maxBodyBytes"));
+    new GridApi(vertx).mount(router);
+    router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
+        "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
+    router.route("/api/*").failureHandler(this::apiFailure);
+
+    // XHR transports of SockJS post frames in request bodies: bounded like WebSocket messages.
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(maxMessageBytes));
+    SockJSHandler sockJS = SockJSHandler.create(vertx, new SockJSHandlerOptions().setInsertJSESSIONID(false));
+    router.route("/eventbus/*").subRouter(sockJS.bridge(
+        BridgeGuard.options(conf.longValue("bridge.pingTimeoutMs"), conf.longValue("bridge.replyTimeoutMs")), guard));
+
+    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));
+    router.route("/shaders/*").handler(StaticHandler.create("shaders").setMaxAgeSeconds(60));
+    router.route().handler(StaticHandler.create("webroot").setMaxAgeSeconds(60));
+
+    HttpServerOptions options = new HttpServerOptions()
+        .setMaxWebSocketMessageSize((int) maxMessageBytes)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false);
+    Future<?> consumers = Future.all(
+        vertx.eventBus().<JsonObject>consumer(PEER_DISCONNECT, m -> guard.disconnect(m.body().getString("peerId")))
+            .completion(),
+        vertx.eventBus().consumer(BRIDGE_STATS, m -> m.reply(new JsonObject().put("openSockets", guard.openSockets())))
+            .completion());
+    return consumers.compose(v -> vertx.createHttpServer(options).requestHandler(router)
+            .listen(conf.integer("http.port"), conf.string("http.host")))
+        .onSuccess(s -> {
+          server = s;
+          LOG.log(System.Logger.Level.INFO, "Distributed Brain listening on http://localhost:" + s.actualPort());
+        });
+  }
+
+  /** The port actually bound (the configured one, or the one picked for port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private static void securityHeaders(RoutingContext ctx) {
+    ctx.response()
+        .putHeader("x-content-type-options", "nosniff")
+        .putHeader("referrer-policy", "no-referrer")
+        .putHeader("content-security-policy", CONTENT_SECURITY_POLICY);
+    ctx.next();
+  }
+
+  private void apiFailure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiError || failure == null && ctx.statusCode() >= 500 || failure != null && ctx.statusCode() < 400) {
+      HttpReplies.failure(ctx, failure == null ? new IllegalStateException("status " + ctx.statusCode()) : failure);
+    } else if (ctx.statusCode() == 413) {
+      HttpReplies.error(ctx, 413, "the request body is larger than the server accepts");
+    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      HttpReplies.error(ctx, ctx.statusCode(), "the request could not be read");
+    } else {
+      HttpReplies.failure(ctx, failure);
+    }
+  }
+}

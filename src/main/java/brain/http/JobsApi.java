@@ -1,0 +1,185 @@
+package brain.http;
+
+import static brain.bus.Addresses.*;
+
+import brain.model.ApiError;
+import brain.model.InputGenerator;
+import brain.model.JobStatus;
+import brain.model.Matrix;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The jobs part of REST contract v1 (docs in README): each handler asks the owning verticle over the bus. */
+final class JobsApi {
+  private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+
+  private final Vertx vertx;
+  private final int maxJsonValues;
+
+  JobsApi(Vertx vertx, int maxJsonValues) {
+    this.vertx = vertx;
+    this.maxJsonValues = maxJsonValues;
+  }
+
+  void mount(Router router, long maxBodyBytes) {
+    router.post("/api/jobs").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::submit);
+    router.get("/api/jobs").handler(this::list);
+    router.get("/api/jobs/:id").handler(this::view);
+    router.delete("/api/jobs/:id").handler(this::cancel);
+    router.get("/api/jobs/:id/result").handler(this::result);
+    router.get("/api/jobs/:id/inputs/:matrix").handler(this::input);
+    router.get("/api/jobs/:id/timeline").handler(this::timeline);
+    router.post("/api/jobs/:id/replay").handler(this::replay);
+  }
+
+  private void submit(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      String text = ctx.body().asString();
+      if (text == null || text.isBlank()) {
+        throw ApiError.badRequest("the body is empty; send a JSON object such as {\"rowsA\":500,\"colsA\":300,\"colsB\":400}");
+      }
+      body = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      HttpReplies.error(ctx, 400, "the body is not a JSON object: " + firstLine(e.getMessage()));
+      return;
+    } catch (ApiError e) {
+      HttpReplies.failure(ctx, e);
+      return;
+    }
+    accepted(ctx, request(JOBS_SUBMIT, body));
+  }
+
+  private void replay(RoutingContext ctx) {
+    accepted(ctx, request(JOBS_REPLAY, new JsonObject().put("id", jobId(ctx))));
+  }
+
+  private void accepted(RoutingContext ctx, Future<JsonObject> job) {
+    job.onSuccess(created -> {
+      String location = "/api/jobs/" + created.getString("id");
+      ctx.response().putHeader("location", location);
+      HttpReplies.json(ctx, 202, created.put("links", new JsonObject().put("self", location)));
+    }).onFailure(err -> HttpReplies.failure(ctx, err));
+  }
+
+  private void list(RoutingContext ctx) {
+    int limit = HttpReplies.intParam(ctx, "limit", 20, 1, 200);
+    int offset = HttpReplies.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    Future<JsonObject> page = this.<JsonObject>request(DB_JOB_LIST,
+        new JsonObject().put("limit", limit).put("offset", offset)).compose(this::withLiveViews);
+    HttpReplies.reply(ctx, 200, page);
+  }
+
+  /** Stored rows of unfinished jobs lag behind; the scheduler's live view replaces them. */
+  private Future<JsonObject> withLiveViews(JsonObject page) {
+    JsonArray jobs = page.getJsonArray("jobs");
+    List<Future<JsonObject>> views = new ArrayList<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      JsonObject stored = jobs.getJsonObject(i);
+      boolean active = !JobStatus.fromWire(stored.getString("status")).finished();
+      views.add(active ? liveView(stored.getString("id")).otherwise(stored) : Future.succeededFuture(stored));
+    }
+    return Future.all(views).map(all -> page.put("jobs", new JsonArray(all.list())));
+  }
+
+  private void view(RoutingContext ctx) {
+    HttpReplies.reply(ctx, 200, findView(jobId(ctx)));
+  }
+
+  private void cancel(RoutingContext ctx) {
+    String id = jobId(ctx);
+    Future<JsonObject> cancelled = this.<JsonObject>request(JOBS_CANCEL, new JsonObject().put("id", id)).recover(err -> notHeld(err)
+        ? stored(id).compose(view -> Future.<JsonObject>failedFuture(ApiError.conflict(
+            "job " + id + " is already " + view.getString("status") + "; only queued or running jobs can be cancelled")))
+        : Future.failedFuture(err));
+    HttpReplies.reply(ctx, 200, cancelled);
+  }
+
+  private void result(RoutingContext ctx) {
+    String id = jobId(ctx);
+    findView(id).compose(view -> {
+      if (!JobStatus.COMPLETED.wire().equals(view.getString("status"))) {
+        return Future.failedFuture(ApiError.conflict("job " + id + " is " + view.getString("status") + " ("
+            + view.getInteger("chunksDone") + " of " + view.getInteger("chunksTotal")
+            + " chunks done); its result is available once it is completed"));
+      }
+      return this.<Matrix>request(DB_RESULT_GET, new JsonObject().put("id", id));
+    }).onSuccess(c -> MatrixResponses.send(ctx, c, "job-" + id + "-C.f32", maxJsonValues))
+        .onFailure(err -> HttpReplies.failure(ctx, err));
+  }
+
+  private void input(RoutingContext ctx) {
+    String id = jobId(ctx);
+    String which = ctx.pathParam("matrix");
+    if (!which.equals("a") && !which.equals("b")) {
+      HttpReplies.error(ctx, 404, "a job has inputs a and b, not '" + which + "'");
+      return;
+    }
+    findView(id).compose(view -> vertx.executeBlocking(() -> {
+      long seed = view.getLong("seed");
+      int rowsA = view.getInteger("rowsA");
+      int colsA = view.getInteger("colsA");
+      int colsB = view.getInteger("colsB");
+      return which.equals("a") ? InputGenerator.a(seed, rowsA, colsA) : InputGenerator.b(seed, colsA, colsB);
+    }, false)).onSuccess(m -> MatrixResponses.send(ctx, m, "job-" + id + "-" + which.toUpperCase() + ".f32", maxJsonValues))
+        .onFailure(err -> HttpReplies.failure(ctx, err));
+  }
+
+  private void timeline(RoutingContext ctx) {
+    String id = jobId(ctx);
+    Future<JsonArray> events = this.<JsonArray>request(JOBS_TIMELINE, new JsonObject().put("id", id))
+        .recover(err -> notHeld(err) ? request(DB_JOB_GET, new JsonObject().put("id", id).put("part", "timeline"))
+            : Future.failedFuture(err));
+    HttpReplies.reply(ctx, 200, events.map(list -> new JsonObject().put("jobId", id).put("events", list)));
+  }
+
+  /** The live view while the scheduler holds the job, else the stored one. */
+  private Future<JsonObject> findView(String id) {
+    return liveView(id).recover(err -> notHeld(err) ? stored(id) : Future.failedFuture(err));
+  }
+
+  private Future<JsonObject> liveView(String id) {
+    return request(JOBS_VIEW, new JsonObject().put("id", id));
+  }
+
+  private Future<JsonObject> stored(String id) {
+    return request(DB_JOB_GET, new JsonObject().put("id", id));
+  }
+
+  private static boolean notHeld(Throwable err) {
+    return err instanceof ReplyException reply && reply.failureCode() == 404;
+  }
+
+  private <T> Future<T> request(String address, Object body) {
+    return vertx.eventBus().<T>request(address, body).map(Message::body);
+  }
+
+  private static String jobId(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (id == null || !JOB_ID.matcher(id).matches()) {
+      throw ApiError.badRequest("'" + (id == null ? "" : id.length() > 80 ? id.substring(0, 80) + "…" : id)
+          + "' is not a job id");
+    }
+    return id;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int newline = message.indexOf('\n');
+    String line = newline < 0 ? message : message.substring(0, newline);
+    return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+  }
+}

@@ -1,0 +1,58 @@
+package brain.metrics;
+
+import static brain.bus.Addresses.*;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Grid health for the API and the dashboards: answers {@code brain.metrics.health} and
+ * publishes the same figures on the outbound-only {@code brain.ui.to.client.health} feed.
+ */
+public final class MetricsVerticle extends VerticleBase {
+  private static final long PUBLISH_EVERY_MS = 1000;
+  private final long startedAt = System.currentTimeMillis();
+
+  @Override
+  public Future<?> start() {
+    vertx.setPeriodic(PUBLISH_EVERY_MS, id -> health().onSuccess(h -> vertx.eventBus().publish(UI_HEALTH, h)));
+    return vertx.eventBus().consumer(METRICS_HEALTH, this::answer).completion();
+  }
+
+  private void answer(Message<Object> message) {
+    health().onSuccess(message::reply).onFailure(err -> message.fail(503, "health is unavailable: " + err.getMessage()));
+  }
+
+  /** Each source answers what it knows; a missing one shows as unavailable rather than failing all. */
+  private Future<JsonObject> health() {
+    Future<JsonObject> scheduler = ask(SCHEDULER_STATS);
+    Future<JsonObject> database = ask(DB_STATS);
+    Future<JsonObject> bridge = ask(BRIDGE_STATS);
+    return Future.join(scheduler, database, bridge).transform(ignored -> {
+      JsonObject s = scheduler.succeeded() ? scheduler.result() : new JsonObject();
+      JsonObject db = database.succeeded() ? database.result() : new JsonObject();
+      JsonObject health = new JsonObject()
+          .put("status", scheduler.succeeded() && database.succeeded() && bridge.succeeded() ? "up" : "degraded")
+          .put("activeWorkers", s.getInteger("activeWorkers", 0))
+          .put("busyWorkers", s.getLong("busyWorkers", 0L))
+          .put("jobsInQueue", s.getInteger("jobsQueued", 0))
+          .put("jobsRunning", s.getInteger("jobsRunning", 0))
+          .put("jobsCompleted", db.getLong("completed", 0L))
+          .put("jobsFailed", db.getLong("failed", 0L))
+          .put("jobsCancelled", db.getLong("cancelled", 0L))
+          .put("avgResponseTimeMs", s.getDouble("avgResponseTimeMs", 0.0))
+          .put("database", database.succeeded() ? "up" : "unavailable")
+          .put("bridge", bridge.succeeded()
+              ? new JsonObject().put("status", "up").put("openSockets", bridge.result().getInteger("openSockets"))
+              : new JsonObject().put("status", "unavailable"))
+          .put("uptimeMs", System.currentTimeMillis() - startedAt);
+      return Future.succeededFuture(health);
+    });
+  }
+
+  private Future<JsonObject> ask(String address) {
+    return vertx.eventBus().<JsonObject>request(address, new JsonObject()).map(Message::body);
+  }
+}

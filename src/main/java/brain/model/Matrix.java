@@ -1,0 +1,58 @@
+package brain.model;
+
+import java.util.Objects;
+
+/**
+ * A dense row-major float32 matrix. The array is shared, not copied: whoever hands a
+ * Matrix over stops writing to it.
+ */
+public final class Matrix {
+  private final int rows;
+  private final int cols;
+  private final float[] data;
+
+  public Matrix(int rows, int cols, float[] data) {
+    if (rows < 0 || cols < 0) {
+      throw new IllegalArgumentException("negative dimension " + rows + "x" + cols);
+    }
+    Objects.requireNonNull(data, "data");
+    if ((long) rows * cols != data.length) {
+      throw new IllegalArgumentException(
+          "a " + rows + "x" + cols + " matrix needs " + ((long) rows * cols) + " values, got " + data.length);
+    }
+    this.rows = rows;
+    this.cols = cols;
+    this.data = data;
+  }
+
+  public static Matrix zeros(int rows, int cols) {
+    return new Matrix(rows, cols, new float[Math.multiplyExact(rows, cols)]);
+  }
+
+  public int rows() {
+    return rows;
+  }
+
+  public int cols() {
+    return cols;
+  }
+
+  /** The backing array, row-major. */
+  public float[] data() {
+    return data;
+  }
+
+  public float get(int row, int col) {
+    return data[row * cols + col];
+  }
+
+  /** Offset of the first value of {@code row} in {@link #data()}. */
+  public int offsetOf(int row) {
+    return row * cols;
+  }
+
+  @Override
+  public String toString() {
+    return "Matrix[" + rows + "x" + cols + "]";
+  }
+}

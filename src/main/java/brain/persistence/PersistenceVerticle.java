@@ -1,0 +1,218 @@
+package brain.persistence;
+
+import static brain.bus.Addresses.*;
+
+import brain.bus.Replies;
+import brain.config.BrainConfig;
+import brain.model.ApiError;
+import brain.model.Float32Codec;
+import brain.model.Matrix;
+import brain.model.Times;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.jdbcclient.JDBCConnectOptions;
+import io.vertx.jdbcclient.JDBCPool;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The only code that touches the database. JDBC is blocking: the Vert.x JDBC client runs every
+ * statement on a worker thread. SQLite takes one writer at a time, so all writes go through a
+ * pool of exactly one connection (no "database is locked" between our own writes); reads use
+ * a separate small pool, which WAL mode lets run beside the writer.
+ */
+public final class PersistenceVerticle extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(PersistenceVerticle.class.getName());
+
+  private Pool writer;
+  private Pool reader;
+
+  @Override
+  public Future<?> start() {
+    String url = DatabaseUrl.prepare(new BrainConfig.Reader(config()).string("db.url"));
+    writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1));
+    reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(2));
+    return Schema.migrate(writer)
+        .onSuccess(version -> LOG.log(System.Logger.Level.INFO, "database " + url + " at schema version " + version))
+        .compose(v -> Future.all(List.of(
+            consume(DB_JOB_INSERT, this::insertJob),
+            consume(DB_JOB_UPDATE, this::updateJob),
+            consume(DB_JOB_DELETE, this::deleteJob),
+            consume(DB_JOB_GET, this::getJob),
+            consume(DB_JOB_LIST, this::listJobs),
+            consume(DB_JOB_UNFINISHED, this::unfinishedJobs),
+            consume(DB_RESULT_SAVE, this::saveResult),
+            consume(DB_RESULT_GET, this::getResult),
+            consume(DB_LEADERBOARD_CREDIT, this::credit),
+            consume(DB_LEADERBOARD_JOIN, this::workerJoined),
+            consume(DB_LEADERBOARD_TOP, this::leaderboard),
+            consume(DB_STATS, this::stats))));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.all(writer.close(), reader.close());
+  }
+
+  private <T> Future<Void> consume(String address, java.util.function.Function<Message<T>, Future<?>> handler) {
+    MessageConsumer<T> consumer = vertx.eventBus().consumer(address, message -> {
+      Future<?> outcome;
+      try {
+        outcome = handler.apply(message);
+      } catch (RuntimeException e) {
+        outcome = Future.failedFuture(e);
+      }
+      Replies.replyWith(message, outcome);
+    });
+    return consumer.completion();
+  }
+
+  /** {view, spec}: a new job as accepted. */
+  private Future<?> insertJob(Message<JsonObject> message) {
+    JsonObject view = message.body().getJsonObject("view");
+    JsonObject spec = message.body().getJsonObject("spec");
+    return writer.preparedQuery(SqlQueries.INSERT_JOB).execute(JobRows.insert(view, spec)).map(rows -> view.getString("id"));
+  }
+
+  /** A partial job view with {@code id}: the fields that changed. */
+  private Future<?> updateJob(Message<JsonObject> message) {
+    JobRows.Statement update = JobRows.update(message.body());
+    if (update == null) {
+      return Future.succeededFuture(0);
+    }
+    return writer.preparedQuery(update.sql()).execute(update.params()).map(RowSet::rowCount);
+  }
+
+  private Future<?> deleteJob(Message<JsonObject> message) {
+    return writer.preparedQuery(SqlQueries.DELETE_JOB).execute(Tuple.of(message.body().getString("id"))).map(RowSet::rowCount);
+  }
+
+  private Future<?> getJob(Message<JsonObject> message) {
+    String id = message.body().getString("id");
+    String part = message.body().getString("part", "view");
+    if (part.equals("timeline")) {
+      return reader.preparedQuery(SqlQueries.GET_JOB_TIMELINE).execute(Tuple.of(id)).map(rows -> {
+        String timeline = single(rows, id).getString("timeline");
+        return timeline == null ? new JsonArray() : new JsonArray(timeline);
+      });
+    }
+    if (part.equals("spec")) {
+      return reader.preparedQuery(SqlQueries.GET_JOB_SPEC).execute(Tuple.of(id))
+          .map(rows -> new JsonObject(single(rows, id).getString("spec")));
+    }
+    return reader.preparedQuery(SqlQueries.GET_JOB).execute(Tuple.of(id)).map(rows -> JobRows.toView(single(rows, id)));
+  }
+
+  private static Row single(RowSet<Row> rows, String id) {
+    if (rows.size() == 0) {
+      throw ApiError.notFound("no job with id " + id);
+    }
+    return rows.iterator().next();
+  }
+
+  private Future<?> listJobs(Message<JsonObject> message) {
+    int limit = message.body().getInteger("limit", 20);
+    int offset = message.body().getInteger("offset", 0);
+    Future<RowSet<Row>> page = reader.preparedQuery(SqlQueries.LIST_JOBS).execute(Tuple.of(limit, offset));
+    Future<RowSet<Row>> count = reader.query(SqlQueries.COUNT_JOBS).execute();
+    return Future.all(page, count).map(v -> {
+      JsonArray jobs = new JsonArray();
+      page.result().forEach(row -> jobs.add(JobRows.toView(row)));
+      long total = count.result().iterator().next().getLong("total");
+      return new JsonObject().put("jobs", jobs).put("total", total).put("limit", limit).put("offset", offset);
+    });
+  }
+
+  private Future<?> unfinishedJobs(Message<JsonObject> message) {
+    return reader.query(SqlQueries.UNFINISHED_JOBS).execute().map(rows -> {
+      JsonArray jobs = new JsonArray();
+      rows.forEach(row -> jobs.add(new JsonObject().put("view", JobRows.toView(row))
+          .put("spec", new JsonObject(row.getString("spec")))));
+      return jobs;
+    });
+  }
+
+  /** Body: the result matrix; header {@code jobId}. The bytes are converted on the JDBC worker thread. */
+  private Future<?> saveResult(Message<Matrix> message) {
+    String jobId = message.headers().get("jobId");
+    Matrix c = message.body();
+    return vertx.executeBlocking(() -> Float32Codec.toBytes(c.data()), false)
+        .compose(bytes -> writer.preparedQuery(SqlQueries.SAVE_RESULT).execute(Tuple.of(jobId, c.rows(), c.cols(), bytes)))
+        .map(rows -> jobId);
+  }
+
+  private Future<?> getResult(Message<JsonObject> message) {
+    String id = message.body().getString("id");
+    return reader.preparedQuery(SqlQueries.GET_RESULT).execute(Tuple.of(id)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(ApiError.notFound("no stored result for job " + id));
+      }
+      Row row = rows.iterator().next();
+      int r = row.getInteger("rows");
+      int c = row.getInteger("cols");
+      byte[] bytes = row.getBuffer("data").getBytes();
+      return vertx.executeBlocking(() -> new Matrix(r, c, Float32Codec.fromBytes(bytes)), false);
+    });
+  }
+
+  /** {credits: [{workerId, name, computeMs, tasks}]}: adds up contributions in one transaction. */
+  private Future<?> credit(Message<JsonObject> message) {
+    JsonArray credits = message.body().getJsonArray("credits", new JsonArray());
+    if (credits.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    String now = Times.now();
+    List<Tuple> batch = new ArrayList<>();
+    for (int i = 0; i < credits.size(); i++) {
+      JsonObject credit = credits.getJsonObject(i);
+      batch.add(Tuple.of(credit.getString("workerId"), credit.getString("name"), credit.getDouble("computeMs"),
+          credit.getInteger("tasks"), now));
+    }
+    return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.CREDIT_WORKER).executeBatch(batch))
+        .map(rows -> batch.size());
+  }
+
+  /** {workerId, name}: a session started; counts towards sessions_joined. */
+  private Future<?> workerJoined(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    return writer.preparedQuery(SqlQueries.WORKER_JOINED)
+        .execute(Tuple.of(body.getString("workerId"), body.getString("name"), Times.now()))
+        .map(RowSet::rowCount);
+  }
+
+  private Future<?> leaderboard(Message<JsonObject> message) {
+    int limit = message.body().getInteger("limit", 10);
+    return reader.preparedQuery(SqlQueries.LEADERBOARD_TOP).execute(Tuple.of(limit)).map(rows -> {
+      JsonArray entries = new JsonArray();
+      int rank = 0;
+      for (Row row : rows) {
+        entries.add(new JsonObject()
+            .put("rank", ++rank)
+            .put("workerId", row.getString("worker_id"))
+            .put("name", row.getString("display_name"))
+            .put("totalComputeMs", row.getDouble("total_compute_ms"))
+            .put("tasksCompleted", row.getLong("tasks_completed"))
+            .put("sessionsJoined", row.getLong("sessions_joined"))
+            .put("lastSeen", row.getString("last_seen")));
+      }
+      return entries;
+    });
+  }
+
+  private Future<?> stats(Message<JsonObject> message) {
+    return reader.query(SqlQueries.JOB_COUNTS_BY_STATUS).execute().map(rows -> {
+      JsonObject counts = new JsonObject();
+      rows.forEach(row -> counts.put(row.getString("status"), row.getLong("n")));
+      return counts;
+    });
+  }
+}

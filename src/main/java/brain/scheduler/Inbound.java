@@ -1,0 +1,122 @@
+package brain.scheduler;
+
+import brain.model.ApiError;
+import io.vertx.core.json.JsonObject;
+import java.util.regex.Pattern;
+
+/**
+ * Validation of what workers send. Untrusted browsers are on the other end: every field is
+ * type- and range-checked here, and nothing in this class throws anything but {@link ApiError}.
+ */
+final class Inbound {
+  static final int PROTOCOL = 1;
+  private static final Pattern WORKER_ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
+  private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final int MAX_NAME = 40;
+  private static final int MAX_ADAPTER = 120;
+  private static final int MAX_ERROR = 500;
+
+  private Inbound() {}
+
+  record Result(String sessionId, String assignmentId, String jobId, int chunkIndex, double computeMs, double waitMs,
+      String data) {}
+
+  record Failure(String sessionId, String assignmentId, String error) {}
+
+  static JsonObject object(Object body) {
+    if (!(body instanceof JsonObject json)) {
+      throw ApiError.badRequest("the message body must be a JSON object");
+    }
+    return json;
+  }
+
+  /** A registration, normalized: the fields of docs/PROTOCOL.md with defaults filled in. */
+  static JsonObject registration(Object body, int defaultSlots) {
+    JsonObject json = object(body);
+    Object protocol = json.getValue("protocol");
+    if (protocol != null && !(protocol instanceof Number n && n.intValue() == PROTOCOL)) {
+      throw ApiError.badRequest("this server speaks worker protocol " + PROTOCOL);
+    }
+    String workerId = string(json, "workerId", true);
+    if (!WORKER_ID.matcher(workerId).matches()) {
+      throw ApiError.badRequest("workerId must be 8 to 64 characters of letters, digits, '-' or '_'");
+    }
+    String engine = string(json, "engine", true);
+    if (!engine.equals("webgpu") && !engine.equals("cpu")) {
+      throw ApiError.badRequest("engine must be \"webgpu\" or \"cpu\"");
+    }
+    String name = clean(string(json, "name", false), MAX_NAME);
+    String adapter = clean(string(json, "adapter", false), MAX_ADAPTER);
+    int slots = (int) number(json, "slots", defaultSlots, 1, 8);
+    double opsPerMs = number(json, "opsPerMs", 0, 0, 1e12);
+    double maxBuffer = number(json, "maxBufferBytes", Long.MAX_VALUE, 1024, Long.MAX_VALUE);
+    return new JsonObject()
+        .put("workerId", workerId)
+        .put("name", name.isEmpty() ? "worker " + workerId.substring(Math.max(0, workerId.length() - 6)) : name)
+        .put("engine", engine)
+        .put("adapter", adapter.isEmpty() ? engine : adapter)
+        .put("slots", slots)
+        .put("opsPerMs", opsPerMs)
+        .put("maxBufferBytes", (long) maxBuffer);
+  }
+
+  static Result result(Object body) {
+    JsonObject json = object(body);
+    return new Result(token(json, "sessionId"), token(json, "assignmentId"), token(json, "jobId"),
+        (int) number(json, "chunkIndex", -1, 0, Integer.MAX_VALUE), number(json, "computeMs", 0, 0, 1e9),
+        number(json, "waitMs", 0, 0, 1e9), string(json, "data", true));
+  }
+
+  static Failure failure(Object body) {
+    JsonObject json = object(body);
+    return new Failure(token(json, "sessionId"), token(json, "assignmentId"),
+        clean(string(json, "error", false), MAX_ERROR));
+  }
+
+  static String sessionId(Object body) {
+    return token(object(body), "sessionId");
+  }
+
+  private static String token(JsonObject json, String field) {
+    String value = string(json, field, true);
+    if (!TOKEN.matcher(value).matches()) {
+      throw ApiError.badRequest(field + " is not a valid id");
+    }
+    return value;
+  }
+
+  private static String string(JsonObject json, String field, boolean required) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      if (required) {
+        throw ApiError.badRequest(field + " is required");
+      }
+      return "";
+    }
+    if (!(value instanceof String text)) {
+      throw ApiError.badRequest(field + " must be a string");
+    }
+    return text;
+  }
+
+  private static double number(JsonObject json, String field, double fallback, double min, double max) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof Number number) || !Double.isFinite(number.doubleValue())) {
+      throw ApiError.badRequest(field + " must be a finite number");
+    }
+    double d = number.doubleValue();
+    if (d < min || d > max) {
+      throw ApiError.badRequest(field + " must be between " + min + " and " + max);
+    }
+    return d;
+  }
+
+  /** Trims, drops control characters, bounds the length. */
+  private static String clean(String text, int max) {
+    String cleaned = text.replaceAll("\\p{Cntrl}", "").strip();
+    return cleaned.length() > max ? cleaned.substring(0, max) : cleaned;
+  }
+}

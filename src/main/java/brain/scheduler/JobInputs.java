@@ -1,0 +1,43 @@
+package brain.scheduler;
+
+import brain.model.ChunkPlan;
+import brain.model.Float32Codec;
+import brain.model.Freivalds;
+import brain.model.InputGenerator;
+import brain.model.JobSpec;
+import brain.model.Matrix;
+import java.util.ArrayList;
+import java.util.List;
+import java.security.SecureRandom;
+import java.util.SplittableRandom;
+
+/**
+ * Everything a running job needs, built once off the event loop: A and B from the seed, the
+ * chunk payloads already encoded (so dispatch only sends), B cut into parts that fit the
+ * message budget, and the secret vectors of the per-chunk check.
+ */
+record JobInputs(Matrix a, Matrix b, ChunkPlan plan, String[] aSlices, List<BPart> bParts, Freivalds check) {
+  /** The check's vectors must be unpredictable to workers. */
+  private static final SecureRandom SEEDS = new SecureRandom();
+
+  /** Rows {@code rowStart ..} of B, encoded. */
+  record BPart(int rowStart, int rowCount, String data) {}
+
+  /** Blocking: generates and encodes; call from a worker thread. */
+  static JobInputs prepare(JobSpec spec, ChunkPlan plan, long maxChunkBytes, int checkVectors) {
+    Matrix a = InputGenerator.a(spec.seed(), spec.rowsA(), spec.colsA());
+    Matrix b = InputGenerator.b(spec.seed(), spec.colsA(), spec.colsB());
+    String[] slices = new String[plan.size()];
+    for (ChunkPlan.Chunk chunk : plan.chunks()) {
+      slices[chunk.index()] = Float32Codec.toBase64(a.data(), a.offsetOf(chunk.rowStart()), chunk.rows() * a.cols());
+    }
+    int partRows = (int) Math.max(1, Math.min(b.rows(), maxChunkBytes / ((long) b.cols() * Float.BYTES)));
+    List<BPart> parts = new ArrayList<>();
+    for (int start = 0; start < b.rows(); start += partRows) {
+      int count = Math.min(partRows, b.rows() - start);
+      parts.add(new BPart(start, count, Float32Codec.toBase64(b.data(), b.offsetOf(start), count * b.cols())));
+    }
+    Freivalds check = checkVectors > 0 ? Freivalds.prepare(b, checkVectors, new SplittableRandom(SEEDS.nextLong())) : null;
+    return new JobInputs(a, b, plan, slices, List.copyOf(parts), check);
+  }
+}

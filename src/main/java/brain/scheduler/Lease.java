@@ -1,0 +1,31 @@
+package brain.scheduler;
+
+/**
+ * One chunk out on one worker: a random assignment id, when it went out and until when the
+ * worker may answer. Exactly one lease per chunk can end in an accepted result.
+ */
+final class Lease {
+  final String assignmentId;
+  final RunningJob job;
+  final int chunkIndex;
+  final WorkerSession session;
+  final long sentAtNanos = System.nanoTime();
+  final long sentAtMillis = System.currentTimeMillis();
+  final long deadlineMillis;
+  final long bytesOut;
+  /** The worker answered; its result is being checked on a worker thread. */
+  boolean answered;
+
+  Lease(String assignmentId, RunningJob job, int chunkIndex, WorkerSession session, long leaseMs, long bytesOut) {
+    this.assignmentId = assignmentId;
+    this.job = job;
+    this.chunkIndex = chunkIndex;
+    this.session = session;
+    this.deadlineMillis = sentAtMillis + leaseMs;
+    this.bytesOut = bytesOut;
+  }
+
+  double elapsedMs() {
+    return (System.nanoTime() - sentAtNanos) / 1e6;
+  }
+}

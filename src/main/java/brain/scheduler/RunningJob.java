@@ -1,0 +1,217 @@
+package brain.scheduler;
+
+import brain.model.ChunkPlan;
+import brain.model.JobMetrics;
+import brain.model.JobSpec;
+import brain.model.JobStatus;
+import brain.model.Stitcher;
+import brain.model.Times;
+import brain.model.Verification;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A job the scheduler holds, from queued to its end: the chunk states, the pending queue
+ * (reassigned chunks go to its front), the leases out, the stitched result and the running
+ * sums behind its metrics. Confined to the scheduler's event loop.
+ */
+final class RunningJob {
+  enum ChunkState { PENDING, OUT, DONE }
+
+  final String id;
+  final JobSpec spec;
+  final String createdAt;
+  final String replayOf;
+  final Timeline timeline;
+
+  JobStatus status = JobStatus.QUEUED;
+  /** Finer than status while running: preparing, computing, verifying, storing. */
+  String phase = "queued";
+  String startedAt;
+  String completedAt;
+  String error;
+  long startedNanos;
+  double gridTimeMs;
+
+  ChunkPlan plan;
+  JobInputs inputs;
+  Stitcher stitcher;
+  private ChunkState[] states;
+  /** Leases not yet settled per chunk (more than one once speculative copies exist). */
+  private int[] leasesOut;
+  private final ArrayDeque<Integer> pending = new ArrayDeque<>();
+  /** Leases not yet settled, by assignment id. */
+  private final Map<String, Lease> leases = new HashMap<>();
+  /** Distinct workers a chunk failed on (error, refused result, lost lease). */
+  private final Map<Integer, Set<String>> failedOn = new HashMap<>();
+
+  int chunksDone;
+  final Set<String> workersUsed = new LinkedHashSet<>();
+  double computeMs;
+  double networkMs;
+  double roundTripMs;
+  long bytes;
+  Verification verification;
+
+  RunningJob(String id, JobSpec spec, String createdAt, String replayOf, int timelineCapacity,
+      java.util.function.Consumer<JsonObject> timelineListener) {
+    this.id = id;
+    this.spec = spec;
+    this.createdAt = createdAt;
+    this.replayOf = replayOf;
+    this.timeline = new Timeline(id, timelineCapacity, timelineListener);
+  }
+
+  void start(ChunkPlan plan) {
+    this.plan = plan;
+    this.states = new ChunkState[plan.size()];
+    Arrays.fill(states, ChunkState.PENDING);
+    this.leasesOut = new int[plan.size()];
+    for (int i = 0; i < plan.size(); i++) {
+      pending.addLast(i);
+    }
+    status = JobStatus.RUNNING;
+    phase = "preparing";
+    startedAt = Times.now();
+    startedNanos = System.nanoTime();
+  }
+
+  void attach(JobInputs inputs) {
+    this.inputs = inputs;
+    this.stitcher = new Stitcher(spec.rowsA(), spec.colsB());
+    phase = "computing";
+  }
+
+  boolean dispatchable() {
+    return status == JobStatus.RUNNING && inputs != null && !pending.isEmpty();
+  }
+
+  int takePending() {
+    int chunk = pending.pollFirst();
+    states[chunk] = ChunkState.OUT;
+    return chunk;
+  }
+
+  Lease openLease(String assignmentId, int chunk, WorkerSession session, long leaseMs, long bytesOut) {
+    Lease lease = new Lease(assignmentId, this, chunk, session, leaseMs, bytesOut);
+    leases.put(assignmentId, lease);
+    leasesOut[chunk]++;
+    bytes += bytesOut;
+    return lease;
+  }
+
+  /** Whether {@code lease} is still open: not settled, not expired, not cancelled with the job. */
+  boolean isOpen(Lease lease) {
+    return leases.get(lease.assignmentId) == lease;
+  }
+
+  /** Closes a lease; answers false when it was not open. */
+  boolean closeLease(Lease lease) {
+    if (leases.remove(lease.assignmentId, lease)) {
+      leasesOut[lease.chunkIndex]--;
+      return true;
+    }
+    return false;
+  }
+
+  java.util.Collection<Lease> openLeases() {
+    return java.util.List.copyOf(leases.values());
+  }
+
+  /** Puts a chunk back at the front of the queue, unless it is done or still out elsewhere. */
+  void requeue(int chunk) {
+    if (states[chunk] == ChunkState.OUT && leasesOut[chunk] == 0) {
+      states[chunk] = ChunkState.PENDING;
+      pending.addFirst(chunk);
+    }
+  }
+
+  boolean isDone(int chunk) {
+    return states[chunk] == ChunkState.DONE;
+  }
+
+  /** Stitches an accepted slice and adds up its figures. */
+  void accept(Lease lease, float[] slice, double computeMs, double waitMs, double roundTrip, long bytesIn) {
+    ChunkPlan.Chunk chunk = plan.get(lease.chunkIndex);
+    stitcher.put(chunk.rowStart(), chunk.rows(), slice);
+    states[lease.chunkIndex] = ChunkState.DONE;
+    chunksDone++;
+    workersUsed.add(lease.session.workerId);
+    this.computeMs += computeMs;
+    this.networkMs += Math.max(0, roundTrip - computeMs - waitMs);
+    this.roundTripMs += roundTrip;
+    this.bytes += bytesIn;
+    if (chunksDone == plan.size()) {
+      gridTimeMs = (System.nanoTime() - startedNanos) / 1e6;
+    }
+  }
+
+  boolean allChunksDone() {
+    return plan != null && chunksDone == plan.size();
+  }
+
+  /** Records a failure of {@code chunk} on a worker; answers how many distinct workers it failed on. */
+  int recordFailure(int chunk, String workerId) {
+    Set<String> workers = failedOn.computeIfAbsent(chunk, c -> new HashSet<>());
+    workers.add(workerId);
+    return workers.size();
+  }
+
+  /** Marks chunks done earlier as to be computed again (their rows failed the final check). */
+  void redo(int chunk) {
+    if (states[chunk] == ChunkState.DONE) {
+      states[chunk] = ChunkState.PENDING;
+      chunksDone--;
+      pending.addFirst(chunk);
+      phase = "computing";
+    }
+  }
+
+  /** The largest buffer a worker must hold for this job, in bytes. */
+  long largestBufferBytes() {
+    long b = (long) spec.colsA() * spec.colsB() * Float.BYTES;
+    int rows = plan == null ? 1 : plan.chunkRows();
+    long slice = (long) rows * Math.max(spec.colsA(), spec.colsB()) * Float.BYTES;
+    return Math.max(b, slice);
+  }
+
+  JobMetrics metrics() {
+    double total = gridTimeMs > 0 ? gridTimeMs : (startedNanos == 0 ? 0 : (System.nanoTime() - startedNanos) / 1e6);
+    return JobMetrics.of(spec.multiplyAdds(), total, computeMs, networkMs, bytes, roundTripMs, chunksDone);
+  }
+
+  /** The job view, same shape as the stored one, plus the live {@code phase}. */
+  JsonObject view() {
+    JsonObject view = new JsonObject()
+        .put("id", id)
+        .put("status", status.wire())
+        .put("phase", phase)
+        .put("rowsA", spec.rowsA())
+        .put("colsA", spec.colsA())
+        .put("colsB", spec.colsB())
+        .put("seed", spec.seed())
+        .put("verify", spec.verify())
+        .put("chunkRows", plan == null ? spec.chunkRows() : Integer.valueOf(plan.chunkRows()))
+        .put("createdAt", createdAt)
+        .put("startedAt", startedAt)
+        .put("completedAt", completedAt)
+        .put("chunksTotal", plan == null ? 0 : plan.size())
+        .put("chunksDone", chunksDone)
+        .put("workersUsed", workersUsed.size())
+        .put("replayOf", replayOf)
+        .put("error", error)
+        .put("metrics", metrics().toJson());
+    if (verification == null) {
+      view.putNull("verification");
+    } else {
+      view.put("verification", verification.toJson());
+    }
+    return view;
+  }
+}

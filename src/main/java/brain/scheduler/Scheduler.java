@@ -1,0 +1,568 @@
+package brain.scheduler;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+import brain.bus.Addresses;
+import brain.model.ApiError;
+import brain.model.ChunkPlan;
+import brain.model.Float32Codec;
+import brain.model.FullCheck;
+import brain.model.Freivalds;
+import brain.model.JobSpec;
+import brain.model.JobStatus;
+import brain.model.Matrix;
+import brain.model.Times;
+import brain.model.Verification;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+/**
+ * The grid's brain: the job queue, the worker pool, dispatch, leases, result settlement,
+ * reassignment and completion. Every method runs on the scheduler verticle's event loop; the
+ * heavy parts (input generation, payload decoding, checks) go to worker threads through
+ * {@code executeBlocking}, and their outcome is applied back on the event loop.
+ */
+final class Scheduler {
+  private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
+  private static final SecureRandom IDS = new SecureRandom();
+  private static final long PROGRESS_EVERY_NANOS = 100_000_000L;
+
+  private final Vertx vertx;
+  private final SchedulerSettings settings;
+  private final WorkerPool pool = new WorkerPool();
+  private final Map<String, RunningJob> queued = new LinkedHashMap<>();
+  private final Map<String, RunningJob> running = new LinkedHashMap<>();
+  private final CreditLedger credits = new CreditLedger();
+  private final JsonArray timelineBatch = new JsonArray();
+  private final Map<String, Long> lastProgress = new LinkedHashMap<>();
+  private long jobsCompleted;
+  /** Round trips of the last accepted chunks: the grid's "average response time". */
+  private final double[] recentRoundTrips = new double[100];
+  private long roundTripsSeen;
+
+  Scheduler(Vertx vertx, SchedulerSettings settings) {
+    this.vertx = vertx;
+    this.settings = settings;
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  /** Takes an accepted job, {view, spec}, already stored as queued. */
+  void enqueue(JsonObject job) {
+    enqueue(job, false);
+  }
+
+  /** Recovered jobs were accepted before a restart: they are never refused for a full queue. */
+  private void enqueue(JsonObject accepted, boolean recovered) {
+    if (!recovered && queued.size() >= settings.maxQueuedJobs()) {
+      throw new ApiError(503, "the queue is full (" + queued.size() + " jobs waiting); try again later");
+    }
+    JsonObject view = accepted.getJsonObject("view");
+    JobSpec spec = JobSpec.fromStored(accepted.getJsonObject("spec"));
+    RunningJob job = new RunningJob(view.getString("id"), spec, view.getString("createdAt"),
+        view.getString("replayOf"), settings.timelineCapacity(), timelineBatch::add);
+    queued.put(job.id, job);
+    job.timeline.add("queued", null, null, null, null);
+    publishChanged(job);
+    startJobs();
+  }
+
+  JsonObject view(String id) {
+    RunningJob job = active(id);
+    return job == null ? null : job.view();
+  }
+
+  JsonArray timeline(String id) {
+    RunningJob job = active(id);
+    return job == null ? null : job.timeline.events().copy();
+  }
+
+  private RunningJob active(String id) {
+    RunningJob job = running.get(id);
+    return job != null ? job : queued.get(id);
+  }
+
+  /** Cancels a queued or running job; null when this scheduler does not hold it. */
+  JsonObject cancel(String id) {
+    RunningJob job = queued.remove(id);
+    if (job == null) {
+      job = running.get(id);
+    }
+    if (job == null) {
+      return null;
+    }
+    end(job, JobStatus.CANCELLED, "cancelled by request");
+    return job.view();
+  }
+
+  private void startJobs() {
+    while (running.size() < settings.maxRunningJobs() && !queued.isEmpty() && pool.anyListening()) {
+      RunningJob job = queued.values().iterator().next();
+      queued.remove(job.id);
+      start(job);
+    }
+  }
+
+  private void start(RunningJob job) {
+    JobSpec spec = job.spec;
+    int workers = (int) Math.max(1, pool.listeningCount());
+    int chunkRows = spec.chunkRows() != null ? spec.chunkRows()
+        : ChunkPlan.autoChunkRows(spec.rowsA(), spec.colsA(), spec.colsB(), workers, settings.chunksPerWorker(),
+            settings.maxChunkBytes(), settings.minOpsPerChunk());
+    ChunkPlan plan = ChunkPlan.of(spec.rowsA(), chunkRows);
+    job.start(plan);
+    running.put(job.id, job);
+    job.timeline.add("started", null, null, null, plan.size() + " chunks of " + plan.chunkRows() + " rows");
+    persist(new JsonObject().put("id", job.id).put("status", job.status.wire()).put("startedAt", job.startedAt)
+        .put("chunkRows", plan.chunkRows()).put("chunksTotal", plan.size()));
+    publishChanged(job);
+    // Generating and encoding the inputs is O(size of A and B): a worker thread's job.
+    vertx.executeBlocking(() -> JobInputs.prepare(spec, plan, settings.maxChunkBytes(), settings.chunkVectors()), false)
+        .onComplete(ar -> {
+          if (job.status != JobStatus.RUNNING) {
+            return;
+          }
+          if (ar.failed()) {
+            end(job, JobStatus.FAILED, "could not prepare the inputs: " + ar.cause().getMessage());
+            return;
+          }
+          job.attach(ar.result());
+          pump();
+        });
+  }
+
+  // ---------------------------------------------------------------- workers
+
+  JsonObject register(String peerId, Object body) {
+    if (peerId == null) {
+      throw ApiError.badRequest("workers register through the event-bus bridge");
+    }
+    JsonObject registration = Inbound.registration(body, settings.defaultSlots());
+    WorkerSession session = pool.byPeer(peerId);
+    if (session == null) {
+      if (pool.size() >= settings.maxWorkers()) {
+        throw new ApiError(503, "the grid has its maximum of " + settings.maxWorkers() + " workers");
+      }
+      int slots = Math.min(registration.getInteger("slots"), settings.maxSlotsPerWorker());
+      session = new WorkerSession("s-" + newId(), peerId, registration, slots);
+      pool.add(session);
+      vertx.eventBus().publish(Addresses.WORKERS_JOINED, new JsonObject().put("sessionId", session.sessionId)
+          .put("peerId", peerId).put("workerId", session.workerId));
+      vertx.eventBus().request(Addresses.DB_LEADERBOARD_JOIN,
+              new JsonObject().put("workerId", session.workerId).put("name", session.name))
+          .onFailure(err -> LOG.log(WARNING, "could not record a worker joining: " + err.getMessage()));
+      LOG.log(INFO, "worker " + session.name + " (" + session.engine + ", " + session.adapter + ") joined as "
+          + session.sessionId);
+    }
+    return new JsonObject()
+        .put("sessionId", session.sessionId)
+        .put("address", session.address())
+        .put("slots", session.slots)
+        .put("heartbeatIntervalMs", settings.heartbeatIntervalMs())
+        .put("heartbeatTimeoutMs", settings.heartbeatTimeoutMs())
+        .put("maxResultBytes", settings.maxMessageBytes());
+  }
+
+  void peerListening(String peerId) {
+    if (pool.peerListening(peerId) != null) {
+      startJobs();
+      pump();
+    }
+  }
+
+  void workerLost(String sessionId, String reason) {
+    WorkerSession session = pool.remove(sessionId, reason);
+    if (session == null) {
+      return;
+    }
+    LOG.log(INFO, "worker " + session.name + " (" + sessionId + ") lost: " + reason);
+    for (Lease lease : session.inFlight.values()) {
+      if (lease.job.closeLease(lease)) {
+        lease.job.timeline.add("lost", lease.chunkIndex, session, lease.assignmentId, reason);
+        lease.job.requeue(lease.chunkIndex);
+      }
+    }
+    session.inFlight.clear();
+    pump();
+  }
+
+  JsonArray workers(Map<String, Long> lastHeartbeat) {
+    return pool.view(lastHeartbeat);
+  }
+
+  JsonObject stats() {
+    return new JsonObject()
+        .put("activeWorkers", pool.size())
+        .put("busyWorkers", pool.sessions().stream().filter(s -> !s.inFlight.isEmpty()).count())
+        .put("jobsQueued", queued.size())
+        .put("jobsRunning", running.size())
+        .put("jobsCompletedSinceStart", jobsCompleted)
+        .put("avgResponseTimeMs", averageRoundTrip());
+  }
+
+  private double averageRoundTrip() {
+    int n = (int) Math.min(roundTripsSeen, recentRoundTrips.length);
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += recentRoundTrips[i];
+    }
+    return n == 0 ? 0 : Math.round(sum / n * 10) / 10.0;
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  /** Gives pending chunks to workers with free slots, oldest job first, round robin over workers. */
+  private void pump() {
+    for (RunningJob job : List.copyOf(running.values())) {
+      while (job.dispatchable()) {
+        WorkerSession session = pool.take(s -> s.canTake(job));
+        if (session == null) {
+          break;
+        }
+        dispatch(session, job, job.takePending());
+        pool.offer(session);
+      }
+    }
+  }
+
+  private void dispatch(WorkerSession session, RunningJob job, int chunk) {
+    String address = session.address();
+    if (session.jobsWithB.add(job.id)) {
+      for (JobInputs.BPart part : job.inputs.bParts()) {
+        JsonObject message = WorkerMessages.bPart(job, part);
+        job.bytes += WorkerMessages.wireBytes(address, message, "data");
+        vertx.eventBus().send(address, message);
+      }
+    }
+    String assignmentId = newId();
+    JsonObject message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
+    Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(),
+        WorkerMessages.wireBytes(address, message, "a"));
+    session.inFlight.put(assignmentId, lease);
+    vertx.eventBus().send(address, message);
+    job.timeline.add("dispatch", chunk, session, assignmentId, null);
+  }
+
+  // ---------------------------------------------------------------- results
+
+  void onResult(String peerId, Object body) {
+    Inbound.Result result = Inbound.result(body);
+    Lease lease = ownedLease(peerId, result.sessionId(), result.assignmentId(), result.jobId(), result.chunkIndex());
+    if (lease == null) {
+      return;
+    }
+    WorkerSession session = lease.session;
+    session.inFlight.remove(lease.assignmentId);
+    pool.offer(session);
+    RunningJob job = lease.job;
+    double roundTrip = lease.elapsedMs();
+    double computeMs = Math.min(result.computeMs(), roundTrip);
+    double waitMs = Math.min(result.waitMs(), roundTrip - computeMs);
+    long bytesIn = result.data().length() + 200L;
+    ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
+    JobInputs inputs = job.inputs;
+    lease.answered = true;
+    // Decoding and checking a slice is O(its size): off the event loop.
+    vertx.executeBlocking(() -> CheckedSlice.of(inputs, chunk, job.spec.colsB(), result.data()), false)
+        .onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
+    pump();
+  }
+
+  void onFailure(String peerId, Object body) {
+    Inbound.Failure failure = Inbound.failure(body);
+    Lease lease = ownedLease(peerId, failure.sessionId(), failure.assignmentId(), null, null);
+    if (lease == null) {
+      return;
+    }
+    lease.session.inFlight.remove(lease.assignmentId);
+    pool.offer(lease.session);
+    refuse(lease, "failed", "worker reported: " + failure.error());
+    pump();
+  }
+
+  /**
+   * The lease a worker's message is about, when the message came from the socket of the
+   * session holding it and names it consistently; otherwise the refusal goes on the timeline.
+   */
+  private Lease ownedLease(String peerId, String sessionId, String assignmentId, String jobId, Integer chunkIndex) {
+    WorkerSession session = pool.byPeer(peerId);
+    RunningJob named = jobId == null ? null : running.get(jobId);
+    if (session == null || !session.sessionId.equals(sessionId)) {
+      LOG.log(DEBUG, "message for session " + sessionId + " from another socket, ignored");
+      if (named != null) {
+        named.timeline.add("rejected", chunkIndex, session, assignmentId, "not sent by the session holding the lease");
+      }
+      return null;
+    }
+    Lease lease = session.inFlight.get(assignmentId);
+    if (lease == null) {
+      if (named != null) {
+        named.timeline.add("rejected", chunkIndex, session, assignmentId, "late or unknown lease, no credit");
+      }
+      return null;
+    }
+    if ((jobId != null && !lease.job.id.equals(jobId)) || (chunkIndex != null && lease.chunkIndex != chunkIndex)) {
+      session.inFlight.remove(assignmentId);
+      pool.offer(session);
+      refuse(lease, "rejected", "result names another job or chunk than its lease");
+      pump();
+      return null;
+    }
+    return lease;
+  }
+
+  private void settle(Lease lease, AsyncResult<CheckedSlice> checked, double computeMs, double waitMs,
+      double roundTrip, long bytesIn) {
+    RunningJob job = lease.job;
+    if (!job.isOpen(lease)) {
+      job.timeline.add("discarded", lease.chunkIndex, lease.session, lease.assignmentId, "lease closed meanwhile");
+      return;
+    }
+    if (job.isDone(lease.chunkIndex)) {
+      job.closeLease(lease);
+      job.timeline.add("discarded", lease.chunkIndex, lease.session, lease.assignmentId, "chunk already done");
+      return;
+    }
+    if (checked.failed()) {
+      refuse(lease, "rejected", checked.cause().getMessage());
+    } else if (!checked.result().verification().passed()) {
+      refuse(lease, "rejected", "failed the server's check on rows " + checked.result().verification().badRows());
+    } else {
+      accept(lease, checked.result().values(), computeMs, waitMs, roundTrip, bytesIn);
+    }
+    pump();
+  }
+
+  private void accept(Lease lease, float[] values, double computeMs, double waitMs, double roundTrip, long bytesIn) {
+    RunningJob job = lease.job;
+    WorkerSession session = lease.session;
+    job.closeLease(lease);
+    job.accept(lease, values, computeMs, waitMs, roundTrip, bytesIn);
+    session.chunksDone++;
+    session.computeMs += computeMs;
+    ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
+    session.recordSpeed((long) chunk.rows() * job.spec.colsA() * job.spec.colsB(), computeMs);
+    credits.credit(session, computeMs);
+    recentRoundTrips[(int) (roundTripsSeen++ % recentRoundTrips.length)] = roundTrip;
+    job.timeline.add("done", lease.chunkIndex, session, lease.assignmentId, null);
+    publishProgress(job);
+    if (job.allChunksDone()) {
+      verifyAndStore(job);
+    }
+  }
+
+  /** Closes a lease without accepting it, counts the failure, and requeues or fails the chunk. */
+  private void refuse(Lease lease, String type, String reason) {
+    RunningJob job = lease.job;
+    if (!job.closeLease(lease)) {
+      return;
+    }
+    lease.session.rejected++;
+    job.timeline.add(type, lease.chunkIndex, lease.session, lease.assignmentId, reason);
+    int failures = job.recordFailure(lease.chunkIndex, lease.session.workerId);
+    if (failures >= settings.maxChunkFailures()) {
+      end(job, JobStatus.FAILED, "chunk " + lease.chunkIndex + " failed on " + failures + " different workers; last: "
+          + reason);
+    } else {
+      job.requeue(lease.chunkIndex);
+    }
+  }
+
+  /** Leases past their deadline go back to the queue, and their workers are told to drop them. */
+  void expireLeases() {
+    long now = System.currentTimeMillis();
+    for (RunningJob job : List.copyOf(running.values())) {
+      for (Lease lease : job.openLeases()) {
+        if (!lease.answered && lease.deadlineMillis < now && job.status == JobStatus.RUNNING) {
+          lease.session.inFlight.remove(lease.assignmentId);
+          vertx.eventBus().send(lease.session.address(), WorkerMessages.cancel(List.of(lease.assignmentId)));
+          pool.offer(lease.session);
+          refuse(lease, "expired", "no result within " + settings.leaseMs() + " ms");
+        }
+      }
+    }
+    pump();
+  }
+
+  // ---------------------------------------------------------------- completion
+
+  private void verifyAndStore(RunningJob job) {
+    job.phase = "verifying";
+    publishChanged(job);
+    String method = job.spec.verificationMethod(settings.fullMaxOps());
+    Matrix a = job.inputs.a();
+    Matrix b = job.inputs.b();
+    Matrix c = job.stitcher.result();
+    int vectors = settings.freivaldsVectors();
+    vertx.executeBlocking(() -> switch (method) {
+      case Verification.FULL -> FullCheck.verify(a, b, c);
+      case Verification.FREIVALDS -> Freivalds.prepare(b, vectors, new SplittableRandom(IDS.nextLong())).checkAll(a, c);
+      default -> Verification.skipped();
+    }, false).onComplete(ar -> {
+      if (job.status != JobStatus.RUNNING) {
+        return;
+      }
+      if (ar.failed()) {
+        end(job, JobStatus.FAILED, "verification could not run: " + ar.cause().getMessage());
+      } else if (!ar.result().passed()) {
+        redoRows(job, ar.result());
+      } else {
+        job.verification = ar.result();
+        storeResult(job);
+      }
+    });
+  }
+
+  /** The final check found bad rows: their chunks are computed again, by whoever is free. */
+  private void redoRows(RunningJob job, Verification failed) {
+    TreeSet<Integer> chunks = new TreeSet<>();
+    failed.badRows().forEach(row -> chunks.add(row / job.plan.chunkRows()));
+    job.timeline.add("verification-failed", null, null, null, failed.method() + " check failed on chunks " + chunks);
+    for (int chunk : chunks) {
+      if (job.recordFailure(chunk, "final-check") > 1) {
+        end(job, JobStatus.FAILED, "chunk " + chunk + " failed the final " + failed.method() + " check twice");
+        return;
+      }
+      job.redo(chunk);
+    }
+    publishChanged(job);
+    pump();
+  }
+
+  private void storeResult(RunningJob job) {
+    job.phase = "storing";
+    DeliveryOptions withJob = new DeliveryOptions().addHeader("jobId", job.id);
+    vertx.eventBus().request(Addresses.DB_RESULT_SAVE, job.stitcher.result(), withJob).onComplete(ar -> {
+      if (job.status != JobStatus.RUNNING) {
+        return;
+      }
+      if (ar.failed()) {
+        end(job, JobStatus.FAILED, "could not store the result: " + ar.cause().getMessage());
+      } else {
+        end(job, JobStatus.COMPLETED, null);
+      }
+    });
+  }
+
+  /** Ends a job in any final status: settles leases, frees workers' copies of B, stores the final view. */
+  private void end(RunningJob job, JobStatus status, String error) {
+    job.status = status;
+    job.phase = status.wire();
+    job.error = error;
+    job.completedAt = Times.now();
+    Map<WorkerSession, List<String>> toCancel = new LinkedHashMap<>();
+    for (Lease lease : job.openLeases()) {
+      job.closeLease(lease);
+      if (lease.session.inFlight.remove(lease.assignmentId) != null) {
+        toCancel.computeIfAbsent(lease.session, s -> new ArrayList<>()).add(lease.assignmentId);
+      }
+    }
+    toCancel.forEach((session, ids) -> {
+      vertx.eventBus().send(session.address(), WorkerMessages.cancel(ids));
+      pool.offer(session);
+    });
+    for (WorkerSession session : pool.sessions()) {
+      if (session.jobsWithB.remove(job.id)) {
+        vertx.eventBus().send(session.address(), WorkerMessages.release(job.id));
+      }
+    }
+    job.timeline.add(status.wire(), null, null, null, error);
+    running.remove(job.id);
+    lastProgress.remove(job.id);
+    if (status == JobStatus.COMPLETED) {
+      jobsCompleted++;
+    }
+    JsonObject finalView = job.view();
+    persist(finalView.copy().put("timeline", job.timeline.events()));
+    job.inputs = null;
+    job.stitcher = null;
+    LOG.log(INFO, "job " + job.id + " " + status.wire() + (error == null ? "" : ": " + error));
+    publish(Addresses.UI_JOBS, finalView);
+    startJobs();
+    pump();
+  }
+
+  // ---------------------------------------------------------------- feeds
+
+  Future<Void> flushCredits() {
+    if (credits.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return vertx.eventBus().request(Addresses.DB_LEADERBOARD_CREDIT, credits.drain())
+        .onFailure(err -> LOG.log(WARNING, "could not write leaderboard credits: " + err.getMessage()))
+        .<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  void flushTimeline() {
+    if (!timelineBatch.isEmpty()) {
+      publish(Addresses.UI_TIMELINE, new JsonObject().put("events", timelineBatch.copy()));
+      timelineBatch.clear();
+    }
+  }
+
+  private void publishChanged(RunningJob job) {
+    publish(Addresses.UI_JOBS, job.view());
+  }
+
+  /** Progress is published at most ten times a second per job. */
+  private void publishProgress(RunningJob job) {
+    long now = System.nanoTime();
+    Long last = lastProgress.get(job.id);
+    if (last == null || now - last >= PROGRESS_EVERY_NANOS) {
+      lastProgress.put(job.id, now);
+      publishChanged(job);
+    }
+  }
+
+  private void publish(String address, JsonObject body) {
+    vertx.eventBus().publish(address, body);
+  }
+
+  private void persist(JsonObject changes) {
+    vertx.eventBus().request(Addresses.DB_JOB_UPDATE, changes)
+        .onFailure(err -> LOG.log(WARNING, "could not store job " + changes.getString("id") + ": " + err.getMessage()));
+  }
+
+  /** 128 random bits, base64url: unguessable ids for sessions and leases. */
+  private static String newId() {
+    byte[] bytes = new byte[16];
+    IDS.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** A decoded, checked result slice. */
+  record CheckedSlice(float[] values, Verification verification) {
+    static CheckedSlice of(JobInputs inputs, ChunkPlan.Chunk chunk, int colsB, String data) {
+      float[] values = Float32Codec.fromBase64(data, chunk.rows() * colsB);
+      Verification verification = inputs.check() == null ? Verification.skipped()
+          : inputs.check().checkSlice(inputs.a(), chunk.rowStart(), chunk.rows(), values);
+      return new CheckedSlice(values, verification);
+    }
+  }
+
+  /** Jobs stored as queued or running when the server last stopped: they run again, from the start. */
+  void recover(JsonArray unfinished) {
+    for (int i = 0; i < unfinished.size(); i++) {
+      JsonObject job = unfinished.getJsonObject(i);
+      JsonObject view = job.getJsonObject("view");
+      persist(new JsonObject().put("id", view.getString("id")).put("status", JobStatus.QUEUED.wire())
+          .put("chunksDone", 0));
+      enqueue(job, true);
+      LOG.log(INFO, "job " + view.getString("id") + " was not finished before the last stop; queued again");
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package brain.scheduler;
+
+import static brain.bus.Addresses.*;
+
+import brain.bus.Replies;
+import brain.model.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Chunk scheduling on the event bus: wires the {@link Scheduler} to its addresses and timers,
+ * and picks up jobs left unfinished by the last run.
+ */
+public final class SchedulerVerticle extends VerticleBase {
+  private static final System.Logger LOG = System.getLogger(SchedulerVerticle.class.getName());
+  private static final long TIMELINE_FLUSH_MS = 200;
+  private static final long LEASE_CHECK_MS = 500;
+
+  private Scheduler scheduler;
+
+  @Override
+  public Future<?> start() {
+    SchedulerSettings settings = SchedulerSettings.from(config());
+    scheduler = new Scheduler(vertx, settings);
+    List<Future<?>> ready = List.of(
+        reply(JOBS_ENQUEUE, m -> {
+          scheduler.enqueue(json(m));
+          return new JsonObject().put("accepted", true);
+        }),
+        reply(JOBS_VIEW, m -> found(scheduler.view(id(m)), m)),
+        reply(JOBS_TIMELINE, m -> found(scheduler.timeline(id(m)), m)),
+        reply(JOBS_CANCEL, m -> found(scheduler.cancel(id(m)), m)),
+        reply(SCHEDULER_STATS, m -> scheduler.stats()),
+        reply(WORKER_REGISTER, m -> scheduler.register(m.headers().get(HEADER_PEER), m.body())),
+        consume(WORKER_RESULT, m -> scheduler.onResult(m.headers().get(HEADER_PEER), m.body())),
+        consume(WORKER_FAILURE, m -> scheduler.onFailure(m.headers().get(HEADER_PEER), m.body())),
+        consume(PEER_LISTENING, m -> scheduler.peerListening(json(m).getString("peerId"))),
+        consume(WORKERS_LOST, m -> scheduler.workerLost(json(m).getString("sessionId"), json(m).getString("reason"))),
+        vertx.eventBus().consumer(WORKERS_LIST, this::listWorkers).completion());
+    vertx.setPeriodic(LEASE_CHECK_MS, id -> scheduler.expireLeases());
+    vertx.setPeriodic(settings.creditFlushMs(), id -> scheduler.flushCredits());
+    vertx.setPeriodic(TIMELINE_FLUSH_MS, id -> scheduler.flushTimeline());
+    return Future.all(ready)
+        .compose(v -> vertx.eventBus().<JsonArray>request(DB_JOB_UNFINISHED, new JsonObject()))
+        .onSuccess(unfinished -> scheduler.recover(unfinished.body()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return scheduler.flushCredits();
+  }
+
+  private void listWorkers(Message<Object> message) {
+    vertx.eventBus().<JsonObject>request(HEARTBEAT_LAST_SEEN, new JsonObject()).onComplete(ar -> {
+      Map<String, Long> lastSeen = new HashMap<>();
+      if (ar.succeeded()) {
+        ar.result().body().forEach(e -> lastSeen.put(e.getKey(), ((Number) e.getValue()).longValue()));
+      }
+      message.reply(new JsonObject().put("workers", scheduler.workers(lastSeen)));
+    });
+  }
+
+  private static JsonObject json(Message<Object> message) {
+    return Inbound.object(message.body());
+  }
+
+  private static String id(Message<Object> message) {
+    return json(message).getString("id");
+  }
+
+  private static <T> T found(T value, Message<Object> message) {
+    if (value == null) {
+      throw ApiError.notFound("the scheduler holds no job " + id(message));
+    }
+    return value;
+  }
+
+  /** A request handler: its value is the reply, an ApiError its failure. */
+  private Future<Void> reply(String address, Function<Message<Object>, Object> handler) {
+    return vertx.eventBus().consumer(address, (Message<Object> message) -> {
+      try {
+        message.reply(handler.apply(message));
+      } catch (RuntimeException e) {
+        Replies.fail(message, e);
+      }
+    }).completion();
+  }
+
+  /**
+   * A one-way handler. What untrusted peers send can be malformed: it is logged and dropped,
+   * never allowed to throw on the event loop.
+   */
+  private Future<Void> consume(String address, Handler<Message<Object>> handler) {
+    return vertx.eventBus().consumer(address, (Message<Object> message) -> {
+      try {
+        handler.handle(message);
+      } catch (ApiError e) {
+        LOG.log(System.Logger.Level.DEBUG, "dropped a message on " + address + ": " + e.getMessage());
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "failed to handle a message on " + address, e);
+      }
+    }).completion();
+  }
+}

@@ -1,0 +1,54 @@
+package brain.scheduler;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Consumer;
+
+/**
+ * What happened to a job, event by event: dispatches, results, rejections, losses, requeues.
+ * Bounded: past {@code capacity} events only the count of dropped ones grows.
+ */
+final class Timeline {
+  private final String jobId;
+  private final int capacity;
+  private final JsonArray events = new JsonArray();
+  private final Consumer<JsonObject> listener;
+  private long dropped;
+
+  Timeline(String jobId, int capacity, Consumer<JsonObject> listener) {
+    this.jobId = jobId;
+    this.capacity = capacity;
+    this.listener = listener;
+  }
+
+  /** Records an event; {@code lease} and {@code session} may be null. */
+  void add(String type, Integer chunk, WorkerSession session, String assignmentId, String detail) {
+    JsonObject event = new JsonObject().put("t", System.currentTimeMillis()).put("type", type);
+    if (chunk != null) {
+      event.put("chunk", chunk);
+    }
+    if (session != null) {
+      event.put("workerId", session.workerId).put("worker", session.name).put("sessionId", session.sessionId);
+    }
+    if (assignmentId != null) {
+      event.put("assignmentId", assignmentId);
+    }
+    if (detail != null) {
+      event.put("detail", detail);
+    }
+    if (events.size() < capacity) {
+      events.add(event);
+    } else {
+      dropped++;
+    }
+    listener.accept(event.copy().put("jobId", jobId));
+  }
+
+  JsonArray events() {
+    return events;
+  }
+
+  long dropped() {
+    return dropped;
+  }
+}

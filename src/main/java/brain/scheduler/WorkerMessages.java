@@ -1,0 +1,62 @@
+package brain.scheduler;
+
+import brain.model.ChunkPlan;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Collection;
+
+/** The messages the server sends to a worker's private address (docs/PROTOCOL.md §3). */
+final class WorkerMessages {
+  /** Bridge envelope around a body: {"type":"rec","address":"…","body":…}, without the address. */
+  private static final int ENVELOPE_BYTES = 36;
+
+  private WorkerMessages() {}
+
+  static JsonObject bPart(RunningJob job, JobInputs.BPart part) {
+    return new JsonObject()
+        .put("type", "b")
+        .put("jobId", job.id)
+        .put("rows", job.spec.colsA())
+        .put("cols", job.spec.colsB())
+        .put("rowStart", part.rowStart())
+        .put("rowCount", part.rowCount())
+        .put("data", part.data());
+  }
+
+  static JsonObject chunk(RunningJob job, int chunkIndex, String assignmentId, long leaseMs) {
+    ChunkPlan.Chunk chunk = job.plan.get(chunkIndex);
+    return new JsonObject()
+        .put("type", "chunk")
+        .put("assignmentId", assignmentId)
+        .put("jobId", job.id)
+        .put("chunkIndex", chunkIndex)
+        .put("rowStart", chunk.rowStart())
+        .put("rows", chunk.rows())
+        .put("colsA", job.spec.colsA())
+        .put("colsB", job.spec.colsB())
+        .put("leaseMs", leaseMs)
+        .put("a", job.inputs.aSlices()[chunkIndex]);
+  }
+
+  static JsonObject cancel(Collection<String> assignmentIds) {
+    return new JsonObject().put("type", "cancel").put("assignmentIds", new JsonArray(java.util.List.copyOf(assignmentIds)));
+  }
+
+  static JsonObject release(String jobId) {
+    return new JsonObject().put("type", "release").put("jobId", jobId);
+  }
+
+  /**
+   * Bytes the message takes on the socket: the payload text is counted by its length (base64
+   * is ASCII), the rest by encoding it without the payload.
+   */
+  static long wireBytes(String address, JsonObject message, String payloadField) {
+    Object payload = message.remove(payloadField);
+    long bytes = message.encode().length() + address.length() + ENVELOPE_BYTES;
+    if (payload instanceof String text) {
+      message.put(payloadField, text);
+      bytes += text.length() + payloadField.length() + 6;
+    }
+    return bytes;
+  }
+}

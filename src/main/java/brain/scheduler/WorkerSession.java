@@ -1,0 +1,86 @@
+package brain.scheduler;
+
+import brain.bus.Addresses;
+import io.vertx.core.json.JsonObject;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** One worker connection as the scheduler sees it. Confined to the scheduler's event loop. */
+final class WorkerSession {
+  final String sessionId;
+  final String peerId;
+  final String workerId;
+  final String name;
+  final String engine;
+  final String adapter;
+  final int slots;
+  final double reportedOpsPerMs;
+  final long maxBufferBytes;
+  final long joinedAt = System.currentTimeMillis();
+
+  /** Set once the bridge reports the worker's private handler live: only then do we send to it. */
+  boolean listening;
+  /** Whether it sits in the pool's queue of workers with a free slot. */
+  boolean offered;
+  /** Leases out on this worker (results not received yet), by assignment id. */
+  final Map<String, Lease> inFlight = new LinkedHashMap<>();
+  /** Jobs whose B this session already holds. */
+  final Set<String> jobsWithB = new HashSet<>();
+
+  long chunksDone;
+  double computeMs;
+  /** Observed speed, multiply-adds per millisecond of compute (moving average). */
+  double observedOpsPerMs;
+  int rejected;
+
+  WorkerSession(String sessionId, String peerId, JsonObject registration, int grantedSlots) {
+    this.sessionId = sessionId;
+    this.peerId = peerId;
+    this.workerId = registration.getString("workerId");
+    this.name = registration.getString("name");
+    this.engine = registration.getString("engine");
+    this.adapter = registration.getString("adapter");
+    this.reportedOpsPerMs = registration.getDouble("opsPerMs", 0.0);
+    this.maxBufferBytes = registration.getLong("maxBufferBytes", Long.MAX_VALUE);
+    this.slots = grantedSlots;
+  }
+
+  String address() {
+    return Addresses.workerPrivate(peerId);
+  }
+
+  int freeSlots() {
+    return listening ? slots - inFlight.size() : 0;
+  }
+
+  /** Whether this worker's engine can hold this job's buffers. */
+  boolean canTake(RunningJob job) {
+    return job.largestBufferBytes() <= maxBufferBytes;
+  }
+
+  void recordSpeed(long multiplyAdds, double computeMs) {
+    if (computeMs <= 0) {
+      return;
+    }
+    double sample = multiplyAdds / computeMs;
+    observedOpsPerMs = observedOpsPerMs == 0 ? sample : 0.7 * observedOpsPerMs + 0.3 * sample;
+  }
+
+  JsonObject view(long now) {
+    return new JsonObject()
+        .put("sessionId", sessionId)
+        .put("workerId", workerId)
+        .put("name", name)
+        .put("engine", engine)
+        .put("adapter", adapter)
+        .put("state", inFlight.isEmpty() ? "idle" : "computing")
+        .put("slots", slots)
+        .put("inFlight", inFlight.size())
+        .put("chunksDone", chunksDone)
+        .put("computeMs", Math.round(computeMs * 10) / 10.0)
+        .put("opsPerMs", Math.round((observedOpsPerMs > 0 ? observedOpsPerMs : reportedOpsPerMs) * 10) / 10.0)
+        .put("connectedMs", now - joinedAt);
+  }
+}

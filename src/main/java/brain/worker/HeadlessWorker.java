@@ -1,0 +1,354 @@
+package brain.worker;
+
+import static brain.bus.Addresses.*;
+
+import brain.model.Float32Codec;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A worker without a browser: joins a grid over the same SockJS bridge and protocol as the
+ * worker tab (docs/PROTOCOL.md), computes chunks with a {@link MatrixEngine}, one at a time,
+ * and keeps up to its slots queued. Many can run in one JVM on one Vertx. All state is
+ * confined to the event loop of the context that started it; the engine runs on worker
+ * threads unless it is instant.
+ */
+public final class HeadlessWorker {
+  private static final System.Logger LOG = System.getLogger(HeadlessWorker.class.getName());
+
+  /** How to join. */
+  public record Options(String host, int port, boolean tls, String workerId, String name, int slots,
+      MatrixEngine engine, boolean reconnect) {
+    public static Options of(String host, int port, String name, MatrixEngine engine) {
+      return new Options(host, port, false, "w-" + UUID.randomUUID(), name, 2, engine, false);
+    }
+
+    public Options withSlots(int n) {
+      return new Options(host, port, tls, workerId, name, n, engine, reconnect);
+    }
+
+    public Options withReconnect(boolean on) {
+      return new Options(host, port, tls, workerId, name, slots, engine, on);
+    }
+
+    public Options withWorkerId(String id) {
+      return new Options(host, port, tls, id, name, slots, engine, reconnect);
+    }
+  }
+
+  /** A chunk received and not yet answered. */
+  public record Chunk(String assignmentId, String jobId, int chunkIndex, int rowStart, int rows, int colsA, int colsB,
+      String a, long receivedNanos) {}
+
+  /** What to do with a chunk instead of answering it right (fault injection for tests). */
+  public interface Behaviour {
+    /** Return true to handle the chunk yourself (the worker then does nothing with it). */
+    boolean intercept(HeadlessWorker worker, Chunk chunk);
+  }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final WebSocketClient sockets;
+  private final Options options;
+  private final Map<String, float[]> bByJob = new HashMap<>();
+  private final Map<String, Integer> bRowsReceived = new HashMap<>();
+  private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
+  private final Set<String> cancelled = new HashSet<>();
+  private BridgeClient client;
+  private String sessionId;
+  private long heartbeatTimer = -1;
+  private boolean computing;
+  private boolean stopped;
+  private boolean frozen;
+  private Behaviour behaviour = (worker, chunk) -> false;
+  private long backoffMs = 500;
+  private long chunksDone;
+  private long sessions;
+  private JsonObject lastStats = new JsonObject();
+  private Promise<Void> firstJoin = Promise.promise();
+
+  private HeadlessWorker(Vertx vertx, WebSocketClient sockets, Options options) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.sockets = sockets;
+    this.options = options;
+  }
+
+  /**
+   * Starts a worker in a verticle of its own (its own event loop context, as a separate
+   * program would have); completes once it is registered and listening.
+   */
+  public static Future<HeadlessWorker> deploy(Vertx vertx, WebSocketClient sockets, Options options) {
+    Promise<HeadlessWorker> started = Promise.promise();
+    vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return HeadlessWorker.start(vertx, sockets, options).onComplete(started);
+      }
+    }).onFailure(started::tryFail);
+    return started.future();
+  }
+
+  /** Connects, registers and starts listening on the caller's context; completes once the server may dispatch to it. */
+  public static Future<HeadlessWorker> start(Vertx vertx, WebSocketClient sockets, Options options) {
+    HeadlessWorker worker = new HeadlessWorker(vertx, sockets, options);
+    worker.join();
+    return worker.firstJoin.future().map(worker);
+  }
+
+  private void join() {
+    BridgeClient.connect(vertx, sockets, options.host(), options.port(), options.tls())
+        .compose(connected -> {
+          client = connected;
+          client.closeHandler(v -> onClosed());
+          return client.request(WORKER_REGISTER, new JsonObject()
+              .put("protocol", 1)
+              .put("workerId", options.workerId())
+              .put("name", options.name())
+              .put("engine", options.engine().kind())
+              .put("adapter", options.engine().description())
+              .put("slots", options.slots()));
+        })
+        .onSuccess(this::registered)
+        .onFailure(err -> {
+          LOG.log(System.Logger.Level.DEBUG, options.name() + " could not join: " + err.getMessage());
+          if (client != null) {
+            client.close();
+          }
+          if (!options.reconnect()) {
+            firstJoin.tryFail(err);
+          } else if (client == null) {
+            retryLater();
+          }
+        });
+  }
+
+  private void registered(JsonObject reply) {
+    sessionId = reply.getString("sessionId");
+    sessions++;
+    backoffMs = 500;
+    client.register(reply.getString("address"), this::onMessage);
+    long interval = reply.getLong("heartbeatIntervalMs", 2000L);
+    heartbeatTimer = vertx.setPeriodic(interval, id -> heartbeat());
+    // The server dispatches once the bridge reports the handler live; a heartbeat round trip
+    // after the register frame proves the frame was processed (frames are handled in order).
+    client.request(WORKER_HEARTBEAT, new JsonObject().put("sessionId", sessionId))
+        .onComplete(ar -> firstJoin.tryComplete());
+  }
+
+  private void heartbeat() {
+    if (frozen || client == null) {
+      return;
+    }
+    client.request(WORKER_HEARTBEAT, new JsonObject().put("sessionId", sessionId).put("busy", queue.size()))
+        .onFailure(err -> {
+          if (err instanceof ReplyException reply && reply.failureCode() == 404) {
+            client.close(); // the server no longer knows this session: start afresh
+          }
+        });
+  }
+
+  private void onClosed() {
+    vertx.cancelTimer(heartbeatTimer);
+    queue.clear();
+    bByJob.clear();
+    bRowsReceived.clear();
+    client = null;
+    if (!stopped && options.reconnect()) {
+      retryLater();
+    }
+  }
+
+  private void retryLater() {
+    long delay = (long) (backoffMs * (0.75 + Math.random() * 0.5));
+    backoffMs = Math.min(10_000, backoffMs * 2);
+    vertx.setTimer(delay, id -> {
+      if (!stopped) {
+        join();
+      }
+    });
+  }
+
+  private void onMessage(JsonObject message) {
+    if (frozen) {
+      return;
+    }
+    try {
+      switch (message.getString("type", "")) {
+        case "b" -> receiveB(message);
+        case "chunk" -> receiveChunk(message);
+        case "cancel" -> message.getJsonArray("assignmentIds").forEach(id -> {
+          cancelled.add(String.valueOf(id));
+          queue.removeIf(c -> c.assignmentId().equals(id));
+        });
+        case "release" -> {
+          bByJob.remove(message.getString("jobId"));
+          bRowsReceived.remove(message.getString("jobId"));
+        }
+        case "stats" -> lastStats = message;
+        default -> { }
+      }
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, options.name() + " could not use a message: " + e.getMessage());
+    }
+  }
+
+  private void receiveB(JsonObject part) {
+    String jobId = part.getString("jobId");
+    int rows = part.getInteger("rows");
+    int cols = part.getInteger("cols");
+    int rowStart = part.getInteger("rowStart");
+    int rowCount = part.getInteger("rowCount");
+    float[] b = bByJob.computeIfAbsent(jobId, id -> new float[Math.multiplyExact(rows, cols)]);
+    float[] values = Float32Codec.fromBase64(part.getString("data"), Math.multiplyExact(rowCount, cols));
+    System.arraycopy(values, 0, b, rowStart * cols, values.length);
+    bRowsReceived.merge(jobId, rowCount, Integer::sum);
+  }
+
+  private void receiveChunk(JsonObject m) {
+    Chunk chunk = new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
+        m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), m.getString("a"),
+        System.nanoTime());
+    if (behaviour.intercept(this, chunk)) {
+      return;
+    }
+    queue.addLast(chunk);
+    computeNext();
+  }
+
+  private void computeNext() {
+    if (computing || queue.isEmpty() || client == null) {
+      return;
+    }
+    Chunk chunk = queue.pollFirst();
+    float[] b = bByJob.get(chunk.jobId());
+    Integer rowsOfB = bRowsReceived.get(chunk.jobId());
+    if (b == null || rowsOfB == null || rowsOfB != chunk.colsA()) {
+      fail(chunk, "B of job " + chunk.jobId() + " is not complete here");
+      computeNext();
+      return;
+    }
+    computing = true;
+    long started = System.nanoTime();
+    double waitMs = (started - chunk.receivedNanos()) / 1e6;
+    MatrixEngine engine = options.engine();
+    Future<float[]> product = engine.instant()
+        ? Future.succeededFuture(engine.multiply(null, chunk.rows(), chunk.colsA(), b, chunk.colsB()))
+        : vertx.executeBlocking(() -> engine.multiply(Float32Codec.fromBase64(chunk.a(), chunk.rows() * chunk.colsA()),
+            chunk.rows(), chunk.colsA(), b, chunk.colsB()), false);
+    product.onComplete(ar -> {
+      computing = false;
+      double computeMs = (System.nanoTime() - started) / 1e6;
+      if (cancelled.remove(chunk.assignmentId()) || client == null) {
+        computeNext();
+        return;
+      }
+      if (ar.failed()) {
+        fail(chunk, "the engine failed: " + ar.cause().getMessage());
+      } else {
+        sendResult(chunk, ar.result(), computeMs, waitMs);
+      }
+      computeNext();
+    });
+  }
+
+  /** Sends a result for a chunk (tests may send any data they like). */
+  public void sendResult(Chunk chunk, float[] values, double computeMs, double waitMs) {
+    if (client == null) {
+      return;
+    }
+    client.send(WORKER_RESULT, new JsonObject()
+        .put("sessionId", sessionId)
+        .put("assignmentId", chunk.assignmentId())
+        .put("jobId", chunk.jobId())
+        .put("chunkIndex", chunk.chunkIndex())
+        .put("computeMs", computeMs)
+        .put("waitMs", waitMs)
+        .put("data", Float32Codec.toBase64(values)));
+    chunksDone++;
+  }
+
+  /** Computes a chunk with this worker's engine, blocking; for tests that hold chunks back. */
+  public float[] computeNow(Chunk chunk) {
+    float[] b = bByJob.get(chunk.jobId());
+    return options.engine().multiply(Float32Codec.fromBase64(chunk.a(), chunk.rows() * chunk.colsA()), chunk.rows(),
+        chunk.colsA(), b, chunk.colsB());
+  }
+
+  private void fail(Chunk chunk, String error) {
+    if (client != null) {
+      client.send(WORKER_FAILURE, new JsonObject().put("sessionId", sessionId)
+          .put("assignmentId", chunk.assignmentId()).put("error", error));
+    }
+  }
+
+  /** Stops answering and heart-beating with the socket left open: a frozen tab. Callable from any thread. */
+  public void freeze() {
+    context.runOnContext(v -> frozen = true);
+  }
+
+  /** Callable from any thread. */
+  public void behaviour(Behaviour behaviour) {
+    context.runOnContext(v -> this.behaviour = behaviour);
+  }
+
+  /** Closes the socket for good (no reconnect). Callable from any thread. */
+  public Future<Void> stop() {
+    return onContext(() -> {
+      stopped = true;
+      vertx.cancelTimer(heartbeatTimer);
+      return client == null ? Future.succeededFuture() : client.close();
+    });
+  }
+
+  /** Closes the socket abruptly; with reconnect on, the worker comes back as a new session. Callable from any thread. */
+  public Future<Void> dropConnection() {
+    return onContext(() -> client == null ? Future.succeededFuture() : client.close());
+  }
+
+  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+    Promise<T> done = Promise.promise();
+    context.runOnContext(v -> action.get().onComplete(done));
+    return done.future();
+  }
+
+  public BridgeClient client() {
+    return client;
+  }
+
+  public String sessionId() {
+    return sessionId;
+  }
+
+  public String workerId() {
+    return options.workerId();
+  }
+
+  public String name() {
+    return options.name();
+  }
+
+  public long chunksDone() {
+    return chunksDone;
+  }
+
+  public long sessions() {
+    return sessions;
+  }
+
+  public JsonObject lastStats() {
+    return lastStats;
+  }
+}

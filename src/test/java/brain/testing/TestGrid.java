@@ -1,0 +1,223 @@
+package brain.testing;
+
+import brain.BrainServer;
+import brain.bus.Addresses;
+import brain.config.BrainConfig;
+import brain.worker.Engines;
+import brain.worker.HeadlessWorker;
+import brain.worker.MatrixEngine;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real server on a free port with its own SQLite file, plus what tests need around it: an
+ * HTTP client, headless workers over real sockets, and a way to wait for a job's status by
+ * listening to the job feed (no polling sleeps).
+ */
+public final class TestGrid implements AutoCloseable {
+  public static final Duration WAIT = Duration.ofSeconds(60);
+
+  private final Vertx vertx;
+  private final BrainServer server;
+  private final Path dir;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final WebSocketClient sockets;
+  private final List<HeadlessWorker> workers = new ArrayList<>();
+
+  private TestGrid(Vertx vertx, BrainServer server, Path dir) {
+    this.vertx = vertx;
+    this.server = server;
+    this.dir = dir;
+    this.sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(64 * 1024 * 1024)
+        .setMaxFrameSize(1024 * 1024));
+  }
+
+  public static TestGrid start() {
+    return start(Map.of());
+  }
+
+  /** Starts a grid whose configuration has {@code overrides} (dotted paths) applied. */
+  public static TestGrid start(Map<String, Object> overrides) {
+    try {
+      Path dir = Files.createTempDirectory("brain-test");
+      return start(dir, overrides);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Starts a grid on an existing folder's database (restart tests). */
+  public static TestGrid start(Path dir, Map<String, Object> overrides) {
+    BrainConfig config = new BrainConfig(BrainConfig.defaults())
+        .with("http.port", 0)
+        .with("http.host", "127.0.0.1")
+        .with("db.url", "jdbc:sqlite:" + dir.resolve("brain.db"));
+    for (Map.Entry<String, Object> e : overrides.entrySet()) {
+      config = config.with(e.getKey(), e.getValue());
+    }
+    Vertx vertx = Vertx.vertx();
+    BrainServer server = await(BrainServer.start(vertx, config));
+    return new TestGrid(vertx, server, dir);
+  }
+
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("waited " + WAIT + " in vain: " + e, e);
+    }
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  public HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build());
+  }
+
+  public HttpResponse<byte[]> getBytes(String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public HttpResponse<String> post(String path, String json) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+  }
+
+  public HttpResponse<String> delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).DELETE().build());
+  }
+
+  public HttpResponse<String> send(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Submits a job and answers its id; fails unless the server answers 202. */
+  public String submit(String json) {
+    HttpResponse<String> response = post("/api/jobs", json);
+    if (response.statusCode() != 202) {
+      throw new AssertionError("expected 202, got " + response.statusCode() + ": " + response.body());
+    }
+    return new JsonObject(response.body()).getString("id");
+  }
+
+  public JsonObject job(String id) {
+    return new JsonObject(get("/api/jobs/" + id).body());
+  }
+
+  /** Listens to the job feed from now on; complete the returned wait before submitting to avoid races. */
+  public JobWatch watch() {
+    return new JobWatch(vertx);
+  }
+
+  /** Waits for one job to reach a final status, event-driven. */
+  public static final class JobWatch implements AutoCloseable {
+    private final MessageConsumer<JsonObject> consumer;
+    private final Map<String, Promise<JsonObject>> finals = new java.util.concurrent.ConcurrentHashMap<>();
+
+    JobWatch(Vertx vertx) {
+      consumer = vertx.eventBus().consumer(Addresses.UI_JOBS, m -> {
+        String status = m.body().getString("status");
+        if (status.equals("completed") || status.equals("failed") || status.equals("cancelled")) {
+          promise(m.body().getString("id")).tryComplete(m.body());
+        }
+      });
+      await(consumer.completion());
+    }
+
+    private Promise<JsonObject> promise(String id) {
+      return finals.computeIfAbsent(id, k -> Promise.promise());
+    }
+
+    /** The final view of the job, once it has one. */
+    public JsonObject finished(String id) {
+      return await(promise(id).future());
+    }
+
+    @Override
+    public void close() {
+      consumer.unregister();
+    }
+  }
+
+  // ------------------------------------------------------------------ workers
+
+  public HeadlessWorker worker(String name) {
+    return worker(HeadlessWorker.Options.of("127.0.0.1", port(), name, Engines.cpu(1)));
+  }
+
+  public HeadlessWorker worker(String name, MatrixEngine engine) {
+    return worker(HeadlessWorker.Options.of("127.0.0.1", port(), name, engine));
+  }
+
+  public HeadlessWorker worker(HeadlessWorker.Options options) {
+    HeadlessWorker worker = await(HeadlessWorker.deploy(vertx, sockets, options));
+    workers.add(worker);
+    return worker;
+  }
+
+  // ------------------------------------------------------------------ database
+
+  /** A plain JDBC connection to the grid's SQLite file, as a person inspecting it would open. */
+  public Connection database() throws SQLException {
+    return DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("brain.db"));
+  }
+
+  public void stopServer() {
+    workers.clear();
+    await(server.stop().eventually(() -> vertx.close()));
+  }
+
+  @Override
+  public void close() {
+    try {
+      stopServer();
+    } catch (RuntimeException | AssertionError e) {
+      // already stopped
+    }
+  }
+}

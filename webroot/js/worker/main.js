@@ -1,0 +1,563 @@
+// The worker tab: joins the grid over the event bus (docs/PROTOCOL.md),
+// hands chunks to the compute Web Worker, sends results back.
+//
+// URL parameters: ?engine=auto|webgpu|cpu (default auto), ?slots=1..8
+// (default 2), ?name=<display name> (saved in localStorage).
+
+import { EventBus } from '../eventbus.js';
+import { createTimers } from '../timers.js';
+import { base64urlLength } from '../codec.js';
+import {
+  ADDR, PROTOCOL_VERSION, ADAPTER_MAX, cleanError, cleanName, messageType,
+  validateB, validateCancel, validateChunk, validateRegisterReply, validateRelease, validateStats,
+} from './protocol.js';
+import { claimFreshWorkerId, claimWorkerId, loadName, saveName } from './identity.js';
+import * as ui from './ui.js';
+
+const REGISTER_TIMEOUT_MS = 10000;
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 10000;
+// What a result frame adds around its data (ids, times, JSON punctuation), generously.
+const RESULT_OVERHEAD_BYTES = 1024;
+
+// ------------------------------------------------------------------ settings
+
+const params = new URLSearchParams(location.search);
+const requestedEngine = ['auto', 'webgpu', 'cpu'].includes(params.get('engine')) ? params.get('engine') : 'auto';
+const requestedSlots = (() => {
+  const n = Number(params.get('slots'));
+  return params.has('slots') && Number.isInteger(n) ? Math.min(8, Math.max(1, n)) : 2;
+})();
+
+// ------------------------------------------------------------------ state
+
+const state = {
+  workerId: null,
+  name: null,
+  engineInfo: null,       // from the compute worker: engine, adapter, label, note, opsPerMs, maxBufferBytes
+  eb: null,
+  session: null,          // validated register reply
+  privateAddress: null,   // the address whose handler is registered
+  gen: 0,                 // bumped whenever held work must be forgotten (new session, reconnect)
+  jobs: new Map(),        // jobId -> {rows, cols, received: Uint8Array|null, receivedRows, complete, error}
+  held: new Map(),        // assignmentId -> {jobId, chunkIndex, rows, colsB, receivedAt}
+  chunksDone: 0,
+  computeMsTotal: 0,
+  heartbeatTimer: null,
+  heartbeatPending: null, // token of the heartbeat request still out
+  registerTimer: null,
+  registerAttempt: 0,
+  registering: false,
+  connEpoch: 0,           // bumped on every socket open/close
+};
+
+let compute = null;
+let timers = null;
+
+// ------------------------------------------------------------------ helpers
+
+const nowEpoch = () => performance.timeOrigin + performance.now();
+
+function note(text, level = 'info') {
+  ui.log(text, level);
+  if (level === 'warn' || level === 'error') console.warn('[worker]', text);
+  else console.info('[worker]', text);
+}
+
+function backoff(attempt) {
+  const base = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempt, 20));
+  return Math.round(base / 2 + Math.random() * base / 2);
+}
+
+function updateCounters() {
+  ui.setText('chunks-done', state.chunksDone);
+  ui.setText('in-flight', state.held.size);
+  ui.setText('avg-compute', state.chunksDone ? (state.computeMsTotal / state.chunksDone).toFixed(1) + ' ms' : '–');
+  ui.setText('jobs-held', state.jobs.size);
+}
+
+function shortId(id) {
+  return id.length > 12 ? id.slice(0, 10) + '…' : id;
+}
+
+// ------------------------------------------------------------------ compute worker
+
+function startCompute() {
+  compute = new Worker(new URL('./compute-worker.js', import.meta.url), { type: 'module', name: 'brain-compute' });
+  compute.onmessageerror = () => note('a message from the compute worker could not be read', 'warn');
+  return new Promise((resolve, reject) => {
+    compute.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error('compute worker failed to start: ' + (e.message || 'unknown error')));
+    };
+    compute.onmessage = (e) => {
+      const m = e.data;
+      if (m && m.op === 'ready') {
+        compute.onmessage = onComputeMessage;
+        compute.onerror = (err) => {
+          err.preventDefault();
+          note('compute worker error: ' + (err.message || 'unknown'), 'warn');
+        };
+        resolve(m);
+      } else if (m && m.op === 'log') {
+        note(m.text, m.level === 'warn' ? 'warn' : 'info');
+      }
+    };
+    compute.postMessage({ op: 'init', engine: requestedEngine });
+  });
+}
+
+function onComputeMessage(e) {
+  const m = e.data;
+  if (!m || typeof m.op !== 'string') return;
+  switch (m.op) {
+    case 'result': onComputeResult(m); break;
+    case 'failure': onComputeFailure(m); break;
+    case 'b-complete': break;
+    case 'b-error': {
+      if (m.gen !== state.gen) return;
+      const job = state.jobs.get(m.jobId);
+      if (job) job.error = m.error;
+      note(`B of job ${shortId(m.jobId)} unusable: ${m.error}`, 'warn');
+      break;
+    }
+    case 'engine':
+      state.engineInfo = { ...state.engineInfo, ...m };
+      ui.setEngine(state.engineInfo);
+      note(m.note || `engine is now ${m.label}`, 'warn');
+      break;
+    case 'log':
+      note(m.text, m.level === 'warn' ? 'warn' : 'info');
+      break;
+    default:
+      break;
+  }
+}
+
+function onComputeResult(m) {
+  if (m.gen !== state.gen) return;
+  const held = state.held.get(m.assignmentId);
+  if (!held) return; // cancelled meanwhile
+  state.held.delete(m.assignmentId);
+  const session = state.session;
+  if (!session || !state.eb || !state.eb.isOpen) {
+    updateCounters();
+    return;
+  }
+  const expected = base64urlLength(held.rows * held.colsB * 4);
+  if (typeof m.data !== 'string' || m.data.length !== expected) {
+    sendFailure(m.assignmentId, 'internal error: result of the wrong size');
+    return;
+  }
+  if (m.data.length + RESULT_OVERHEAD_BYTES > session.maxResultBytes) {
+    sendFailure(m.assignmentId, `result (${m.data.length} characters) exceeds maxResultBytes (${session.maxResultBytes})`);
+    updateCounters();
+    return;
+  }
+  state.eb.send(ADDR.RESULT, {
+    sessionId: session.sessionId,
+    assignmentId: m.assignmentId,
+    jobId: held.jobId,
+    chunkIndex: held.chunkIndex,
+    computeMs: m.computeMs,
+    waitMs: m.waitMs,
+    data: m.data,
+  });
+  state.chunksDone++;
+  state.computeMsTotal += m.computeMs;
+  updateCounters();
+  ui.log(`chunk #${held.chunkIndex} of job ${shortId(held.jobId)} done in ${m.computeMs.toFixed(1)} ms` +
+    ` (waited ${m.waitMs.toFixed(1)} ms)`, 'ok');
+}
+
+function onComputeFailure(m) {
+  if (m.gen !== state.gen) return;
+  if (!state.held.delete(m.assignmentId)) return;
+  sendFailure(m.assignmentId, m.error);
+  updateCounters();
+}
+
+function sendFailure(assignmentId, error) {
+  const text = cleanError(error);
+  note(`chunk ${shortId(assignmentId)} failed: ${text}`, 'warn');
+  if (state.session && state.eb && state.eb.isOpen) {
+    state.eb.send(ADDR.FAILURE, { sessionId: state.session.sessionId, assignmentId, error: text });
+  }
+}
+
+/** Forgets every job and chunk held (new session or lost socket). */
+function dropEverything(why) {
+  state.gen++;
+  if (compute) compute.postMessage({ op: 'reset', gen: state.gen });
+  const n = state.held.size;
+  state.held.clear();
+  state.jobs.clear();
+  if (n) note(`dropped ${n} chunk${n === 1 ? '' : 's'} in hand (${why})`, 'warn');
+  updateCounters();
+}
+
+// ------------------------------------------------------------------ messages on the private address
+
+function onPrivateMessage(body) {
+  const type = messageType(body);
+  if (!type) {
+    note('ignored a message without a type', 'warn');
+    return;
+  }
+  switch (type) {
+    case 'b': return onB(body);
+    case 'chunk': return onChunk(body);
+    case 'cancel': return onCancel(body);
+    case 'release': return onRelease(body);
+    case 'stats': return onStats(body);
+    default:
+      note(`ignored a message of unknown type "${String(type).slice(0, 40)}"`, 'warn');
+  }
+}
+
+function maxBufferBytes() {
+  return state.engineInfo.maxBufferBytes;
+}
+
+function onB(body) {
+  const v = validateB(body, maxBufferBytes());
+  if (!v.ok) {
+    if (v.jobId !== undefined) {
+      const job = state.jobs.get(v.jobId) || { rows: 0, cols: 0, received: null, receivedRows: 0, complete: false };
+      job.error = v.error;
+      state.jobs.set(v.jobId, job);
+    }
+    note(v.error, 'warn');
+    return;
+  }
+  const b = v.value;
+  let job = state.jobs.get(b.jobId);
+  if (!job) {
+    job = { rows: b.rows, cols: b.cols, received: new Uint8Array(b.rows), receivedRows: 0, complete: false, error: null };
+    state.jobs.set(b.jobId, job);
+  }
+  if (job.error) return;
+  if (job.rows !== b.rows || job.cols !== b.cols) {
+    job.error = `B changed shape (${job.rows}×${job.cols}, then ${b.rows}×${b.cols})`;
+    note(`job ${shortId(b.jobId)}: ${job.error}`, 'warn');
+    return;
+  }
+  if (job.complete) {
+    note(`job ${shortId(b.jobId)}: B part after B was complete, ignored`, 'warn');
+    return;
+  }
+  for (let r = b.rowStart; r < b.rowStart + b.rowCount; r++) {
+    if (!job.received[r]) { job.received[r] = 1; job.receivedRows++; }
+  }
+  compute.postMessage({ op: 'b', gen: state.gen, ...b });
+  if (job.receivedRows === job.rows) {
+    job.complete = true;
+    job.received = null;
+    note(`B of job ${shortId(b.jobId)} received (${b.rows}×${b.cols})`);
+  }
+  updateCounters();
+}
+
+function onChunk(body) {
+  const receivedAt = nowEpoch();
+  const v = validateChunk(body, maxBufferBytes());
+  if (!v.ok) {
+    if (v.assignmentId !== undefined) sendFailure(v.assignmentId, v.error);
+    else note(v.error, 'warn');
+    return;
+  }
+  const c = v.value;
+  if (state.held.has(c.assignmentId)) {
+    note(`chunk ${shortId(c.assignmentId)} received twice; the second copy is ignored`, 'warn');
+    return;
+  }
+  const job = state.jobs.get(c.jobId);
+  let problem = null;
+  if (!job) problem = `unknown job ${c.jobId}`;
+  else if (job.error) problem = `B of job ${c.jobId} unusable: ${job.error}`;
+  else if (!job.complete) problem = `B of job ${c.jobId} incomplete (${job.receivedRows}/${job.rows} rows) before its chunk`;
+  else if (job.rows !== c.colsA || job.cols !== c.colsB) {
+    problem = `chunk is ${c.rows}×${c.colsA}·${c.colsA}×${c.colsB} but B of the job is ${job.rows}×${job.cols}`;
+  }
+  if (problem) {
+    sendFailure(c.assignmentId, problem);
+    return;
+  }
+  state.held.set(c.assignmentId, { jobId: c.jobId, chunkIndex: c.chunkIndex, rows: c.rows, colsB: c.colsB, receivedAt });
+  compute.postMessage({ op: 'chunk', gen: state.gen, ...c, receivedAt });
+  ui.log(`chunk #${c.chunkIndex} of job ${shortId(c.jobId)} received (${c.rows} rows × ${c.colsB} columns)`);
+  updateCounters();
+}
+
+function onCancel(body) {
+  const v = validateCancel(body);
+  if (!v.ok) {
+    note(v.error, 'warn');
+    return;
+  }
+  const dropped = v.value.assignmentIds.filter((id) => state.held.delete(id));
+  if (v.value.assignmentIds.length) compute.postMessage({ op: 'cancel', assignmentIds: v.value.assignmentIds });
+  if (dropped.length) ui.log(`${dropped.length} chunk${dropped.length === 1 ? '' : 's'} cancelled`);
+  updateCounters();
+}
+
+function onRelease(body) {
+  const v = validateRelease(body);
+  if (!v.ok) {
+    note(v.error, 'warn');
+    return;
+  }
+  const { jobId } = v.value;
+  state.jobs.delete(jobId);
+  for (const [id, h] of state.held) if (h.jobId === jobId) state.held.delete(id);
+  compute.postMessage({ op: 'release', jobId });
+  ui.log(`job ${shortId(jobId)} released`);
+  updateCounters();
+}
+
+function onStats(body) {
+  const v = validateStats(body);
+  if (!v.ok) {
+    note(v.error, 'warn');
+    return;
+  }
+  const s = v.value;
+  if (s.chunksDone !== undefined) ui.setText('stats-done', s.chunksDone);
+  if (s.computeMs !== undefined) ui.setText('stats-compute', (s.computeMs / 1000).toFixed(1) + ' s');
+  if (s.rank !== undefined) ui.setText('stats-rank', '#' + s.rank);
+}
+
+// ------------------------------------------------------------------ session
+
+function registerBody() {
+  const info = state.engineInfo;
+  const body = {
+    protocol: PROTOCOL_VERSION,
+    workerId: state.workerId,
+    name: state.name,
+    engine: info.engine,
+    adapter: String(info.adapter).slice(0, ADAPTER_MAX),
+    slots: requestedSlots,
+  };
+  if (Number.isFinite(info.opsPerMs) && info.opsPerMs > 0) body.opsPerMs = info.opsPerMs;
+  if (Number.isSafeInteger(info.maxBufferBytes) && info.maxBufferBytes > 0) body.maxBufferBytes = info.maxBufferBytes;
+  return body;
+}
+
+function scheduleRegister(delayMs) {
+  clearTimeout(state.registerTimer);
+  state.registerTimer = setTimeout(() => {
+    state.registerTimer = null;
+    register();
+  }, delayMs);
+}
+
+async function register() {
+  const eb = state.eb;
+  if (!eb || !eb.isOpen || state.registering) return;
+  const epoch = state.connEpoch;
+  state.registering = true;
+  let reply;
+  try {
+    reply = await eb.request(ADDR.REGISTER, registerBody(), { timeoutMs: REGISTER_TIMEOUT_MS });
+  } catch (e) {
+    state.registering = false;
+    if (epoch !== state.connEpoch) return;
+    const code = e.failureCode ? ` (${e.failureCode})` : '';
+    note(`register refused${code}: ${e.message}`, 'warn');
+    if (e.failureCode === 409) {
+      // The server already has this worker id on another live session (another tab?).
+      state.workerId = await claimFreshWorkerId();
+      ui.setIdentity(state.workerId, state.name);
+      note(`using a fresh worker id ${state.workerId}`, 'warn');
+    }
+    const delay = backoff(state.registerAttempt++);
+    scheduleRegister(delay);
+    return;
+  }
+  state.registering = false;
+  if (epoch !== state.connEpoch) return;
+  const v = validateRegisterReply(reply, requestedSlots);
+  if (!v.ok) {
+    note(v.error, 'warn');
+    scheduleRegister(backoff(state.registerAttempt++));
+    return;
+  }
+  state.registerAttempt = 0;
+  adoptSession(v.value);
+}
+
+function adoptSession(s) {
+  const previous = state.session;
+  if (previous && previous.sessionId === s.sessionId) {
+    state.session = { ...s };
+    note('registration updated');
+    return;
+  }
+  if (previous) dropEverything('new session');
+  state.session = s;
+  // Re-register the handler: a fresh register frame tells the server the
+  // session's handler is live (the bridge refuses a second register of an
+  // address the socket already holds, hence the unregister first).
+  if (state.privateAddress) state.eb.unregister(state.privateAddress);
+  state.privateAddress = s.address;
+  state.eb.register(s.address, onPrivateMessage);
+  ui.setText('slots', s.slots === requestedSlots ? String(s.slots) : `${s.slots} (asked ${requestedSlots})`);
+  ui.setText('session-id', s.sessionId);
+  startHeartbeat();
+  // The bridge handles a socket's frames in order, so once this heartbeat is
+  // answered the register frame above has been processed too.
+  heartbeat(true);
+}
+
+function startHeartbeat() {
+  stopHeartbeat();
+  state.heartbeatTimer = timers.setInterval(() => heartbeat(false), state.session.heartbeatIntervalMs);
+}
+
+function stopHeartbeat() {
+  if (state.heartbeatTimer !== null) timers.clearInterval(state.heartbeatTimer);
+  state.heartbeatTimer = null;
+}
+
+async function heartbeat(first) {
+  const session = state.session;
+  const eb = state.eb;
+  if (!session || !eb || !eb.isOpen) return;
+  if (state.heartbeatPending && !first) return; // the previous one is still out
+  const token = {};
+  state.heartbeatPending = token;
+  try {
+    await eb.request(ADDR.HEARTBEAT, { sessionId: session.sessionId, busy: state.held.size },
+      { timeoutMs: Math.max(1000, session.heartbeatTimeoutMs) });
+    if (first && state.session === session) markRegistered();
+  } catch (e) {
+    if (state.session !== session) return;
+    if (e.failureCode === 404) {
+      note('the server no longer knows this session; registering again', 'warn');
+      sessionLost();
+    } else if (first) {
+      // Registered all the same; the next heartbeat will tell.
+      markRegistered();
+      note('heartbeat: ' + e.message, 'warn');
+    } else if (eb.isOpen) {
+      note('heartbeat: ' + e.message, 'warn');
+    }
+  } finally {
+    if (state.heartbeatPending === token) state.heartbeatPending = null;
+  }
+}
+
+function markRegistered() {
+  ui.setConnection('connected');
+  ui.setReady(true);
+  note(`registered as ${state.name} (${state.engineInfo.engine}, ${state.session.slots} slot${state.session.slots === 1 ? '' : 's'})`, 'ok');
+}
+
+function sessionLost() {
+  stopHeartbeat();
+  state.session = null;
+  state.heartbeatPending = null;
+  ui.setReady(false);
+  ui.setConnection('connecting');
+  dropEverything('session lost');
+  register();
+}
+
+function onOpen() {
+  state.connEpoch++;
+  state.registerAttempt = 0;
+  ui.setConnection('connecting');
+  note('connected to the bridge');
+  register();
+}
+
+function onClose(detail) {
+  state.connEpoch++;
+  const wasRegistered = !!state.session;
+  stopHeartbeat();
+  clearTimeout(state.registerTimer);
+  state.registering = false;
+  state.heartbeatPending = null;
+  state.session = null;
+  if (state.privateAddress) {
+    state.eb.unregister(state.privateAddress); // local only: the socket is gone
+    state.privateAddress = null;
+  }
+  ui.setReady(false);
+  dropEverything('connection lost');
+  const retry = detail && detail.reconnectInMs != null ? `retrying in ${(detail.reconnectInMs / 1000).toFixed(1)} s` : '';
+  ui.setConnection('disconnected', retry);
+  if (wasRegistered || (detail && detail.wasOpen)) note('connection lost' + (retry ? '; ' + retry : ''), 'warn');
+  ui.setText('session-id', '–');
+}
+
+function onNameEdited(value) {
+  const clean = cleanName(value);
+  if (!clean || clean === state.name) {
+    ui.setNameValue(state.name);
+    return;
+  }
+  state.name = saveName(clean);
+  ui.setNameValue(state.name);
+  note(`name set to ${state.name}`);
+  // Registering again on the same socket answers the same session, with the new name.
+  if (state.session) register();
+}
+
+// ------------------------------------------------------------------ start
+
+async function main() {
+  ui.setConnection('connecting');
+  ui.setReady(false);
+  state.workerId = await claimWorkerId();
+  const nameParam = params.get('name');
+  state.name = nameParam && cleanName(nameParam) ? saveName(nameParam) : loadName(state.workerId);
+  ui.setIdentity(state.workerId, state.name);
+  ui.onNameChange(onNameEdited);
+  ui.setText('slots', String(requestedSlots));
+  updateCounters();
+
+  try {
+    state.engineInfo = await startCompute();
+  } catch (e) {
+    ui.setConnection('disconnected', 'compute worker failed');
+    note(e.message, 'error');
+    return;
+  }
+  ui.setEngine(state.engineInfo);
+  note(`engine: ${state.engineInfo.label}` +
+    (state.engineInfo.opsPerMs ? ` (${Math.round(state.engineInfo.opsPerMs)} multiply-adds/ms)` : ''));
+
+  timers = createTimers();
+  state.eb = new EventBus('/eventbus', {
+    pingIntervalMs: 5000,
+    reconnect: true,
+    reconnectMinMs: RETRY_MIN_MS,
+    reconnectMaxMs: RETRY_MAX_MS,
+    timers,
+  });
+  state.eb.onopen = onOpen;
+  state.eb.onclose = onClose;
+  state.eb.onerror = (frame) => note(`bridge: ${typeof frame.body === 'string' ? frame.body : 'error'}`, 'warn');
+
+  // Leave cleanly so the server can re-queue our chunks at once.
+  window.addEventListener('pagehide', () => state.eb && state.eb.close());
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) location.reload();
+  });
+}
+
+// Exposed for tests and the curious: read-only views, plus a way to drop the socket.
+globalThis.brainWorker = {
+  get state() {
+    return {
+      workerId: state.workerId, name: state.name, engine: state.engineInfo, session: state.session,
+      chunksDone: state.chunksDone, held: state.held.size, jobs: state.jobs.size,
+    };
+  },
+  dropConnection: () => state.eb && state.eb.drop(),
+  loseDevice: () => compute && compute.postMessage({ op: 'lose-device' }),
+};
+
+main();

@@ -1,0 +1,73 @@
+// The worker tab's view. Every text goes in through textContent, never HTML.
+//
+// Element ids read by tests: #connection[data-state], #engine[data-engine],
+// #chunks-done, #worker-name (input), #worker-id, #log; body[data-ready].
+
+const $ = (id) => document.getElementById(id);
+const LOG_MAX = 12;
+
+const CONNECTION_LABELS = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  disconnected: 'Disconnected',
+};
+
+export function setConnection(state, detail) {
+  const el = $('connection');
+  el.dataset.state = state;
+  el.textContent = detail ? `${CONNECTION_LABELS[state]} · ${detail}` : CONNECTION_LABELS[state];
+}
+
+export function setEngine({ engine, label, note, noteIsWarning }) {
+  const el = $('engine');
+  el.dataset.engine = engine;
+  el.textContent = label;
+  const noteEl = $('engine-note');
+  noteEl.textContent = note || '';
+  noteEl.hidden = !note;
+  noteEl.classList.toggle('note-warn', !!noteIsWarning);
+}
+
+export function setIdentity(workerId, name) {
+  $('worker-id').textContent = workerId;
+  const input = $('worker-name');
+  if (document.activeElement !== input) input.value = name;
+}
+
+export function onNameChange(handler) {
+  const input = $('worker-name');
+  const commit = () => handler(input.value);
+  input.addEventListener('change', commit);
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') input.blur();
+  });
+}
+
+export function setNameValue(name) {
+  $('worker-name').value = name;
+}
+
+export function setText(id, text) {
+  const el = $(id);
+  if (el) el.textContent = String(text);
+}
+
+export function setReady(ready) {
+  document.body.dataset.ready = ready ? 'true' : 'false';
+}
+
+/** Adds a line to #log (newest first, the last LOG_MAX kept). level: info | ok | warn | error */
+export function log(text, level = 'info') {
+  const list = $('log');
+  const li = document.createElement('li');
+  li.className = 'log-' + level;
+  const time = document.createElement('time');
+  const d = new Date();
+  time.dateTime = d.toISOString();
+  time.textContent = d.toTimeString().slice(0, 8);
+  const msg = document.createElement('span');
+  msg.textContent = String(text);
+  li.append(time, msg);
+  list.prepend(li);
+  while (list.children.length > LOG_MAX) list.lastElementChild.remove();
+}
