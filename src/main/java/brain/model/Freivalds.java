@@ -8,8 +8,11 @@ import java.util.SplittableRandom;
  * Freivalds' randomized check of C = A·B, row by row: for secret random sign vectors r,
  * (C·r)_i must equal (A·(B·r))_i within the float32 error bound of row i. Costs
  * O(vectors · (rows·colsA + rows·colsB)) per slice after an O(vectors · colsA · colsB) set-up,
- * so the server can check every chunk as it arrives. A wrong row escapes one vector with
- * probability at most 1/2, and all of them with at most 2^-vectors.
+ * so the server can check every chunk as it arrives. A row wrong by more than the float32
+ * tolerance escapes one vector with probability at most 1/2, all of them with at most
+ * 2^-vectors. The tolerance is that of the row's whole projection, so it is looser than the
+ * per-value tolerance of {@link FullCheck}: errors of a size float32 rounding could produce
+ * in a row pass; wrong results do not.
  *
  * <p>Immutable after {@link #prepare}; safe to use from several worker threads at once.
  */
@@ -19,15 +22,24 @@ public final class Freivalds {
   private final float[][] signs; // r vectors, entries -1 or +1, length colsB
   private final double[][] bTimesR; // B·r, length colsA
   private final double[] absBRowSums; // |B|·|r| = row sums of |B|, length colsA
+  private final double[] bRowNorms; // Euclidean norms of the rows of B, length colsA
   private final double gamma;
   private final double slack;
 
-  private Freivalds(int colsA, int colsB, float[][] signs, double[][] bTimesR, double[] absBRowSums) {
+  /**
+   * Hoeffding: for signs independent of the errors e, |r·e| <= t·|e|_2 except with probability
+   * 2·exp(-t²/2), about 4e-22 for t = 10.
+   */
+  private static final double HOEFFDING_T = 10;
+
+  private Freivalds(int colsA, int colsB, float[][] signs, double[][] bTimesR, double[] absBRowSums,
+      double[] bRowNorms) {
     this.colsA = colsA;
     this.colsB = colsB;
     this.signs = signs;
     this.bTimesR = bTimesR;
     this.absBRowSums = absBRowSums;
+    this.bRowNorms = bRowNorms;
     this.gamma = Verification.gamma(colsA);
     this.slack = Verification.absoluteSlack(colsA);
   }
@@ -40,6 +52,7 @@ public final class Freivalds {
     float[][] signs = new float[vectors][n];
     double[][] bTimesR = new double[vectors][k];
     double[] absRowSums = new double[k];
+    double[] rowNorms = new double[k];
     for (int v = 0; v < vectors; v++) {
       for (int j = 0; j < n; j++) {
         signs[v][j] = random.nextBoolean() ? 1f : -1f;
@@ -48,10 +61,13 @@ public final class Freivalds {
     for (int p = 0; p < k; p++) {
       int row = p * n;
       double abs = 0;
+      double squares = 0;
       for (int j = 0; j < n; j++) {
         abs += Math.abs(bd[row + j]);
+        squares += (double) bd[row + j] * bd[row + j];
       }
       absRowSums[p] = abs;
+      rowNorms[p] = Math.sqrt(squares);
       for (int v = 0; v < vectors; v++) {
         float[] r = signs[v];
         double sum = 0;
@@ -61,7 +77,7 @@ public final class Freivalds {
         bTimesR[v][p] = sum;
       }
     }
-    return new Freivalds(k, n, signs, bTimesR, absRowSums);
+    return new Freivalds(k, n, signs, bTimesR, absRowSums, rowNorms);
   }
 
   public int vectors() {
@@ -81,11 +97,16 @@ public final class Freivalds {
     List<Integer> bad = new ArrayList<>();
     for (int i = 0; i < rows; i++) {
       int aRow = (rowStart + i) * colsA;
-      double magnitude = 0;
+      // Each value's float32 error is at most gamma·sum_k|a_ik||b_kj|; projected on r, the error
+      // of the row is bounded both by summing those bounds and (for wide B) by Hoeffding.
+      double worstCase = 0;
+      double likely = 0;
       for (int p = 0; p < colsA; p++) {
-        magnitude += Math.abs(ad[aRow + p]) * absBRowSums[p];
+        double absA = Math.abs(ad[aRow + p]);
+        worstCase += absA * absBRowSums[p];
+        likely += absA * bRowNorms[p];
       }
-      double tolerance = gamma * magnitude + slack;
+      double tolerance = gamma * Math.min(worstCase, HOEFFDING_T * likely) + slack;
       boolean rowOk = true;
       for (int v = 0; v < signs.length; v++) {
         double[] br = bTimesR[v];

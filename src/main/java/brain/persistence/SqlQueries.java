@@ -75,10 +75,10 @@ final class SqlQueries {
   static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
   static final String GET_JOB_TIMELINE = "SELECT timeline FROM jobs WHERE id = ?";
   static final String GET_JOB_SPEC = "SELECT spec FROM jobs WHERE id = ?";
-  static final String LIST_JOBS = "SELECT " + JOB_COLUMNS + " FROM jobs ORDER BY created_at DESC, id LIMIT ? OFFSET ?";
+  static final String LIST_JOBS = "SELECT " + JOB_COLUMNS + " FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?";
   static final String COUNT_JOBS = "SELECT COUNT(*) AS total FROM jobs";
   static final String UNFINISHED_JOBS =
-      "SELECT " + JOB_COLUMNS + ", spec FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, id";
+      "SELECT " + JOB_COLUMNS + ", spec FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid";
   static final String JOB_COUNTS_BY_STATUS = "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status";
 
   static final String SAVE_RESULT = """

@@ -481,19 +481,24 @@ final class Scheduler {
       }
     }
     job.timeline.add(status.wire(), null, null, null, error);
-    running.remove(job.id);
-    lastProgress.remove(job.id);
     if (status == JobStatus.COMPLETED) {
       jobsCompleted++;
     }
     JsonObject finalView = job.view();
-    persist(finalView.copy().put("timeline", job.timeline.events()));
     job.inputs = null;
     job.stitcher = null;
     LOG.log(INFO, "job " + job.id + " " + status.wire() + (error == null ? "" : ": " + error));
-    publish(Addresses.UI_JOBS, finalView);
-    startJobs();
-    pump();
+    // Stored (and its workers credited) before anyone hears of it: a client that reacts to the
+    // news and reads the job back finds it final.
+    Future.join(persist(finalView.copy().put("timeline", job.timeline.events())), flushCredits())
+        .onComplete(stored -> {
+          running.remove(job.id);
+          queued.remove(job.id);
+          lastProgress.remove(job.id);
+          publish(Addresses.UI_JOBS, finalView);
+          startJobs();
+          pump();
+        });
   }
 
   // ---------------------------------------------------------------- feeds
@@ -532,9 +537,10 @@ final class Scheduler {
     vertx.eventBus().publish(address, body);
   }
 
-  private void persist(JsonObject changes) {
-    vertx.eventBus().request(Addresses.DB_JOB_UPDATE, changes)
-        .onFailure(err -> LOG.log(WARNING, "could not store job " + changes.getString("id") + ": " + err.getMessage()));
+  private Future<Void> persist(JsonObject changes) {
+    return vertx.eventBus().request(Addresses.DB_JOB_UPDATE, changes)
+        .onFailure(err -> LOG.log(WARNING, "could not store job " + changes.getString("id") + ": " + err.getMessage()))
+        .<Void>mapEmpty();
   }
 
   /** 128 random bits, base64url: unguessable ids for sessions and leases. */

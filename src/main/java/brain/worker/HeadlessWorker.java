@@ -68,6 +68,7 @@ public final class HeadlessWorker {
   private final Set<String> cancelled = new HashSet<>();
   private BridgeClient client;
   private String sessionId;
+  private String address;
   private long heartbeatTimer = -1;
   private boolean computing;
   private boolean stopped;
@@ -137,9 +138,10 @@ public final class HeadlessWorker {
 
   private void registered(JsonObject reply) {
     sessionId = reply.getString("sessionId");
+    address = reply.getString("address");
     sessions++;
     backoffMs = 500;
-    client.register(reply.getString("address"), this::onMessage);
+    client.register(address, this::onMessage);
     long interval = reply.getLong("heartbeatIntervalMs", 2000L);
     heartbeatTimer = vertx.setPeriodic(interval, id -> heartbeat());
     // The server dispatches once the bridge reports the handler live; a heartbeat round trip
@@ -330,6 +332,11 @@ public final class HeadlessWorker {
 
   public String sessionId() {
     return sessionId;
+  }
+
+  /** The private address the server sends to (bound to this worker's socket). */
+  public String address() {
+    return address;
   }
 
   public String workerId() {

@@ -88,6 +88,15 @@ public final class TestGrid implements AutoCloseable {
     }
   }
 
+  /** Like {@link #await} but rethrows the future's own failure (to assert on it). */
+  public static <T> T awaitOrThrow(Future<T> future) throws Throwable {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause();
+    }
+  }
+
   public int port() {
     return server.port();
   }
@@ -176,6 +185,52 @@ public final class TestGrid implements AutoCloseable {
     /** The final view of the job, once it has one. */
     public JsonObject finished(String id) {
       return await(promise(id).future());
+    }
+
+    @Override
+    public void close() {
+      consumer.unregister();
+    }
+  }
+
+  /** Collects timeline events as the scheduler publishes them. */
+  public TimelineWatch timelineWatch() {
+    return new TimelineWatch(vertx);
+  }
+
+  /** Waits for timeline events matching a condition, event-driven. */
+  public static final class TimelineWatch implements AutoCloseable {
+    private final MessageConsumer<JsonObject> consumer;
+    private final List<JsonObject> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Map.Entry<java.util.function.Predicate<List<JsonObject>>, Promise<Void>>> waits =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    TimelineWatch(Vertx vertx) {
+      consumer = vertx.eventBus().consumer(Addresses.UI_TIMELINE, m -> {
+        m.body().getJsonArray("events").forEach(e -> events.add((JsonObject) e));
+        check();
+      });
+      await(consumer.completion());
+    }
+
+    private synchronized void check() {
+      for (Map.Entry<java.util.function.Predicate<List<JsonObject>>, Promise<Void>> wait : waits) {
+        if (wait.getKey().test(events)) {
+          wait.getValue().tryComplete();
+        }
+      }
+    }
+
+    /** Waits until at least {@code count} events of {@code type} for {@code jobId} were published. */
+    public List<JsonObject> awaitCount(String jobId, String type, int count) {
+      Promise<Void> promise = Promise.promise();
+      synchronized (this) {
+        waits.add(Map.entry(list -> list.stream().filter(e -> jobId.equals(e.getString("jobId"))
+            && type.equals(e.getString("type"))).count() >= count, promise));
+      }
+      check();
+      await(promise.future());
+      return List.copyOf(events);
     }
 
     @Override

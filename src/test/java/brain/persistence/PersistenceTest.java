@@ -1,0 +1,145 @@
+package brain.persistence;
+
+import static brain.bus.Addresses.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+import brain.bus.Codecs;
+import brain.config.BrainConfig;
+import brain.model.Matrix;
+import brain.testing.TestGrid;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The persistence verticle against a real SQLite file, read back through a separate connection. */
+@Timeout(60)
+class PersistenceTest {
+  private Vertx vertx;
+  private Path file;
+
+  @BeforeEach
+  void start() throws Exception {
+    file = Files.createTempDirectory("brain-db").resolve("sub/folder/brain.db");
+    vertx = Vertx.vertx();
+    Codecs.register(vertx);
+    JsonObject config = new BrainConfig(BrainConfig.defaults()).with("db.url", "jdbc:sqlite:" + file).json();
+    TestGrid.await(vertx.deployVerticle(new PersistenceVerticle(), new DeploymentOptions().setConfig(config)));
+  }
+
+  @AfterEach
+  void stop() {
+    TestGrid.await(vertx.close());
+  }
+
+  private <T> T ask(String address, Object body) {
+    return TestGrid.await(vertx.eventBus().<T>request(address, body).map(Message::body));
+  }
+
+  private static JsonObject job(String id) {
+    JsonObject spec = new JsonObject().put("rowsA", 2).put("colsA", 3).put("colsB", 4).put("seed", 9).put("verify", "auto");
+    JsonObject view = spec.copy().put("id", id).put("status", "queued").put("createdAt", "2026-11-23T10:00:00.000Z");
+    return new JsonObject().put("view", view).put("spec", spec);
+  }
+
+  private int countRowsOutside(String sql) throws Exception {
+    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+         ResultSet rows = db.createStatement().executeQuery(sql)) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
+  @Test
+  @DisplayName("writes after a transaction are committed: another connection sees them (vertx-jdbc-client#356)")
+  void writesAfterATransactionAreCommitted() throws Exception {
+    JsonArray credits = new JsonArray().add(new JsonObject().put("workerId", "w-1").put("name", "one")
+        .put("computeMs", 12.5).put("tasks", 2));
+    ask(DB_LEADERBOARD_CREDIT, new JsonObject().put("credits", credits));
+    ask(DB_JOB_INSERT, job("job-after-transaction"));
+    assertEquals(1, countRowsOutside("SELECT COUNT(*) FROM jobs WHERE id = 'job-after-transaction'"));
+    assertEquals(1, countRowsOutside("SELECT COUNT(*) FROM leaderboard WHERE worker_id = 'w-1' AND tasks_completed = 2"));
+  }
+
+  @Test
+  @DisplayName("the file is created with its folders, in WAL mode, with the schema at its latest version")
+  void schemaAndMode() throws Exception {
+    assertTrue(Files.exists(file));
+    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+      ResultSet mode = db.createStatement().executeQuery("PRAGMA journal_mode");
+      mode.next();
+      assertEquals("wal", mode.getString(1));
+      ResultSet version = db.createStatement().executeQuery("SELECT MAX(version) FROM schema_version");
+      version.next();
+      assertEquals(SqlQueries.MIGRATIONS.size(), version.getInt(1));
+      for (String column : List.of("worker_id", "total_compute_ms", "tasks_completed", "sessions_joined", "last_seen")) {
+        assertTrue(db.getMetaData().getColumns(null, null, "leaderboard", column).next(), column);
+      }
+      for (String column : List.of("id", "rows_a", "cols_a", "cols_b", "workers_used", "chunks_count", "total_time_ms",
+          "avg_chunk_time_ms", "throughput_mops", "efficiency_ratio", "created_at", "status", "seed", "spec")) {
+        assertTrue(db.getMetaData().getColumns(null, null, "jobs", column).next(), column);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a restart on the same file keeps everything and migrates nothing twice")
+  void restartKeepsData() throws Exception {
+    ask(DB_JOB_INSERT, job("survivor"));
+    TestGrid.await(vertx.close());
+    vertx = Vertx.vertx();
+    Codecs.register(vertx);
+    JsonObject config = new BrainConfig(BrainConfig.defaults()).with("db.url", "jdbc:sqlite:" + file).json();
+    TestGrid.await(vertx.deployVerticle(new PersistenceVerticle(), new DeploymentOptions().setConfig(config)));
+    JsonObject view = ask(DB_JOB_GET, new JsonObject().put("id", "survivor"));
+    assertEquals("queued", view.getString("status"));
+    JsonArray unfinished = ask(DB_JOB_UNFINISHED, new JsonObject());
+    assertEquals(1, unfinished.size());
+    assertEquals(9, unfinished.getJsonObject(0).getJsonObject("spec").getLong("seed"));
+  }
+
+  @Test
+  @DisplayName("many concurrent writes from many requests: none fails with 'database is locked'")
+  void concurrentWrites() throws Exception {
+    AtomicInteger failures = new AtomicInteger();
+    List<io.vertx.core.Future<Object>> writes = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      writes.add(vertx.eventBus().request(DB_JOB_INSERT, job("concurrent-" + i)).map(Message::body));
+      writes.add(vertx.eventBus().request(DB_LEADERBOARD_JOIN, new JsonObject().put("workerId", "w-" + (i % 7))
+          .put("name", "n")).map(Message::body));
+      writes.add(vertx.eventBus().request(DB_JOB_UPDATE, new JsonObject().put("id", "concurrent-" + i)
+          .put("status", "running")).map(Message::body));
+    }
+    TestGrid.await(io.vertx.core.Future.join(writes).otherwise(v -> {
+      writes.stream().filter(io.vertx.core.Future::failed).forEach(f -> failures.incrementAndGet());
+      return null;
+    }));
+    assertEquals(0, failures.get());
+    assertEquals(200, countRowsOutside("SELECT COUNT(*) FROM jobs WHERE status = 'running'"));
+    assertEquals(200, countRowsOutside("SELECT SUM(sessions_joined) FROM leaderboard"));
+  }
+
+  @Test
+  void resultsRoundTripAsLittleEndianBlobs() throws Exception {
+    ask(DB_JOB_INSERT, job("with-result"));
+    Matrix c = new Matrix(2, 4, new float[] {1, -2, 3.5f, 4, 5, 6, 7, 8e-8f});
+    TestGrid.await(vertx.eventBus().request(DB_RESULT_SAVE, c, new DeliveryOptions().addHeader("jobId", "with-result")));
+    Matrix back = ask(DB_RESULT_GET, new JsonObject().put("id", "with-result"));
+    assertArrayEquals(c.data(), back.data());
+    assertEquals(32, countRowsOutside("SELECT length(data) FROM job_results WHERE job_id = 'with-result'"));
+  }
+}
