@@ -45,9 +45,13 @@ function isPlainObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function newReplyAddress() {
+/**
+ * A random v4 UUID (36 characters). crypto.randomUUID() exists only in secure
+ * contexts (https, localhost); a page served over plain http on a LAN address
+ * gets the same format from crypto.getRandomValues().
+ */
+export function randomUUID() {
   if (globalThis.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  // Fallback for non-secure contexts: still 36 characters of a v4-like UUID.
   const b = new Uint8Array(16);
   crypto.getRandomValues(b);
   b[6] = (b[6] & 0x0f) | 0x40;
@@ -143,7 +147,7 @@ export class EventBus extends EventTarget {
         reject(new EventBusError('event bus is not open', { address }));
         return;
       }
-      const replyAddress = newReplyAddress();
+      const replyAddress = randomUUID();
       if (replyAddress.length > REPLY_ADDRESS_MAX) throw new Error('reply address too long');
       const entry = {
         resolve: (frame) => {

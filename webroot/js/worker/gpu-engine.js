@@ -23,15 +23,17 @@ async function loadShader() {
 }
 
 function adapterName(adapter, info) {
-  const parts = [];
-  if (info) {
-    if (info.vendor) parts.push(info.vendor);
-    if (info.architecture) parts.push(info.architecture);
-    if (parts.length === 0 && info.description) parts.push(info.description);
-    if (parts.length === 0 && info.device) parts.push(info.device);
-  }
-  const name = parts.join(' ').replace(/[\u0000-\u001f\u007f]/g, '').trim() || 'unknown GPU';
-  return name.slice(0, 120);
+  // e.g. "google swiftshader", "nvidia ampere"; the device name stands in
+  // for an empty architecture ("nvidia-h100-80gb-hbm3" under Dawn/Vulkan).
+  const clean = (v) => (typeof v === 'string' ? v.replace(/[\u0000-\u001f\u007f]/g, '').trim() : '');
+  const vendor = clean(info && info.vendor);
+  const architecture = clean(info && info.architecture);
+  const device = clean(info && info.device);
+  const description = clean(info && info.description);
+  let parts = [vendor, architecture || device].filter(Boolean);
+  if (parts.length === 2 && parts[1].toLowerCase().startsWith(parts[0].toLowerCase())) parts = [parts[1]];
+  if (parts.length === 0 && description) parts = [description];
+  return (parts.join(' ') || 'unknown GPU').slice(0, 120);
 }
 
 function isFallback(adapter, info) {

@@ -7,6 +7,7 @@
 // concurrent tab gets a second, equally stable one.
 
 import { WORKER_ID_RE, cleanName } from './protocol.js';
+import { randomUUID } from '../eventbus.js';
 
 const ID_KEY = 'brain.workerId';
 const EXTRA_IDS_KEY = 'brain.workerIds.extra';
@@ -24,7 +25,7 @@ const store = {
 };
 
 export function newWorkerId() {
-  return 'w-' + crypto.randomUUID();
+  return 'w-' + randomUUID();
 }
 
 function readPool() {

@@ -72,7 +72,8 @@ function backoff(attempt) {
 function updateCounters() {
   ui.setText('chunks-done', state.chunksDone);
   ui.setText('in-flight', state.held.size);
-  ui.setText('avg-compute', state.chunksDone ? (state.computeMsTotal / state.chunksDone).toFixed(1) + ' ms' : '–');
+  const avg = state.chunksDone ? state.computeMsTotal / state.chunksDone : NaN;
+  ui.setText('avg-compute', Number.isNaN(avg) ? '–' : (avg < 10 ? avg.toFixed(1) : String(Math.round(avg))) + ' ms');
   ui.setText('jobs-held', state.jobs.size);
 }
 
@@ -357,9 +358,10 @@ async function register() {
   if (!eb || !eb.isOpen || state.registering) return;
   const epoch = state.connEpoch;
   state.registering = true;
+  const body = registerBody();
   let reply;
   try {
-    reply = await eb.request(ADDR.REGISTER, registerBody(), { timeoutMs: REGISTER_TIMEOUT_MS });
+    reply = await eb.request(ADDR.REGISTER, body, { timeoutMs: REGISTER_TIMEOUT_MS });
   } catch (e) {
     state.registering = false;
     if (epoch !== state.connEpoch) return;
@@ -385,12 +387,16 @@ async function register() {
   }
   state.registerAttempt = 0;
   adoptSession(v.value);
+  // The name was edited while this registration was out: send it again.
+  if (state.name !== body.name) register();
 }
 
 function adoptSession(s) {
   const previous = state.session;
   if (previous && previous.sessionId === s.sessionId) {
-    state.session = { ...s };
+    const restart = previous.heartbeatIntervalMs !== s.heartbeatIntervalMs;
+    Object.assign(previous, s);
+    if (restart) startHeartbeat();
     note('registration updated');
     return;
   }
@@ -501,7 +507,8 @@ function onNameEdited(value) {
   state.name = saveName(clean);
   ui.setNameValue(state.name);
   note(`name set to ${state.name}`);
-  // Registering again on the same socket answers the same session, with the new name.
+  // Registering again on the same socket answers the same session, with the new name
+  // (if a registration is already out, register() sends it again when that one is answered).
   if (state.session) register();
 }
 

@@ -64,7 +64,9 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(StaticHandler.create("webroot").setMaxAgeSeconds(60));
 
     HttpServerOptions options = new HttpServerOptions()
+        // Browsers send a message as one frame: both limits must admit a whole result.
         .setMaxWebSocketMessageSize((int) maxMessageBytes)
+        .setMaxWebSocketFrameSize((int) maxMessageBytes)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
     Future<?> consumers = Future.all(

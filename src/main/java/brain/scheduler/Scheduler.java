@@ -167,6 +167,8 @@ final class Scheduler {
           .onFailure(err -> LOG.log(WARNING, "could not record a worker joining: " + err.getMessage()));
       LOG.log(INFO, "worker " + session.name + " (" + session.engine + ", " + session.adapter + ") joined as "
           + session.sessionId);
+    } else {
+      session.name = registration.getString("name");
     }
     return new JsonObject()
         .put("sessionId", session.sessionId)

@@ -12,7 +12,8 @@ final class WorkerSession {
   final String sessionId;
   final String peerId;
   final String workerId;
-  final String name;
+  /** Display name; a worker may rename itself by registering again on the same socket. */
+  String name;
   final String engine;
   final String adapter;
   final int slots;

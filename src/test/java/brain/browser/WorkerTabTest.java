@@ -1,0 +1,87 @@
+package brain.browser;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import brain.testing.Browser;
+import brain.testing.Reference;
+import brain.testing.TestGrid;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.WaitForSelectorState;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Real worker tabs in headless Chromium: the page connects through SockJS, the tab compiles
+ * shaders/matmul.wgsl and runs it on WebGPU (SwiftShader here), or falls back to its CPU engine.
+ */
+@Timeout(180)
+class WorkerTabTest {
+  private TestGrid grid;
+
+  @BeforeEach
+  void start() {
+    grid = TestGrid.start();
+  }
+
+  @AfterEach
+  void stop() {
+    grid.close();
+  }
+
+  static Page openWorker(Browser browser, TestGrid grid, String query) {
+    Page page = browser.open(grid.baseUrl() + "/worker.html?" + query);
+    page.waitForSelector("body[data-ready=true]", new Page.WaitForSelectorOptions().setTimeout(60_000));
+    page.waitForSelector("#connection[data-state=connected]", new Page.WaitForSelectorOptions()
+        .setState(WaitForSelectorState.ATTACHED));
+    return page;
+  }
+
+  private void assertJobProduct(String id, int m, int k, int n) {
+    float[] a = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/a").body());
+    float[] b = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/b").body());
+    Reference.assertProduct(a, b, Reference.floats(grid.getBytes("/api/jobs/" + id + "/result").body()), m, k, n);
+  }
+
+  @Test
+  @DisplayName("two WebGPU tabs compute a job whose sizes are not multiples of the tile, and get it right")
+  void twoWebGpuTabs() {
+    try (Browser browser = Browser.withWebGpu(); TestGrid.JobWatch watch = grid.watch()) {
+      Page first = openWorker(browser, grid, "engine=webgpu&name=gpu-tab-1");
+      Page second = openWorker(browser, grid, "engine=webgpu&name=gpu-tab-2");
+      for (Page tab : new Page[] {first, second}) {
+        assertEquals("webgpu", tab.getAttribute("#engine", "data-engine"));
+        assertTrue(tab.textContent("#engine").toLowerCase().contains("swiftshader"), tab.textContent("#engine"));
+      }
+      String id = grid.submit("{\"rowsA\":150,\"colsA\":67,\"colsB\":93,\"chunkRows\":16}");
+      JsonObject done = watch.finished(id);
+      assertEquals("completed", done.getString("status"), done.encodePrettily());
+      assertJobProduct(id, 150, 67, 93);
+      assertEquals(2, grid.job(id).getInteger("workersUsed"), "both tabs took chunks");
+
+      int firstDone = Integer.parseInt(first.textContent("#chunks-done").trim());
+      int secondDone = Integer.parseInt(second.textContent("#chunks-done").trim());
+      assertEquals(10, firstDone + secondDone, "the tabs show the chunks they did");
+      Browser.screenshot(first, "worker-tab-webgpu");
+      assertEquals(java.util.List.of(), browser.problems());
+    }
+  }
+
+  @Test
+  @DisplayName("a tab without WebGPU uses its CPU engine and still gets the product right")
+  void cpuFallback() {
+    try (Browser browser = Browser.withoutWebGpu(); TestGrid.JobWatch watch = grid.watch()) {
+      Page tab = openWorker(browser, grid, "name=cpu-tab");
+      assertEquals("cpu", tab.getAttribute("#engine", "data-engine"));
+      String id = grid.submit("{\"rowsA\":77,\"colsA\":131,\"colsB\":29,\"chunkRows\":10}");
+      JsonObject done = watch.finished(id);
+      assertEquals("completed", done.getString("status"), done.encodePrettily());
+      assertJobProduct(id, 77, 131, 29);
+      Browser.screenshot(tab, "worker-tab-cpu");
+      assertEquals(java.util.List.of(), browser.problems());
+    }
+  }
+}
