@@ -38,6 +38,7 @@ final class JobsApi {
     router.get("/api/jobs/:id").handler(this::view);
     router.delete("/api/jobs/:id").handler(this::cancel);
     router.get("/api/jobs/:id/result").handler(this::result);
+    router.get("/api/jobs/:id/result/preview").handler(this::preview);
     router.get("/api/jobs/:id/inputs/:matrix").handler(this::input);
     router.get("/api/jobs/:id/timeline").handler(this::timeline);
     router.post("/api/jobs/:id/replay").handler(this::replay);
@@ -108,15 +109,27 @@ final class JobsApi {
 
   private void result(RoutingContext ctx) {
     String id = jobId(ctx);
-    findView(id).compose(view -> {
+    storedResult(id).onSuccess(c -> MatrixResponses.send(ctx, c, "job-" + id + "-C.f32", maxJsonValues))
+        .onFailure(err -> HttpReplies.failure(ctx, err));
+  }
+
+  /** A downsampled picture of C for heatmaps: {@code ?size=} cells a side (8-256, default 64). */
+  private void preview(RoutingContext ctx) {
+    String id = jobId(ctx);
+    int size = HttpReplies.intParam(ctx, "size", 64, 8, 256);
+    HttpReplies.reply(ctx, 200, storedResult(id)
+        .compose(c -> vertx.executeBlocking(() -> MatrixResponses.preview(c, size), false)));
+  }
+
+  private Future<Matrix> storedResult(String id) {
+    return findView(id).compose(view -> {
       if (!JobStatus.COMPLETED.wire().equals(view.getString("status"))) {
         return Future.failedFuture(ApiError.conflict("job " + id + " is " + view.getString("status") + " ("
             + view.getInteger("chunksDone") + " of " + view.getInteger("chunksTotal")
             + " chunks done); its result is available once it is completed"));
       }
       return this.<Matrix>request(DB_RESULT_GET, new JsonObject().put("id", id));
-    }).onSuccess(c -> MatrixResponses.send(ctx, c, "job-" + id + "-C.f32", maxJsonValues))
-        .onFailure(err -> HttpReplies.failure(ctx, err));
+    });
   }
 
   private void input(RoutingContext ctx) {

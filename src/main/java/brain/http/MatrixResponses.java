@@ -49,6 +49,42 @@ final class MatrixResponses {
     }).onFailure(err -> HttpReplies.failure(ctx, err));
   }
 
+  /**
+   * A small picture of a matrix for heatmaps: at most {@code size}×{@code size} cells, each the
+   * mean of the block of values it covers, with the matrix's minimum and maximum. Blocking.
+   */
+  static JsonObject preview(Matrix matrix, int size) {
+    int rows = Math.min(size, matrix.rows());
+    int cols = Math.min(size, matrix.cols());
+    float[] data = matrix.data();
+    JsonArray cells = new JsonArray();
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (float v : data) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    for (int r = 0; r < rows; r++) {
+      int r0 = (int) ((long) r * matrix.rows() / rows);
+      int r1 = (int) ((long) (r + 1) * matrix.rows() / rows);
+      for (int c = 0; c < cols; c++) {
+        int c0 = (int) ((long) c * matrix.cols() / cols);
+        int c1 = (int) ((long) (c + 1) * matrix.cols() / cols);
+        double sum = 0;
+        for (int i = r0; i < r1; i++) {
+          int offset = matrix.offsetOf(i);
+          for (int j = c0; j < c1; j++) {
+            sum += data[offset + j];
+          }
+        }
+        cells.add((float) (sum / ((long) (r1 - r0) * (c1 - c0))));
+      }
+    }
+    return new JsonObject().put("rows", rows).put("cols", cols).put("sourceRows", matrix.rows())
+        .put("sourceCols", matrix.cols()).put("min", data.length == 0 ? 0 : min).put("max", data.length == 0 ? 0 : max)
+        .put("data", cells);
+  }
+
   static JsonObject toJson(Matrix matrix) {
     JsonArray rows = new JsonArray();
     float[] data = matrix.data();

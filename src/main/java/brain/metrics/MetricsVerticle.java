@@ -5,20 +5,37 @@ import static brain.bus.Addresses.*;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Grid health for the API and the dashboards: answers {@code brain.metrics.health} and
- * publishes the same figures on the outbound-only {@code brain.ui.to.client.health} feed.
+ * The dashboards' live feeds and grid health. Answers {@code brain.metrics.health}, and
+ * publishes on the outbound-only {@code brain.ui.to.client.*} addresses: health and the worker
+ * pool every second, the leaderboard when it changes. (Job changes and timeline events are
+ * published by the scheduler as they happen.)
  */
 public final class MetricsVerticle extends VerticleBase {
   private static final long PUBLISH_EVERY_MS = 1000;
+  private static final int LEADERBOARD_SIZE = 10;
   private final long startedAt = System.currentTimeMillis();
+  private JsonArray lastLeaderboard;
 
   @Override
   public Future<?> start() {
-    vertx.setPeriodic(PUBLISH_EVERY_MS, id -> health().onSuccess(h -> vertx.eventBus().publish(UI_HEALTH, h)));
+    vertx.setPeriodic(PUBLISH_EVERY_MS, id -> publishFeeds());
     return vertx.eventBus().consumer(METRICS_HEALTH, this::answer).completion();
+  }
+
+  private void publishFeeds() {
+    health().onSuccess(h -> vertx.eventBus().publish(UI_HEALTH, h));
+    ask(WORKERS_LIST).onSuccess(workers -> vertx.eventBus().publish(UI_WORKERS, workers));
+    vertx.eventBus().<JsonArray>request(DB_LEADERBOARD_TOP, new JsonObject().put("limit", LEADERBOARD_SIZE))
+        .onSuccess(reply -> {
+          if (!reply.body().equals(lastLeaderboard)) {
+            lastLeaderboard = reply.body();
+            vertx.eventBus().publish(UI_LEADERBOARD, new JsonObject().put("leaderboard", lastLeaderboard));
+          }
+        });
   }
 
   private void answer(Message<Object> message) {

@@ -55,6 +55,7 @@ public final class PersistenceVerticle extends VerticleBase {
             consume(DB_LEADERBOARD_CREDIT, this::credit),
             consume(DB_LEADERBOARD_JOIN, this::workerJoined),
             consume(DB_LEADERBOARD_TOP, this::leaderboard),
+            consume(DB_LEADERBOARD_STANDING, this::standing),
             consume(DB_STATS, this::stats))));
   }
 
@@ -206,6 +207,22 @@ public final class PersistenceVerticle extends VerticleBase {
       }
       return entries;
     });
+  }
+
+  private Future<?> standing(Message<JsonObject> message) {
+    JsonArray ids = message.body().getJsonArray("workerIds", new JsonArray());
+    if (ids.isEmpty() || ids.size() > 500) {
+      return Future.succeededFuture(new JsonObject());
+    }
+    return reader.preparedQuery(SqlQueries.leaderboardStanding(ids.size())).execute(Tuple.tuple(ids.getList()))
+        .map(rows -> {
+          JsonObject standing = new JsonObject();
+          rows.forEach(row -> standing.put(row.getString("worker_id"), new JsonObject()
+              .put("rank", row.getLong("rank"))
+              .put("totalComputeMs", row.getDouble("total_compute_ms"))
+              .put("tasksCompleted", row.getLong("tasks_completed"))));
+          return standing;
+        });
   }
 
   private Future<?> stats(Message<JsonObject> message) {

@@ -102,6 +102,13 @@ final class SqlQueries {
         display_name = excluded.display_name,
         sessions_joined = sessions_joined + 1,
         last_seen = excluded.last_seen""";
+  /** Rank and totals of {@code n} given workers (rank 1 = most compute time). */
+  static String leaderboardStanding(int n) {
+    return "SELECT l.worker_id, l.total_compute_ms, l.tasks_completed, "
+        + "(SELECT COUNT(*) FROM leaderboard o WHERE o.total_compute_ms > l.total_compute_ms) + 1 AS rank "
+        + "FROM leaderboard l WHERE l.worker_id IN (" + String.join(", ", java.util.Collections.nCopies(n, "?")) + ")";
+  }
+
   static final String LEADERBOARD_TOP = """
       SELECT worker_id, display_name, total_compute_ms, tasks_completed, sessions_joined, last_seen
       FROM leaderboard ORDER BY total_compute_ms DESC, tasks_completed DESC, worker_id LIMIT ?""";

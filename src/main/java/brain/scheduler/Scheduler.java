@@ -505,13 +505,31 @@ final class Scheduler {
 
   // ---------------------------------------------------------------- feeds
 
+  /** Writes the credits earned since the last flush, then tells those workers their standing. */
   Future<Void> flushCredits() {
     if (credits.isEmpty()) {
       return Future.succeededFuture();
     }
-    return vertx.eventBus().request(Addresses.DB_LEADERBOARD_CREDIT, credits.drain())
+    JsonObject batch = credits.drain();
+    return vertx.eventBus().request(Addresses.DB_LEADERBOARD_CREDIT, batch)
+        .onSuccess(written -> sendStandings(batch.getJsonArray("credits")))
         .onFailure(err -> LOG.log(WARNING, "could not write leaderboard credits: " + err.getMessage()))
         .<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private void sendStandings(JsonArray credited) {
+    JsonArray ids = new JsonArray();
+    credited.forEach(c -> ids.add(((JsonObject) c).getString("workerId")));
+    vertx.eventBus().<JsonObject>request(Addresses.DB_LEADERBOARD_STANDING, new JsonObject().put("workerIds", ids))
+        .onSuccess(reply -> {
+          JsonObject standing = reply.body();
+          for (WorkerSession session : pool.sessions()) {
+            JsonObject mine = standing.getJsonObject(session.workerId);
+            if (mine != null && session.listening) {
+              vertx.eventBus().send(session.address(), WorkerMessages.stats(mine));
+            }
+          }
+        });
   }
 
   void flushTimeline() {

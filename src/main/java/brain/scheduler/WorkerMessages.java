@@ -46,6 +46,15 @@ final class WorkerMessages {
     return new JsonObject().put("type", "release").put("jobId", jobId);
   }
 
+  /** This worker's contribution so far, all sessions of its worker id together, and its rank. */
+  static JsonObject stats(JsonObject standing) {
+    return new JsonObject()
+        .put("type", "stats")
+        .put("chunksDone", standing.getLong("tasksCompleted"))
+        .put("computeMs", standing.getDouble("totalComputeMs"))
+        .put("rank", standing.getLong("rank"));
+  }
+
   /**
    * Bytes the message takes on the socket: the payload text is counted by its length (base64
    * is ASCII), the rest by encoding it without the payload.

@@ -78,6 +78,8 @@ public final class HeadlessWorker {
   private long chunksDone;
   private long sessions;
   private JsonObject lastStats = new JsonObject();
+  private final java.util.List<java.util.Map.Entry<java.util.function.Predicate<JsonObject>, Promise<JsonObject>>>
+      statsWaiters = new java.util.ArrayList<>();
   private Promise<Void> firstJoin = Promise.promise();
 
   private HeadlessWorker(Vertx vertx, WebSocketClient sockets, Options options) {
@@ -199,7 +201,10 @@ public final class HeadlessWorker {
           bByJob.remove(message.getString("jobId"));
           bRowsReceived.remove(message.getString("jobId"));
         }
-        case "stats" -> lastStats = message;
+        case "stats" -> {
+          lastStats = message;
+          statsWaiters.removeIf(w -> w.getKey().test(message) && w.getValue().tryComplete(message));
+        }
         default -> { }
       }
     } catch (RuntimeException e) {
@@ -357,5 +362,17 @@ public final class HeadlessWorker {
 
   public JsonObject lastStats() {
     return lastStats;
+  }
+
+  /** Completes with the first stats message (already received or to come) that {@code until} accepts. */
+  public Future<JsonObject> stats(java.util.function.Predicate<JsonObject> until) {
+    return onContext(() -> {
+      if (until.test(lastStats)) {
+        return Future.succeededFuture(lastStats);
+      }
+      Promise<JsonObject> promise = Promise.promise();
+      statsWaiters.add(java.util.Map.entry(until, promise));
+      return promise.future();
+    });
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import brain.testing.Reference;
 import brain.testing.TestGrid;
+import brain.worker.HeadlessWorker;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -107,6 +108,32 @@ class JobLifecycleTest {
         }
       }
     }
+  }
+
+  @Test
+  @DisplayName("the result preview averages blocks of C, and workers are told their contribution and rank")
+  void previewAndStanding() {
+    HeadlessWorker worker = grid.worker("dora");
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      String id = grid.submit("{\"rowsA\":100,\"colsA\":20,\"colsB\":30,\"chunkRows\":25}");
+      assertEquals("completed", watch.finished(id).getString("status"));
+      float[] c = Reference.floats(grid.getBytes("/api/jobs/" + id + "/result").body());
+      JsonObject preview = new JsonObject(grid.get("/api/jobs/" + id + "/result/preview?size=10").body());
+      assertEquals(10, preview.getInteger("rows"));
+      assertEquals(10, preview.getInteger("cols"));
+      assertEquals(100, preview.getInteger("sourceRows"));
+      double sum = 0;
+      for (int r = 10; r < 20; r++) {
+        for (int col = 3; col < 6; col++) {
+          sum += c[r * 30 + col];
+        }
+      }
+      assertEquals(sum / 30, preview.getJsonArray("data").getDouble(1 * 10 + 1), 1e-4, "cell (1,1) covers rows 10-19, cols 3-5");
+      assertEquals(400, grid.get("/api/jobs/" + id + "/result/preview?size=2").statusCode());
+    }
+    JsonObject stats = TestGrid.await(worker.stats(m -> m.getLong("chunksDone", 0L) >= 4));
+    assertEquals(4, stats.getLong("chunksDone"));
+    assertEquals(1, stats.getLong("rank"));
   }
 
   @Test
