@@ -109,11 +109,15 @@ public final class BrainConfig {
     }
 
     public int integer(String path) {
-      return number(path).intValue();
+      return numberAt(path).intValue();
+    }
+
+    public double number(String path) {
+      return numberAt(path).doubleValue();
     }
 
     public long longValue(String path) {
-      return number(path).longValue();
+      return numberAt(path).longValue();
     }
 
     public String string(String path) {
@@ -132,7 +136,7 @@ public final class BrainConfig {
       return a;
     }
 
-    private Number number(String path) {
+    private Number numberAt(String path) {
       Object value = value(path);
       if (!(value instanceof Number n)) {
         throw new IllegalStateException("setting " + path + " must be a number");

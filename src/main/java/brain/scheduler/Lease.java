@@ -13,16 +13,20 @@ final class Lease {
   final long sentAtMillis = System.currentTimeMillis();
   final long deadlineMillis;
   final long bytesOut;
+  /** A copy sent because the first lease of its chunk is a straggler. */
+  final boolean speculative;
   /** The worker answered; its result is being checked on a worker thread. */
   boolean answered;
 
-  Lease(String assignmentId, RunningJob job, int chunkIndex, WorkerSession session, long leaseMs, long bytesOut) {
+  Lease(String assignmentId, RunningJob job, int chunkIndex, WorkerSession session, long leaseMs, long bytesOut,
+      boolean speculative) {
     this.assignmentId = assignmentId;
     this.job = job;
     this.chunkIndex = chunkIndex;
     this.session = session;
     this.deadlineMillis = sentAtMillis + leaseMs;
     this.bytesOut = bytesOut;
+    this.speculative = speculative;
   }
 
   double elapsedMs() {

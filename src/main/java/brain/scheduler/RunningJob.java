@@ -45,6 +45,10 @@ final class RunningJob {
   private ChunkState[] states;
   /** Leases not yet settled per chunk (more than one once speculative copies exist). */
   private int[] leasesOut;
+  /** How many times each chunk was sent out. */
+  private int[] attempts;
+  /** Round trips of accepted chunks, for the straggler threshold. */
+  private double[] roundTrips;
   private final ArrayDeque<Integer> pending = new ArrayDeque<>();
   /** Leases not yet settled, by assignment id. */
   private final Map<String, Lease> leases = new HashMap<>();
@@ -73,6 +77,8 @@ final class RunningJob {
     this.states = new ChunkState[plan.size()];
     Arrays.fill(states, ChunkState.PENDING);
     this.leasesOut = new int[plan.size()];
+    this.attempts = new int[plan.size()];
+    this.roundTrips = new double[plan.size()];
     for (int i = 0; i < plan.size(); i++) {
       pending.addLast(i);
     }
@@ -92,16 +98,49 @@ final class RunningJob {
     return status == JobStatus.RUNNING && inputs != null && !pending.isEmpty();
   }
 
-  int takePending() {
-    int chunk = pending.pollFirst();
+  /**
+   * Takes the first pending chunk that {@code workerId} has not already failed (the head when
+   * it failed them all: the poison rule settles that case).
+   */
+  int takePendingFor(String workerId) {
+    Integer chosen = null;
+    for (Integer chunk : pending) {
+      Set<String> failed = failedOn.get(chunk);
+      if (failed == null || !failed.contains(workerId)) {
+        chosen = chunk;
+        break;
+      }
+    }
+    int chunk = chosen == null ? pending.peekFirst() : chosen;
+    pending.removeFirstOccurrence(chunk);
     states[chunk] = ChunkState.OUT;
     return chunk;
   }
 
-  Lease openLease(String assignmentId, int chunk, WorkerSession session, long leaseMs, long bytesOut) {
-    Lease lease = new Lease(assignmentId, this, chunk, session, leaseMs, bytesOut);
+  /** Whether some pending chunk has not failed on {@code workerId}. */
+  boolean hasPendingFor(String workerId) {
+    if (failedOn.isEmpty()) {
+      return !pending.isEmpty();
+    }
+    for (Integer chunk : pending) {
+      Set<String> failed = failedOn.get(chunk);
+      if (failed == null || !failed.contains(workerId)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  boolean hasPending() {
+    return !pending.isEmpty();
+  }
+
+  Lease openLease(String assignmentId, int chunk, WorkerSession session, long leaseMs, long bytesOut,
+      boolean speculative) {
+    Lease lease = new Lease(assignmentId, this, chunk, session, leaseMs, bytesOut, speculative);
     leases.put(assignmentId, lease);
     leasesOut[chunk]++;
+    attempts[chunk]++;
     bytes += bytesOut;
     return lease;
   }
@@ -124,6 +163,32 @@ final class RunningJob {
     return java.util.List.copyOf(leases.values());
   }
 
+  /** Open leases of one chunk (the original and any speculative copy). */
+  java.util.List<Lease> openLeasesOf(int chunk) {
+    if (leasesOut[chunk] == 0) {
+      return java.util.List.of();
+    }
+    return leases.values().stream().filter(l -> l.chunkIndex == chunk).toList();
+  }
+
+  int leasesOut(int chunk) {
+    return leasesOut[chunk];
+  }
+
+  int attempts(int chunk) {
+    return attempts[chunk];
+  }
+
+  /** Median round trip of the chunks accepted so far; 0 before any. */
+  double medianRoundTrip() {
+    if (chunksDone == 0) {
+      return 0;
+    }
+    double[] sorted = Arrays.copyOf(roundTrips, chunksDone);
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+
   /** Puts a chunk back at the front of the queue, unless it is done or still out elsewhere. */
   void requeue(int chunk) {
     if (states[chunk] == ChunkState.OUT && leasesOut[chunk] == 0) {
@@ -141,6 +206,7 @@ final class RunningJob {
     ChunkPlan.Chunk chunk = plan.get(lease.chunkIndex);
     stitcher.put(chunk.rowStart(), chunk.rows(), slice);
     states[lease.chunkIndex] = ChunkState.DONE;
+    roundTrips[chunksDone] = roundTrip;
     chunksDone++;
     workersUsed.add(lease.session.workerId);
     this.computeMs += computeMs;

@@ -40,12 +40,20 @@ final class Scheduler {
   private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
   private static final SecureRandom IDS = new SecureRandom();
   private static final long PROGRESS_EVERY_NANOS = 100_000_000L;
+  private static final int RECENTLY_ENDED = 200;
 
   private final Vertx vertx;
   private final SchedulerSettings settings;
   private final WorkerPool pool = new WorkerPool();
   private final Map<String, RunningJob> queued = new LinkedHashMap<>();
   private final Map<String, RunningJob> running = new LinkedHashMap<>();
+  /** Jobs that ended lately, kept (without their matrices) so late results still reach their timeline. */
+  private final Map<String, RunningJob> recentlyEnded = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, RunningJob> eldest) {
+      return size() > RECENTLY_ENDED;
+    }
+  };
   private final CreditLedger credits = new CreditLedger();
   private final JsonArray timelineBatch = new JsonArray();
   private final Map<String, Long> lastProgress = new LinkedHashMap<>();
@@ -227,21 +235,57 @@ final class Scheduler {
 
   // ---------------------------------------------------------------- dispatch
 
-  /** Gives pending chunks to workers with free slots, oldest job first, round robin over workers. */
+  /**
+   * Gives pending chunks to workers with free slots, oldest job first, round robin over
+   * workers (never to an excluded one, and preferably not a chunk it already failed); then,
+   * with slots still free, speculative copies of stragglers.
+   */
   private void pump() {
+    long now = System.currentTimeMillis();
     for (RunningJob job : List.copyOf(running.values())) {
       while (job.dispatchable()) {
-        WorkerSession session = pool.take(s -> s.canTake(job));
+        WorkerSession session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId));
+        if (session == null) {
+          session = pool.take(s -> s.canTake(job) && !s.excluded(now));
+        }
         if (session == null) {
           break;
         }
-        dispatch(session, job, job.takePending());
+        dispatch(session, job, job.takePendingFor(session.workerId), false);
         pool.offer(session);
+      }
+    }
+    speculate(now);
+  }
+
+  /**
+   * A straggler is a chunk out longer than {@code factor} × the job's median round trip (and
+   * at least {@code minMs}), once {@code minDoneFraction} of the job is done and nothing else
+   * is pending: an idle worker gets a copy, the first valid result wins, the other is cancelled.
+   */
+  private void speculate(long now) {
+    for (RunningJob job : List.copyOf(running.values())) {
+      if (job.status != JobStatus.RUNNING || job.inputs == null || job.hasPending()
+          || job.chunksDone < settings.speculationMinDoneFraction() * job.plan.size()) {
+        continue;
+      }
+      double threshold = Math.max(settings.speculationMinMs(), settings.speculationFactor() * job.medianRoundTrip());
+      for (Lease lease : job.openLeases()) {
+        if (lease.answered || job.leasesOut(lease.chunkIndex) > 1 || lease.elapsedMs() < threshold) {
+          continue;
+        }
+        WorkerSession copyHolder = pool.take(s -> !s.workerId.equals(lease.session.workerId) && s.canTake(job)
+            && !s.excluded(now));
+        if (copyHolder == null) {
+          return;
+        }
+        dispatch(copyHolder, job, lease.chunkIndex, true);
+        pool.offer(copyHolder);
       }
     }
   }
 
-  private void dispatch(WorkerSession session, RunningJob job, int chunk) {
+  private void dispatch(WorkerSession session, RunningJob job, int chunk, boolean speculative) {
     String address = session.address();
     if (session.jobsWithB.add(job.id)) {
       for (JobInputs.BPart part : job.inputs.bParts()) {
@@ -253,10 +297,19 @@ final class Scheduler {
     String assignmentId = newId();
     JsonObject message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
     Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(),
-        WorkerMessages.wireBytes(address, message, "a"));
+        WorkerMessages.wireBytes(address, message, "a"), speculative);
     session.inFlight.put(assignmentId, lease);
     vertx.eventBus().send(address, message);
-    job.timeline.add("dispatch", chunk, session, assignmentId, null);
+    int attempt = job.attempts(chunk);
+    job.timeline.add(speculative ? "speculate" : "dispatch", chunk, session, assignmentId,
+        attempt > 1 ? "attempt " + attempt : null);
+  }
+
+  /** Takes a lease back from its worker (another copy won, or it expired), telling the worker. */
+  private void withdraw(Lease lease) {
+    lease.session.inFlight.remove(lease.assignmentId);
+    vertx.eventBus().send(lease.session.address(), WorkerMessages.cancel(List.of(lease.assignmentId)));
+    pool.offer(lease.session);
   }
 
   // ---------------------------------------------------------------- results
@@ -302,19 +355,14 @@ final class Scheduler {
    */
   private Lease ownedLease(String peerId, String sessionId, String assignmentId, String jobId, Integer chunkIndex) {
     WorkerSession session = pool.byPeer(peerId);
-    RunningJob named = jobId == null ? null : running.get(jobId);
     if (session == null || !session.sessionId.equals(sessionId)) {
       LOG.log(DEBUG, "message for session " + sessionId + " from another socket, ignored");
-      if (named != null) {
-        named.timeline.add("rejected", chunkIndex, session, assignmentId, "not sent by the session holding the lease");
-      }
+      noteRefusal(jobId, chunkIndex, session, assignmentId, "not sent by the session holding the lease");
       return null;
     }
     Lease lease = session.inFlight.get(assignmentId);
     if (lease == null) {
-      if (named != null) {
-        named.timeline.add("rejected", chunkIndex, session, assignmentId, "late or unknown lease, no credit");
-      }
+      noteRefusal(jobId, chunkIndex, session, assignmentId, "late or unknown lease, no credit");
       return null;
     }
     if ((jobId != null && !lease.job.id.equals(jobId)) || (chunkIndex != null && lease.chunkIndex != chunkIndex)) {
@@ -325,6 +373,20 @@ final class Scheduler {
       return null;
     }
     return lease;
+  }
+
+  /** Puts a refused message on its job's timeline, also when the job has just ended. */
+  private void noteRefusal(String jobId, Integer chunk, WorkerSession session, String assignmentId, String reason) {
+    RunningJob job = jobId == null ? null : running.get(jobId);
+    if (job != null) {
+      job.timeline.add("rejected", chunk, session, assignmentId, reason);
+      return;
+    }
+    job = jobId == null ? null : recentlyEnded.get(jobId);
+    if (job != null) {
+      job.timeline.add("rejected", chunk, session, assignmentId, reason + " (job already " + job.status.wire() + ")");
+      persist(new JsonObject().put("id", job.id).put("timeline", job.timeline.events()));
+    }
   }
 
   private void settle(Lease lease, AsyncResult<CheckedSlice> checked, double computeMs, double waitMs,
@@ -356,26 +418,43 @@ final class Scheduler {
     job.accept(lease, values, computeMs, waitMs, roundTrip, bytesIn);
     session.chunksDone++;
     session.computeMs += computeMs;
+    session.consecutiveFailures = 0;
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     session.recordSpeed((long) chunk.rows() * job.spec.colsA() * job.spec.colsB(), computeMs);
     credits.credit(session, computeMs);
     recentRoundTrips[(int) (roundTripsSeen++ % recentRoundTrips.length)] = roundTrip;
-    job.timeline.add("done", lease.chunkIndex, session, lease.assignmentId, null);
+    job.timeline.add("done", lease.chunkIndex, session, lease.assignmentId, lease.speculative ? "speculative copy won" : null);
+    for (Lease loser : job.openLeasesOf(lease.chunkIndex)) {
+      job.closeLease(loser);
+      withdraw(loser);
+      job.timeline.add("cancelled", loser.chunkIndex, loser.session, loser.assignmentId, "another copy won");
+    }
     publishProgress(job);
     if (job.allChunksDone()) {
       verifyAndStore(job);
     }
   }
 
-  /** Closes a lease without accepting it, counts the failure, and requeues or fails the chunk. */
+  /**
+   * Closes a lease without accepting it and counts the failure: against the chunk (it fails
+   * its job after failing on {@code maxChunkFailures} different workers) and against the
+   * worker (excluded for a while after {@code maxWorkerFailures} in a row).
+   */
   private void refuse(Lease lease, String type, String reason) {
     RunningJob job = lease.job;
     if (!job.closeLease(lease)) {
       return;
     }
-    lease.session.rejected++;
-    job.timeline.add(type, lease.chunkIndex, lease.session, lease.assignmentId, reason);
-    int failures = job.recordFailure(lease.chunkIndex, lease.session.workerId);
+    WorkerSession session = lease.session;
+    session.rejected++;
+    job.timeline.add(type, lease.chunkIndex, session, lease.assignmentId, reason);
+    if (++session.consecutiveFailures >= settings.maxWorkerFailures() && !session.excluded(System.currentTimeMillis())) {
+      session.excludedUntil = System.currentTimeMillis() + settings.workerExclusionMs();
+      job.timeline.add("excluded", null, session, null, session.consecutiveFailures + " failures in a row; no chunks for "
+          + settings.workerExclusionMs() / 1000 + " s");
+      LOG.log(INFO, "worker " + session.name + " excluded for " + settings.workerExclusionMs() + " ms: " + reason);
+    }
+    int failures = job.recordFailure(lease.chunkIndex, session.workerId);
     if (failures >= settings.maxChunkFailures()) {
       end(job, JobStatus.FAILED, "chunk " + lease.chunkIndex + " failed on " + failures + " different workers; last: "
           + reason);
@@ -390,9 +469,7 @@ final class Scheduler {
     for (RunningJob job : List.copyOf(running.values())) {
       for (Lease lease : job.openLeases()) {
         if (!lease.answered && lease.deadlineMillis < now && job.status == JobStatus.RUNNING) {
-          lease.session.inFlight.remove(lease.assignmentId);
-          vertx.eventBus().send(lease.session.address(), WorkerMessages.cancel(List.of(lease.assignmentId)));
-          pool.offer(lease.session);
+          withdraw(lease);
           refuse(lease, "expired", "no result within " + settings.leaseMs() + " ms");
         }
       }
@@ -496,6 +573,7 @@ final class Scheduler {
         .onComplete(stored -> {
           running.remove(job.id);
           queued.remove(job.id);
+          recentlyEnded.put(job.id, job);
           lastProgress.remove(job.id);
           publish(Addresses.UI_JOBS, finalView);
           startJobs();

@@ -7,7 +7,8 @@ import io.vertx.core.json.JsonObject;
 record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkBytes, int chunksPerWorker,
     long minOpsPerChunk, int maxRunningJobs, int maxQueuedJobs, long leaseMs, long creditFlushMs, int chunkVectors,
     long fullMaxOps, int freivaldsVectors, int maxChunkFailures, int maxWorkers, int timelineCapacity,
-    long heartbeatIntervalMs, long heartbeatTimeoutMs, long maxMessageBytes) {
+    long heartbeatIntervalMs, long heartbeatTimeoutMs, long maxMessageBytes, double speculationFactor,
+    double speculationMinDoneFraction, long speculationMinMs, int maxWorkerFailures, long workerExclusionMs) {
 
   static SchedulerSettings from(JsonObject config) {
     BrainConfig.Reader c = new BrainConfig.Reader(config);
@@ -29,6 +30,11 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
         c.integer("scheduler.timelineCapacity"),
         c.longValue("heartbeat.intervalMs"),
         c.longValue("heartbeat.timeoutMs"),
-        c.longValue("bridge.maxMessageBytes"));
+        c.longValue("bridge.maxMessageBytes"),
+        c.number("scheduler.speculation.factor"),
+        c.number("scheduler.speculation.minDoneFraction"),
+        c.longValue("scheduler.speculation.minMs"),
+        c.integer("scheduler.maxWorkerFailures"),
+        c.longValue("scheduler.workerExclusionMs"));
   }
 }

@@ -35,6 +35,10 @@ final class WorkerSession {
   /** Observed speed, multiply-adds per millisecond of compute (moving average). */
   double observedOpsPerMs;
   int rejected;
+  /** Failures (refused results, errors, expired leases) since its last accepted result. */
+  int consecutiveFailures;
+  /** Until when it gets no chunks, after failing too often in a row. */
+  long excludedUntil;
 
   WorkerSession(String sessionId, String peerId, JsonObject registration, int grantedSlots) {
     this.sessionId = sessionId;
@@ -54,6 +58,10 @@ final class WorkerSession {
 
   int freeSlots() {
     return listening ? slots - inFlight.size() : 0;
+  }
+
+  boolean excluded(long now) {
+    return excludedUntil > now;
   }
 
   /** Whether this worker's engine can hold this job's buffers. */
@@ -76,7 +84,7 @@ final class WorkerSession {
         .put("name", name)
         .put("engine", engine)
         .put("adapter", adapter)
-        .put("state", inFlight.isEmpty() ? "idle" : "computing")
+        .put("state", excluded(now) ? "excluded" : inFlight.isEmpty() ? "idle" : "computing")
         .put("slots", slots)
         .put("inFlight", inFlight.size())
         .put("chunksDone", chunksDone)

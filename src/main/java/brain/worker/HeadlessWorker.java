@@ -78,8 +78,9 @@ public final class HeadlessWorker {
   private long chunksDone;
   private long sessions;
   private JsonObject lastStats = new JsonObject();
+  /** Tests and tools waiting for a message from the server. */
   private final java.util.List<java.util.Map.Entry<java.util.function.Predicate<JsonObject>, Promise<JsonObject>>>
-      statsWaiters = new java.util.ArrayList<>();
+      waiters = new java.util.ArrayList<>();
   private Promise<Void> firstJoin = Promise.promise();
 
   private HeadlessWorker(Vertx vertx, WebSocketClient sockets, Options options) {
@@ -189,6 +190,7 @@ public final class HeadlessWorker {
     if (frozen) {
       return;
     }
+    waiters.removeIf(w -> w.getKey().test(message) && w.getValue().tryComplete(message));
     try {
       switch (message.getString("type", "")) {
         case "b" -> receiveB(message);
@@ -201,10 +203,7 @@ public final class HeadlessWorker {
           bByJob.remove(message.getString("jobId"));
           bRowsReceived.remove(message.getString("jobId"));
         }
-        case "stats" -> {
-          lastStats = message;
-          statsWaiters.removeIf(w -> w.getKey().test(message) && w.getValue().tryComplete(message));
-        }
+        case "stats" -> lastStats = message;
         default -> { }
       }
     } catch (RuntimeException e) {
@@ -366,13 +365,18 @@ public final class HeadlessWorker {
 
   /** Completes with the first stats message (already received or to come) that {@code until} accepts. */
   public Future<JsonObject> stats(java.util.function.Predicate<JsonObject> until) {
-    return onContext(() -> {
-      if (until.test(lastStats)) {
-        return Future.succeededFuture(lastStats);
-      }
-      Promise<JsonObject> promise = Promise.promise();
-      statsWaiters.add(java.util.Map.entry(until, promise));
-      return promise.future();
-    });
+    return onContext(() -> until.test(lastStats) ? Future.succeededFuture(lastStats)
+        : awaitOnContext(m -> "stats".equals(m.getString("type")) && until.test(m)));
+  }
+
+  /** Completes with the next message from the server that {@code matches}. Callable from any thread. */
+  public Future<JsonObject> nextMessage(java.util.function.Predicate<JsonObject> matches) {
+    return onContext(() -> awaitOnContext(matches));
+  }
+
+  private Future<JsonObject> awaitOnContext(java.util.function.Predicate<JsonObject> matches) {
+    Promise<JsonObject> promise = Promise.promise();
+    waiters.add(java.util.Map.entry(matches, promise));
+    return promise.future();
   }
 }
