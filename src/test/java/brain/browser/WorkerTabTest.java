@@ -84,4 +84,32 @@ class WorkerTabTest {
       assertEquals(java.util.List.of(), browser.problems());
     }
   }
+
+  @Test
+  @DisplayName("a worker tab closed mid-job loses its chunks to the other tab, and the job completes right")
+  void tabClosedMidJob() {
+    try (Browser browser = Browser.withWebGpu(); TestGrid.JobWatch watch = grid.watch()) {
+      Page leaving = openWorker(browser, grid, "engine=cpu&slots=2&name=leaving-tab");
+      Page staying = openWorker(browser, grid, "engine=cpu&slots=2&name=staying-tab");
+      String id = grid.submit("{\"rowsA\":400,\"colsA\":301,\"colsB\":203,\"chunkRows\":4}");
+      leaving.waitForFunction("() => Number(document.querySelector('#chunks-done').textContent) >= 2");
+      JsonObject before = grid.job(id);
+      assertEquals("running", before.getString("status"));
+      assertTrue(before.getInteger("chunksDone") < before.getInteger("chunksTotal") / 2, "closed early in the job");
+      browser.closeTab(leaving);
+      JsonObject done = watch.finished(id);
+      assertEquals("completed", done.getString("status"), done.encodePrettily());
+      assertJobProduct(id, 400, 301, 203);
+      var events = new JsonObject(grid.get("/api/jobs/" + id + "/timeline").body()).getJsonArray("events").stream()
+          .map(JsonObject.class::cast).toList();
+      var lost = events.stream().filter(e -> "lost".equals(e.getString("type"))).toList();
+      assertFalse(lost.isEmpty(), "the closed tab held chunks");
+      lost.forEach(e -> {
+        assertEquals("leaving-tab", e.getString("worker"));
+        assertEquals("socket closed", e.getString("detail"));
+      });
+      Browser.screenshot(staying, "worker-tab-after-other-closed");
+      assertEquals(java.util.List.of(), browser.problems());
+    }
+  }
 }

@@ -1,0 +1,195 @@
+package brain.integration;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import brain.bus.Addresses;
+import brain.testing.Reference;
+import brain.testing.TestGrid;
+import brain.worker.BridgeClient;
+import brain.worker.Engines;
+import brain.worker.HeadlessWorker;
+import brain.worker.MatrixEngine;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The server as a separate process, killed with SIGKILL in the middle of a job and started
+ * again on the same SQLite file: the accepted job completes, with the right product.
+ */
+@Timeout(180)
+class RestartTest {
+  private final List<Process> processes = new ArrayList<>();
+  private Vertx vertx;
+
+  @AfterEach
+  void cleanUp() {
+    processes.forEach(Process::destroyForcibly);
+    if (vertx != null) {
+      TestGrid.await(vertx.close());
+    }
+  }
+
+  /** Starts {@code java brain.Main serve} on the test classpath; returns once it listens. */
+  private Process startServer(Path dir, int port) throws Exception {
+    Path config = dir.resolve("brain-test.json");
+    Files.writeString(config, new JsonObject()
+        .put("db", new JsonObject().put("url", "jdbc:sqlite:" + dir.resolve("brain.db")))
+        .put("http", new JsonObject().put("host", "127.0.0.1")).encode());
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "brain.Main", "serve", "--port", String.valueOf(port),
+        "--config", config.toString());
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    processes.add(process);
+    CompletableFuture<Void> listening = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          System.out.println("[server " + process.pid() + "] " + line);
+          if (line.contains("listening on http://localhost:" + port)) {
+            listening.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        listening.completeExceptionally(e);
+      }
+      listening.completeExceptionally(new IllegalStateException("the server exited before listening"));
+    }, "server-output");
+    reader.setDaemon(true);
+    reader.start();
+    listening.get(60, TimeUnit.SECONDS);
+    return process;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  @DisplayName("kill -9 mid-job, restart on the same database: the job completes with the right product")
+  void jobSurvivesKillNine() throws Exception {
+    Path dir = Files.createTempDirectory("brain-restart");
+    int port = freePort();
+    Process first = startServer(dir, port);
+    HttpClient http = HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + port;
+
+    vertx = Vertx.vertx();
+    WebSocketClient sockets = vertx.createWebSocketClient();
+    // One worker, a little slow, that reconnects when its server goes away (as the tab does).
+    CountDownLatch someDone = new CountDownLatch(10);
+    AtomicInteger received = new AtomicInteger();
+    HeadlessWorker worker = TestGrid.await(HeadlessWorker.deploy(vertx, sockets,
+        HeadlessWorker.Options.of("127.0.0.1", port, "survivor", slowCpu(15)).withSlots(1).withReconnect(true)));
+    worker.behaviour((w, chunk) -> {
+      received.incrementAndGet();
+      someDone.countDown();
+      return false;
+    });
+
+    HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs"))
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"rowsA\":300,\"colsA\":120,\"colsB\":90,\"chunkRows\":5}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, accepted.statusCode(), accepted.body());
+    String id = new JsonObject(accepted.body()).getString("id");
+
+    assertTrue(someDone.await(60, TimeUnit.SECONDS), "the job was under way");
+    first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+    assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(137, first.exitValue(), "killed by SIGKILL");
+
+    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("brain.db"));
+         ResultSet row = db.createStatement().executeQuery("SELECT status FROM jobs WHERE id = '" + id + "'")) {
+      assertTrue(row.next(), "the accepted job is in the database");
+      assertEquals("running", row.getString(1), "it was cut off mid-job");
+    }
+
+    int receivedBeforeKill = received.get();
+    startServer(dir, port);
+    JsonObject view = awaitCompleted(http, base, id, port);
+    assertEquals("completed", view.getString("status"), view.encodePrettily());
+    assertTrue(worker.sessions() >= 2, "the worker rejoined the restarted server as a new session");
+    assertTrue(received.get() > receivedBeforeKill, "and computed for it");
+
+    float[] a = Reference.floats(bytes(http, base + "/api/jobs/" + id + "/inputs/a"));
+    float[] b = Reference.floats(bytes(http, base + "/api/jobs/" + id + "/inputs/b"));
+    Reference.assertProduct(a, b, Reference.floats(bytes(http, base + "/api/jobs/" + id + "/result")), 300, 120, 90);
+    System.out.printf("restart: killed after %d chunks received, job completed after the restart (%d chunks received in all)%n",
+        receivedBeforeKill, received.get());
+  }
+
+  /**
+   * Waits for the job's final status on the restarted server, event-driven: listens to its
+   * live job feed through the bridge (as a dashboard does), then reads the view once, so a
+   * completion before the listener was ready is not missed.
+   */
+  private JsonObject awaitCompleted(HttpClient http, String base, String id, int port) throws Exception {
+    CompletableFuture<JsonObject> finished = new CompletableFuture<>();
+    BridgeClient feed = TestGrid.await(BridgeClient.connect(vertx, vertx.createWebSocketClient(), "127.0.0.1", port, false));
+    feed.register(Addresses.UI_JOBS, view -> {
+      if (id.equals(view.getString("id")) && List.of("completed", "failed", "cancelled").contains(view.getString("status"))) {
+        finished.complete(view);
+      }
+    });
+    TestGrid.await(feed.request(Addresses.WORKER_HEARTBEAT, new JsonObject().put("sessionId", "none")).otherwiseEmpty());
+    JsonObject now = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/" + id)).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    if (List.of("completed", "failed", "cancelled").contains(now.getString("status"))) {
+      finished.complete(now);
+    }
+    return finished.get(90, TimeUnit.SECONDS);
+  }
+
+  private static byte[] bytes(HttpClient http, String url) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+  }
+
+  private static MatrixEngine slowCpu(long ms) {
+    MatrixEngine cpu = Engines.cpu(1);
+    return new MatrixEngine() {
+      @Override
+      public String description() {
+        return "slow test CPU";
+      }
+
+      @Override
+      public float[] multiply(float[] a, int rows, int colsA, float[] b, int colsB) {
+        try {
+          Thread.sleep(ms); // the simulated machine's time, on a worker thread
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return cpu.multiply(a, rows, colsA, b, colsB);
+      }
+    };
+  }
+}
