@@ -17,17 +17,28 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "distributed-brain", mixinStandardHelpOptions = true, version = "Distributed Brain 0.1",
     description = "A compute grid made of browser tabs.",
-    subcommands = {Main.Serve.class})
+    subcommands = {Main.Serve.class, WorkerCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
     Logs.configure();
     CommandLine cli = new CommandLine(new Main());
-    // No sub-command: serve.
-    int code = cli.execute(args.length == 0 ? new String[] {"serve"} : args);
+    int code = cli.execute(withDefaultCommand(args));
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  /** No sub-command (nothing, or only serve's options such as --port): serve. */
+  static String[] withDefaultCommand(String[] args) {
+    boolean help = args.length > 0 && java.util.List.of("-h", "--help", "-V", "--version").contains(args[0]);
+    if (args.length == 0 || (args[0].startsWith("-") && !help)) {
+      String[] withServe = new String[args.length + 1];
+      withServe[0] = "serve";
+      System.arraycopy(args, 0, withServe, 1, args.length);
+      return withServe;
+    }
+    return args;
   }
 
   @Override

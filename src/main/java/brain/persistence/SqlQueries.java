@@ -6,7 +6,10 @@ import java.util.List;
 final class SqlQueries {
   private SqlQueries() {}
 
-  /** Schema migrations, in order; {@code schema_version} records how many have run. */
+  /**
+   * Schema migrations, in order; {@code schema_version} records how many have run. Fractional
+   * columns are declared DOUBLE, not REAL: JDBC maps REAL to float32 and would round them.
+   */
   static final List<List<String>> MIGRATIONS = List.of(
       List.of(
           """
@@ -17,10 +20,10 @@ final class SqlQueries {
             cols_b INTEGER NOT NULL,
             workers_used INTEGER NOT NULL DEFAULT 0,
             chunks_count INTEGER NOT NULL DEFAULT 0,
-            total_time_ms REAL,
-            avg_chunk_time_ms REAL,
-            throughput_mops REAL,
-            efficiency_ratio REAL,
+            total_time_ms DOUBLE,
+            avg_chunk_time_ms DOUBLE,
+            throughput_mops DOUBLE,
+            efficiency_ratio DOUBLE,
             created_at TEXT NOT NULL,
             status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
             seed INTEGER NOT NULL,
@@ -31,12 +34,12 @@ final class SqlQueries {
             started_at TEXT,
             completed_at TEXT,
             chunks_done INTEGER NOT NULL DEFAULT 0,
-            compute_time_ms REAL,
-            network_time_ms REAL,
+            compute_time_ms DOUBLE,
+            network_time_ms DOUBLE,
             bytes_transferred INTEGER,
             verification_method TEXT,
             verification_passed INTEGER,
-            verification_max_abs_error REAL,
+            verification_max_abs_error DOUBLE,
             error TEXT,
             timeline TEXT
           )""",
@@ -53,7 +56,7 @@ final class SqlQueries {
           CREATE TABLE leaderboard (
             worker_id TEXT PRIMARY KEY,
             display_name TEXT,
-            total_compute_ms REAL NOT NULL DEFAULT 0,
+            total_compute_ms DOUBLE NOT NULL DEFAULT 0,
             tasks_completed INTEGER NOT NULL DEFAULT 0,
             sessions_joined INTEGER NOT NULL DEFAULT 0,
             last_seen TEXT

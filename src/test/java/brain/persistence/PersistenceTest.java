@@ -142,4 +142,16 @@ class PersistenceTest {
     assertArrayEquals(c.data(), back.data());
     assertEquals(32, countRowsOutside("SELECT length(data) FROM job_results WHERE job_id = 'with-result'"));
   }
+
+  @Test
+  @DisplayName("fractional metrics come back exactly as stored (DOUBLE columns, not float32 REAL)")
+  void metricsKeepTheirPrecision() {
+    ask(DB_JOB_INSERT, job("precise"));
+    ask(DB_JOB_UPDATE, new JsonObject().put("id", "precise").put("metrics", new JsonObject()
+        .put("totalTimeMs", 822.574).put("efficiencyRatio", 93.125).put("throughputMops", 2610.689)));
+    JsonObject metrics = this.<JsonObject>ask(DB_JOB_GET, new JsonObject().put("id", "precise")).getJsonObject("metrics");
+    assertEquals(822.574, metrics.getDouble("totalTimeMs"));
+    assertEquals(93.125, metrics.getDouble("efficiencyRatio"));
+    assertEquals(2610.689, metrics.getDouble("throughputMops"));
+  }
 }
