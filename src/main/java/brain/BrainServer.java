@@ -1,5 +1,6 @@
 package brain;
 
+import brain.bridge.BridgeGuard;
 import brain.bus.Codecs;
 import brain.config.BrainConfig;
 import brain.heartbeat.HeartbeatVerticle;
@@ -42,11 +43,10 @@ public final class BrainServer {
     Codecs.register(vertx);
     DeploymentOptions options = new DeploymentOptions().setConfig(config.json());
     List<String> ids = new ArrayList<>();
-    HttpVerticle http = new HttpVerticle();
     List<VerticleBase> order = role == Role.ALL
         ? List.of(new PersistenceVerticle(), new HeartbeatVerticle(), new SchedulerVerticle(), new JobIntakeVerticle(),
-            new MetricsVerticle(), http)
-        : List.of(http);
+            new MetricsVerticle())
+        : List.of();
     Future<Void> chain = Future.succeededFuture();
     for (VerticleBase verticle : order) {
       chain = chain.compose(v -> vertx.deployVerticle(verticle, options).map(id -> {
@@ -54,7 +54,25 @@ public final class BrainServer {
         return null;
       }));
     }
-    return chain.map(v -> new BrainServer(vertx, ids, http));
+    BridgeGuard guard = new BridgeGuard(vertx);
+    List<HttpVerticle> http = new java.util.concurrent.CopyOnWriteArrayList<>();
+    int instances = httpInstances(config);
+    return chain
+        .compose(v -> vertx.deployVerticle(() -> {
+          HttpVerticle instance = new HttpVerticle(guard);
+          http.add(instance);
+          return instance;
+        }, new DeploymentOptions(options).setInstances(instances)))
+        .map(id -> {
+          ids.add(id);
+          return new BrainServer(vertx, ids, http.get(0));
+        });
+  }
+
+  /** {@code http.instances}, or one per core when 0. */
+  private static int httpInstances(BrainConfig config) {
+    int configured = config.json().getJsonObject("http").getInteger("instances", 0);
+    return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
   }
 
   public int port() {

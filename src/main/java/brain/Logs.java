@@ -8,6 +8,7 @@ final class Logs {
   /** Held here: java.util.logging keeps loggers weakly, and would forget their levels. */
   private static final Logger HAZELCAST = Logger.getLogger("com.hazelcast");
   private static final Logger NETTY = Logger.getLogger("io.netty");
+  private static final Logger BRIDGE = Logger.getLogger("io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl");
 
   private Logs() {}
 
@@ -18,5 +19,8 @@ final class Logs {
     System.setProperty("hazelcast.logging.type", System.getProperty("hazelcast.logging.type", "jdk"));
     HAZELCAST.setLevel(Level.WARNING);
     NETTY.setLevel(Level.WARNING);
+    // The bridge logs every tab that closes as a SEVERE "SockJSSocket exception": a closed
+    // connection is the normal end of a worker, not an error. Other bridge errors stay.
+    BRIDGE.setFilter(record -> !(record.getThrown() instanceof io.vertx.core.http.HttpClosedException));
   }
 }

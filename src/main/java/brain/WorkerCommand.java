@@ -55,7 +55,7 @@ final class WorkerCommand implements Callable<Integer> {
     MatrixEngine engine = answering ? Engines.answering() : Engines.cpu(Math.max(1, threads));
 
     Vertx vertx = Vertx.vertx();
-    WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions()
+    WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000)
         .setMaxMessageSize(64 * 1024 * 1024).setMaxFrameSize(64 * 1024 * 1024));
     List<HeadlessWorker> workers = new ArrayList<>();
     List<Future<HeadlessWorker>> starting = new ArrayList<>();

@@ -39,9 +39,15 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   private final Vertx vertx;
   private final Map<SockJSSocket, String> peers = new ConcurrentHashMap<>();
   private final Map<String, SockJSSocket> sockets = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicBoolean controlClaimed = new java.util.concurrent.atomic.AtomicBoolean();
 
   public BridgeGuard(Vertx vertx) {
     this.vertx = vertx;
+  }
+
+  /** True for the first caller only: the HTTP instance that answers the guard's own addresses. */
+  public boolean claimControl() {
+    return controlClaimed.compareAndSet(false, true);
   }
 
   public static SockJSBridgeOptions options(long pingTimeoutMs, long replyTimeoutMs) {

@@ -21,7 +21,11 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import java.util.List;
 import java.util.Set;
 
-/** HTTP: the REST API, the pages and shaders, WebJars, and the SockJS event-bus bridge at /eventbus. */
+/**
+ * HTTP: the REST API, the pages and shaders, WebJars, and the SockJS event-bus bridge at
+ * /eventbus. Deployed as several instances sharing one port (Vert.x spreads connections over
+ * them), so socket writes use every core; they share one {@link BridgeGuard}.
+ */
 public final class HttpVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(HttpVerticle.class.getName());
   /** Pages never evaluate code they did not load from this server: no eval, no inline script. */
@@ -29,14 +33,17 @@ public final class HttpVerticle extends VerticleBase {
       + "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
       + "frame-ancestors 'none'; form-action 'self'";
 
+  private final BridgeGuard guard;
   private HttpServer server;
-  private BridgeGuard guard;
+
+  public HttpVerticle(BridgeGuard guard) {
+    this.guard = guard;
+  }
 
   @Override
   public Future<?> start() {
     BrainConfig.Reader conf = new BrainConfig.Reader(config());
     long maxMessageBytes = conf.longValue("bridge.maxMessageBytes");
-    guard = new BridgeGuard(vertx);
 
     Router router = Router.router(vertx);
     router.route().handler(HttpVerticle::securityHeaders);
@@ -69,7 +76,8 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize((int) maxMessageBytes)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
-    Future<?> consumers = Future.all(
+    // The guard's own addresses: registered by one instance only.
+    Future<?> consumers = !guard.claimControl() ? Future.succeededFuture() : Future.all(
         vertx.eventBus().<JsonObject>consumer(PEER_DISCONNECT, m -> guard.disconnect(m.body().getString("peerId")))
             .completion(),
         vertx.eventBus().consumer(BRIDGE_STATS, m -> m.reply(new JsonObject().put("openSockets", guard.openSockets())))

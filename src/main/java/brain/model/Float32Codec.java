@@ -59,6 +59,17 @@ public final class Float32Codec {
     return values;
   }
 
+  /**
+   * Decodes {@code count} values into {@code target} at {@code offset}, without an intermediate
+   * array and without the finiteness check (for data from a trusted side: the server's B).
+   */
+  public static void decodeInto(String text, float[] target, int offset, int count) {
+    if (text == null || text.length() != base64Length(count)) {
+      throw new IllegalArgumentException("payload does not hold " + count + " float32 values");
+    }
+    ByteBuffer.wrap(DECODER.decode(text)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(target, offset, count);
+  }
+
   public static byte[] toBytes(float[] values) {
     return toBytes(values, 0, values.length);
   }

@@ -32,6 +32,7 @@ final class JobRows {
     UPDATABLE.put("metrics.bytesTransferred", "bytes_transferred");
     UPDATABLE.put("metrics.throughputMops", "throughput_mops");
     UPDATABLE.put("metrics.avgChunkTimeMs", "avg_chunk_time_ms");
+    UPDATABLE.put("metrics.transferTimeMs", "transfer_time_ms");
     UPDATABLE.put("verification.method", "verification_method");
     UPDATABLE.put("verification.passed", "verification_passed");
     UPDATABLE.put("verification.maxAbsError", "verification_max_abs_error");
@@ -102,7 +103,8 @@ final class JobRows {
     JobMetrics metrics = total == null ? JobMetrics.EMPTY : new JobMetrics(total, orZero(row.getDouble("compute_time_ms")),
         orZero(row.getDouble("network_time_ms")), orZero(row.getDouble("efficiency_ratio")),
         row.getLong("bytes_transferred") == null ? 0 : row.getLong("bytes_transferred"),
-        orZero(row.getDouble("throughput_mops")), orZero(row.getDouble("avg_chunk_time_ms")));
+        orZero(row.getDouble("throughput_mops")), orZero(row.getDouble("avg_chunk_time_ms")),
+        orZero(row.getDouble("transfer_time_ms")));
     view.put("metrics", metrics.toJson());
     String method = row.getString("verification_method");
     if (method == null) {

@@ -36,6 +36,7 @@ final class SqlQueries {
             chunks_done INTEGER NOT NULL DEFAULT 0,
             compute_time_ms DOUBLE,
             network_time_ms DOUBLE,
+            transfer_time_ms DOUBLE,
             bytes_transferred INTEGER,
             verification_method TEXT,
             verification_passed INTEGER,
@@ -73,7 +74,7 @@ final class SqlQueries {
   static final String JOB_COLUMNS = """
       id, rows_a, cols_a, cols_b, workers_used, chunks_count, total_time_ms, avg_chunk_time_ms, throughput_mops,
       efficiency_ratio, created_at, status, seed, verify_mode, chunk_rows, replay_of, started_at, completed_at,
-      chunks_done, compute_time_ms, network_time_ms, bytes_transferred, verification_method, verification_passed,
+      chunks_done, compute_time_ms, network_time_ms, transfer_time_ms, bytes_transferred, verification_method, verification_passed,
       verification_max_abs_error, error""";
   static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
   static final String GET_JOB_TIMELINE = "SELECT timeline FROM jobs WHERE id = ?";

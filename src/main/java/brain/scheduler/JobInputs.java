@@ -24,14 +24,15 @@ record JobInputs(Matrix a, Matrix b, ChunkPlan plan, String[] aSlices, List<BPar
   record BPart(int rowStart, int rowCount, String data) {}
 
   /** Blocking: generates and encodes; call from a worker thread. */
-  static JobInputs prepare(JobSpec spec, ChunkPlan plan, long maxChunkBytes, int checkVectors) {
+  static JobInputs prepare(JobSpec spec, ChunkPlan plan, long bPartBytes, int checkVectors) {
     Matrix a = InputGenerator.a(spec.seed(), spec.rowsA(), spec.colsA());
     Matrix b = InputGenerator.b(spec.seed(), spec.colsA(), spec.colsB());
     String[] slices = new String[plan.size()];
     for (ChunkPlan.Chunk chunk : plan.chunks()) {
       slices[chunk.index()] = Float32Codec.toBase64(a.data(), a.offsetOf(chunk.rowStart()), chunk.rows() * a.cols());
     }
-    int partRows = (int) Math.max(1, Math.min(b.rows(), maxChunkBytes / ((long) b.cols() * Float.BYTES)));
+    // Smaller parts pipeline: the bridge encodes one while the worker decodes the one before.
+    int partRows = (int) Math.max(1, Math.min(b.rows(), bPartBytes / ((long) b.cols() * Float.BYTES)));
     List<BPart> parts = new ArrayList<>();
     for (int start = 0; start < b.rows(); start += partRows) {
       int count = Math.min(partRows, b.rows() - start);

@@ -58,9 +58,11 @@ final class RunningJob {
   int chunksDone;
   final Set<String> workersUsed = new LinkedHashSet<>();
   double computeMs;
-  double networkMs;
+  double transferMs;
   double roundTripMs;
   long bytes;
+  /** Per session: when it was first sent a chunk of this job, and when its last result was accepted. */
+  private final Map<String, long[]> workerWindows = new HashMap<>();
   Verification verification;
 
   RunningJob(String id, JobSpec spec, String createdAt, String replayOf, int timelineCapacity,
@@ -139,6 +141,7 @@ final class RunningJob {
       boolean speculative) {
     Lease lease = new Lease(assignmentId, this, chunk, session, leaseMs, bytesOut, speculative);
     leases.put(assignmentId, lease);
+    workerWindows.computeIfAbsent(session.sessionId, s -> new long[] {lease.sentAtNanos, 0});
     leasesOut[chunk]++;
     attempts[chunk]++;
     bytes += bytesOut;
@@ -210,7 +213,8 @@ final class RunningJob {
     chunksDone++;
     workersUsed.add(lease.session.workerId);
     this.computeMs += computeMs;
-    this.networkMs += Math.max(0, roundTrip - computeMs - waitMs);
+    this.transferMs += Math.max(0, roundTrip - computeMs - waitMs);
+    workerWindows.get(lease.session.sessionId)[1] = System.nanoTime();
     this.roundTripMs += roundTrip;
     this.bytes += bytesIn;
     if (chunksDone == plan.size()) {
@@ -249,7 +253,13 @@ final class RunningJob {
 
   JobMetrics metrics() {
     double total = gridTimeMs > 0 ? gridTimeMs : (startedNanos == 0 ? 0 : (System.nanoTime() - startedNanos) / 1e6);
-    return JobMetrics.of(spec.multiplyAdds(), total, computeMs, networkMs, bytes, roundTripMs, chunksDone);
+    double workerTime = 0;
+    for (long[] window : workerWindows.values()) {
+      if (window[1] > 0) {
+        workerTime += (window[1] - window[0]) / 1e6;
+      }
+    }
+    return JobMetrics.of(spec.multiplyAdds(), total, computeMs, workerTime, transferMs, bytes, roundTripMs, chunksDone);
   }
 
   /** The job view, same shape as the stored one, plus the live {@code phase}. */

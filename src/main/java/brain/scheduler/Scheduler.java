@@ -41,12 +41,16 @@ final class Scheduler {
   private static final SecureRandom IDS = new SecureRandom();
   private static final long PROGRESS_EVERY_NANOS = 100_000_000L;
   private static final int RECENTLY_ENDED = 200;
+  /** Result checks up to this many multiply-adds (well under 0.1 ms) run on the event loop. */
+  private static final long INLINE_CHECK_OPS = 1 << 16;
 
   private final Vertx vertx;
   private final SchedulerSettings settings;
   private final WorkerPool pool = new WorkerPool();
   private final Map<String, RunningJob> queued = new LinkedHashMap<>();
   private final Map<String, RunningJob> running = new LinkedHashMap<>();
+  /** Jobs with a final status whose final row is being stored: still answered from here meanwhile. */
+  private final Map<String, RunningJob> ending = new LinkedHashMap<>();
   /** Jobs that ended lately, kept (without their matrices) so late results still reach their timeline. */
   private final Map<String, RunningJob> recentlyEnded = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
@@ -101,17 +105,21 @@ final class Scheduler {
 
   private RunningJob active(String id) {
     RunningJob job = running.get(id);
-    return job != null ? job : queued.get(id);
+    if (job == null) {
+      job = queued.get(id);
+    }
+    return job != null ? job : ending.get(id);
   }
 
   /** Cancels a queued or running job; null when this scheduler does not hold it. */
   JsonObject cancel(String id) {
-    RunningJob job = queued.remove(id);
-    if (job == null) {
-      job = running.get(id);
-    }
+    RunningJob job = active(id);
     if (job == null) {
       return null;
+    }
+    if (job.status.finished()) {
+      throw ApiError.conflict("job " + id + " is already " + job.status.wire()
+          + "; only queued or running jobs can be cancelled");
     }
     end(job, JobStatus.CANCELLED, "cancelled by request");
     return job.view();
@@ -139,7 +147,7 @@ final class Scheduler {
         .put("chunkRows", plan.chunkRows()).put("chunksTotal", plan.size()));
     publishChanged(job);
     // Generating and encoding the inputs is O(size of A and B): a worker thread's job.
-    vertx.executeBlocking(() -> JobInputs.prepare(spec, plan, settings.maxChunkBytes(), settings.chunkVectors()), false)
+    vertx.executeBlocking(() -> JobInputs.prepare(spec, plan, settings.bPartBytes(), settings.chunkVectors()), false)
         .onComplete(ar -> {
           if (job.status != JobStatus.RUNNING) {
             return;
@@ -331,9 +339,12 @@ final class Scheduler {
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     JobInputs inputs = job.inputs;
     lease.answered = true;
-    // Decoding and checking a slice is O(its size): off the event loop.
-    vertx.executeBlocking(() -> CheckedSlice.of(inputs, chunk, job.spec.colsB(), result.data()), false)
-        .onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
+    java.util.concurrent.Callable<CheckedSlice> check = () -> CheckedSlice.of(inputs, chunk, job.spec.colsB(), result.data());
+    // Decoding and checking a slice is O(its size): a small one takes microseconds and is done
+    // here (a hop to a worker thread would cost more); a large one goes off the event loop.
+    long checkCost = (long) chunk.rows() * (job.spec.colsA() + job.spec.colsB()) * Math.max(1, settings.chunkVectors());
+    Future<CheckedSlice> checked = checkCost <= INLINE_CHECK_OPS ? inline(check) : vertx.executeBlocking(check, false);
+    checked.onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
     pump();
   }
 
@@ -382,7 +393,7 @@ final class Scheduler {
       job.timeline.add("rejected", chunk, session, assignmentId, reason);
       return;
     }
-    job = jobId == null ? null : recentlyEnded.get(jobId);
+    job = jobId == null ? null : ending.containsKey(jobId) ? ending.get(jobId) : recentlyEnded.get(jobId);
     if (job != null) {
       job.timeline.add("rejected", chunk, session, assignmentId, reason + " (job already " + job.status.wire() + ")");
       persist(new JsonObject().put("id", job.id).put("timeline", job.timeline.events()));
@@ -569,16 +580,18 @@ final class Scheduler {
     LOG.log(INFO, "job " + job.id + " " + status.wire() + (error == null ? "" : ": " + error));
     // Stored (and its workers credited) before anyone hears of it: a client that reacts to the
     // news and reads the job back finds it final.
+    running.remove(job.id);
+    queued.remove(job.id);
+    lastProgress.remove(job.id);
+    ending.put(job.id, job);
     Future.join(persist(finalView.copy().put("timeline", job.timeline.events())), flushCredits())
         .onComplete(stored -> {
-          running.remove(job.id);
-          queued.remove(job.id);
+          ending.remove(job.id);
           recentlyEnded.put(job.id, job);
-          lastProgress.remove(job.id);
           publish(Addresses.UI_JOBS, finalView);
-          startJobs();
-          pump();
         });
+    startJobs();
+    pump();
   }
 
   // ---------------------------------------------------------------- feeds
@@ -639,6 +652,14 @@ final class Scheduler {
     return vertx.eventBus().request(Addresses.DB_JOB_UPDATE, changes)
         .onFailure(err -> LOG.log(WARNING, "could not store job " + changes.getString("id") + ": " + err.getMessage()))
         .<Void>mapEmpty();
+  }
+
+  private static <T> Future<T> inline(java.util.concurrent.Callable<T> work) {
+    try {
+      return Future.succeededFuture(work.call());
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** 128 random bits, base64url: unguessable ids for sessions and leases. */

@@ -8,7 +8,8 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
     long minOpsPerChunk, int maxRunningJobs, int maxQueuedJobs, long leaseMs, long creditFlushMs, int chunkVectors,
     long fullMaxOps, int freivaldsVectors, int maxChunkFailures, int maxWorkers, int timelineCapacity,
     long heartbeatIntervalMs, long heartbeatTimeoutMs, long maxMessageBytes, double speculationFactor,
-    double speculationMinDoneFraction, long speculationMinMs, int maxWorkerFailures, long workerExclusionMs) {
+    double speculationMinDoneFraction, long speculationMinMs, int maxWorkerFailures, long workerExclusionMs,
+    long bPartBytes) {
 
   static SchedulerSettings from(JsonObject config) {
     BrainConfig.Reader c = new BrainConfig.Reader(config);
@@ -35,6 +36,7 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
         c.number("scheduler.speculation.minDoneFraction"),
         c.longValue("scheduler.speculation.minMs"),
         c.integer("scheduler.maxWorkerFailures"),
-        c.longValue("scheduler.workerExclusionMs"));
+        c.longValue("scheduler.workerExclusionMs"),
+        Math.min(c.longValue("scheduler.bPartBytes"), c.longValue("scheduler.maxChunkBytes")));
   }
 }

@@ -221,8 +221,10 @@ public final class HeadlessWorker {
     int rowStart = part.getInteger("rowStart");
     int rowCount = part.getInteger("rowCount");
     float[] b = bByJob.computeIfAbsent(jobId, id -> new float[Math.multiplyExact(rows, cols)]);
-    float[] values = Float32Codec.fromBase64(part.getString("data"), Math.multiplyExact(rowCount, cols));
-    System.arraycopy(values, 0, b, rowStart * cols, values.length);
+    if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > rows) {
+      throw new IllegalArgumentException("B part outside B");
+    }
+    Float32Codec.decodeInto(part.getString("data"), b, rowStart * cols, Math.multiplyExact(rowCount, cols));
     bRowsReceived.merge(jobId, rowCount, Integer::sum);
   }
 
@@ -253,13 +255,13 @@ public final class HeadlessWorker {
     long started = System.nanoTime();
     double waitMs = (started - chunk.receivedNanos()) / 1e6;
     MatrixEngine engine = options.engine();
-    Future<float[]> product = engine.instant()
-        ? Future.succeededFuture(engine.multiply(null, chunk.rows(), chunk.colsA(), b, chunk.colsB()))
-        : vertx.executeBlocking(() -> engine.multiply(Float32Codec.fromBase64(chunk.a(), chunk.rows() * chunk.colsA()),
-            chunk.rows(), chunk.colsA(), b, chunk.colsB()), false);
+    // Decoding A, multiplying and encoding C are O(chunk): on a worker thread unless instant.
+    Future<Computed> product = engine.instant()
+        ? Future.succeededFuture(Computed.of(engine, chunk, null, b))
+        : vertx.executeBlocking(() -> Computed.of(engine, chunk,
+            Float32Codec.fromBase64(chunk.a(), chunk.rows() * chunk.colsA()), b), false);
     product.onComplete(ar -> {
       computing = false;
-      double computeMs = (System.nanoTime() - started) / 1e6;
       if (cancelled.remove(chunk.assignmentId()) || client == null) {
         computeNext();
         return;
@@ -267,14 +269,28 @@ public final class HeadlessWorker {
       if (ar.failed()) {
         fail(chunk, "the engine failed: " + ar.cause().getMessage());
       } else {
-        sendResult(chunk, ar.result(), computeMs, waitMs);
+        sendEncoded(chunk, ar.result().data(), ar.result().computeMs(), waitMs);
       }
       computeNext();
     });
   }
 
+  /** A chunk's product, already encoded, and the time the multiply took. */
+  private record Computed(String data, double computeMs) {
+    static Computed of(MatrixEngine engine, Chunk chunk, float[] a, float[] b) {
+      long t0 = System.nanoTime();
+      float[] c = engine.multiply(a, chunk.rows(), chunk.colsA(), b, chunk.colsB());
+      double ms = (System.nanoTime() - t0) / 1e6;
+      return new Computed(Float32Codec.toBase64(c), ms);
+    }
+  }
+
   /** Sends a result for a chunk (tests may send any data they like). */
   public void sendResult(Chunk chunk, float[] values, double computeMs, double waitMs) {
+    sendEncoded(chunk, Float32Codec.toBase64(values), computeMs, waitMs);
+  }
+
+  private void sendEncoded(Chunk chunk, String data, double computeMs, double waitMs) {
     if (client == null) {
       return;
     }
@@ -285,7 +301,7 @@ public final class HeadlessWorker {
         .put("chunkIndex", chunk.chunkIndex())
         .put("computeMs", computeMs)
         .put("waitMs", waitMs)
-        .put("data", Float32Codec.toBase64(values)));
+        .put("data", data));
     chunksDone++;
   }
 

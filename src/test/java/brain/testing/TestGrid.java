@@ -48,7 +48,7 @@ public final class TestGrid implements AutoCloseable {
     this.vertx = vertx;
     this.server = server;
     this.dir = dir;
-    this.sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(64 * 1024 * 1024)
+    this.sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000).setMaxMessageSize(64 * 1024 * 1024)
         .setMaxFrameSize(1024 * 1024));
   }
 

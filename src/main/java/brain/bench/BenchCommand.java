@@ -1,0 +1,37 @@
+package brain.bench;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: measures the grid and prints the table of issue 3. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure the grid with headless workers; print a table and write it as JSON.")
+public final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--server", description = "Measure a running server (its chunk check must be off for the "
+      + "answering workers: verify.chunkVectors 0). Default: a server in this process.")
+  URI server;
+
+  @Option(names = "--quick", description = "Fewer and smaller runs (about a minute).")
+  boolean quick;
+
+  @Option(names = "--repeat", description = "Runs per figure for medians and p99 (default 5, quick 2).")
+  Integer repeat;
+
+  @Option(names = "--out", description = "Where the JSON goes (default target/bench).")
+  Path out = Path.of("target", "bench");
+
+  @Override
+  public Integer call() throws Exception {
+    int repeats = repeat != null ? repeat : quick ? 2 : 5;
+    Bench bench = new Bench(new Bench.Options(server, quick, repeats, out),
+        line -> System.out.printf("%tT  %s%n", System.currentTimeMillis(), line));
+    var results = bench.run();
+    System.out.println();
+    System.out.print(bench.table());
+    System.out.printf("%n%s s in all; JSON in %s%n", results.getDouble("seconds"), out.resolve("latest.json"));
+    return 0;
+  }
+}
