@@ -112,4 +112,34 @@ class WorkerTabTest {
       assertEquals(java.util.List.of(), browser.problems());
     }
   }
+
+  @Test
+  @DisplayName("a tab whose connection drops reconnects with the same identity; its contribution is counted once")
+  void reconnectKeepsIdentity() throws Exception {
+    try (Browser browser = Browser.withoutWebGpu(); TestGrid.JobWatch watch = grid.watch()) {
+      Page tab = openWorker(browser, grid, "name=steadfast");
+      String workerId = tab.textContent("#worker-id").trim();
+      String first = grid.submit("{\"rowsA\":60,\"colsA\":40,\"colsB\":30,\"chunkRows\":10}");
+      assertEquals("completed", watch.finished(first).getString("status"));
+
+      String session = tab.textContent("#session-id").trim();
+      tab.evaluate("() => window.brainWorker.dropConnection()");
+      // A new session on a new socket, registered and listening again.
+      tab.waitForFunction("old => document.querySelector('#session-id').textContent.trim() !== old"
+          + " && document.querySelector('#connection').dataset.state === 'connected'"
+          + " && document.body.dataset.ready === 'true'", session, new Page.WaitForFunctionOptions().setTimeout(30_000));
+      assertEquals(workerId, tab.textContent("#worker-id").trim(), "same worker id after reconnecting");
+
+      String second = grid.submit("{\"rowsA\":40,\"colsA\":40,\"colsB\":30,\"chunkRows\":10}");
+      assertEquals("completed", watch.finished(second).getString("status"));
+      assertJobProduct(second, 40, 40, 30);
+      try (var db = grid.database(); var row = db.createStatement().executeQuery(
+          "SELECT tasks_completed, sessions_joined FROM leaderboard WHERE worker_id = '" + workerId + "'")) {
+        assertTrue(row.next(), "one leaderboard row for the worker id");
+        assertEquals(6 + 4, row.getInt(1), "every accepted chunk counted once");
+        assertEquals(2, row.getInt(2), "two sessions joined");
+      }
+      assertEquals(java.util.List.of(), browser.problems());
+    }
+  }
 }
