@@ -22,6 +22,7 @@ import java.util.List;
  * and HTTP last, so the port opens only once everything behind it answers.
  */
 public final class BrainServer {
+  private static final System.Logger LOG = System.getLogger(BrainServer.class.getName());
   /** What a node runs: everything, or only HTTP and the bridge (extra edge nodes of a cluster). */
   public enum Role { ALL, EDGE }
 
@@ -65,7 +66,10 @@ public final class BrainServer {
         }, new DeploymentOptions(options).setInstances(instances)))
         .map(id -> {
           ids.add(id);
-          return new BrainServer(vertx, ids, http.get(0));
+          BrainServer server = new BrainServer(vertx, ids, http.get(0));
+          LOG.log(System.Logger.Level.INFO, "Distributed Brain listening on http://localhost:" + server.port() + " ("
+              + role.name().toLowerCase(java.util.Locale.ROOT) + " node, " + instances + " HTTP instances)");
+          return server;
         });
   }
 

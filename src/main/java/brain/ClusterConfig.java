@@ -9,12 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Hazelcast settings: {@code -Dvertx.hazelcast.config=FILE}, else config/cluster.xml beside the jar, else the packed one. */
-final class ClusterConfig {
+public final class ClusterConfig {
   private static final String PACKED = "config/cluster.xml";
 
   private ClusterConfig() {}
 
-  static Config load() {
+  public static Config load() {
     String property = System.getProperty("vertx.hazelcast.config");
     Path file = property != null ? Path.of(property) : Path.of(PACKED);
     try {

@@ -27,7 +27,6 @@ import java.util.Set;
  * them), so socket writes use every core; they share one {@link BridgeGuard}.
  */
 public final class HttpVerticle extends VerticleBase {
-  private static final System.Logger LOG = System.getLogger(HttpVerticle.class.getName());
   /** Pages never evaluate code they did not load from this server: no eval, no inline script. */
   private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
       + "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -84,10 +83,7 @@ public final class HttpVerticle extends VerticleBase {
             .completion());
     return consumers.compose(v -> vertx.createHttpServer(options).requestHandler(router)
             .listen(conf.integer("http.port"), conf.string("http.host")))
-        .onSuccess(s -> {
-          server = s;
-          LOG.log(System.Logger.Level.INFO, "Distributed Brain listening on http://localhost:" + s.actualPort());
-        });
+        .onSuccess(s -> server = s);
   }
 
   /** The port actually bound (the configured one, or the one picked for port 0). */
