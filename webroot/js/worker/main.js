@@ -322,10 +322,7 @@ function onStats(body) {
     note(v.error, 'warn');
     return;
   }
-  const s = v.value;
-  if (s.chunksDone !== undefined) ui.setText('stats-done', s.chunksDone);
-  if (s.computeMs !== undefined) ui.setText('stats-compute', (s.computeMs / 1000).toFixed(1) + ' s');
-  if (s.rank !== undefined) ui.setText('stats-rank', '#' + s.rank);
+  ui.setStanding(v.value);
 }
 
 // ------------------------------------------------------------------ session

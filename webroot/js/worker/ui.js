@@ -1,7 +1,8 @@
 // The worker tab's view. Every text goes in through textContent, never HTML.
 //
 // Element ids read by tests: #connection[data-state], #engine[data-engine],
-// #chunks-done, #worker-name (input), #worker-id, #log; body[data-ready].
+// #chunks-done, #worker-name (input), #worker-id, #log, #stats-done, #stats-rank,
+// #standing[data-known]; body[data-ready].
 
 const $ = (id) => document.getElementById(id);
 const LOG_MAX = 12;
@@ -50,6 +51,29 @@ export function setNameValue(name) {
 export function setText(id, text) {
   const el = $(id);
   if (el) el.textContent = String(text);
+}
+
+const MEDALS = ['gold', 'silver', 'bronze'];
+
+function computeTime(ms) {
+  if (ms < 1000) return (ms < 10 ? ms.toFixed(1) : String(Math.round(ms))) + ' ms';
+  if (ms < 60_000) return (ms / 1000).toFixed(ms < 10_000 ? 2 : 1) + ' s';
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${Math.floor(ms / 3_600_000)} h ${Math.round((ms % 3_600_000) / 60_000)} min`;
+}
+
+/** This worker's standing on the grid (the server's `stats` message): {chunksDone, computeMs, rank}. */
+export function setStanding({ chunksDone, computeMs, rank }) {
+  if (chunksDone !== undefined) setText('stats-done', chunksDone);
+  if (computeMs !== undefined) setText('stats-compute', computeTime(computeMs));
+  if (rank !== undefined) {
+    const el = $('stats-rank');
+    el.textContent = '#' + rank;
+    el.dataset.medal = MEDALS[rank - 1] || '';
+    el.title = MEDALS[rank - 1] ? `${MEDALS[rank - 1]} · rank ${rank} on the leaderboard` : `rank ${rank} on the leaderboard`;
+  }
+  $('standing').dataset.known = 'true';
+  $('standing-note').textContent = 'Your place on the leaderboard, by compute time, kept across sessions.';
 }
 
 export function setReady(ready) {
