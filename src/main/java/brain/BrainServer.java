@@ -11,10 +11,12 @@ import brain.persistence.PersistenceVerticle;
 import brain.scheduler.SchedulerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Deploys the grid's verticles on a Vertx instance, in dependency order: persistence first
@@ -44,13 +46,18 @@ public final class BrainServer {
     Codecs.register(vertx);
     DeploymentOptions options = new DeploymentOptions().setConfig(config.json());
     List<String> ids = new ArrayList<>();
-    List<VerticleBase> order = role == Role.ALL
-        ? List.of(new PersistenceVerticle(), new HeartbeatVerticle(), new SchedulerVerticle(), new JobIntakeVerticle(),
-            new MetricsVerticle())
+    // The scheduler gets a thread of its own (a one-thread worker pool): it is the busiest
+    // single-threaded part, and on an event loop it would share a thread with bridge sockets.
+    DeploymentOptions ownThread = new DeploymentOptions(options).setThreadingModel(ThreadingModel.WORKER)
+        .setWorkerPoolName("brain-scheduler").setWorkerPoolSize(1);
+    List<Map.Entry<VerticleBase, DeploymentOptions>> order = role == Role.ALL
+        ? List.of(Map.entry(new PersistenceVerticle(), options), Map.entry(new HeartbeatVerticle(), options),
+            Map.entry(new SchedulerVerticle(), ownThread), Map.entry(new JobIntakeVerticle(), options),
+            Map.entry(new MetricsVerticle(), options))
         : List.of();
     Future<Void> chain = Future.succeededFuture();
-    for (VerticleBase verticle : order) {
-      chain = chain.compose(v -> vertx.deployVerticle(verticle, options).map(id -> {
+    for (Map.Entry<VerticleBase, DeploymentOptions> deployment : order) {
+      chain = chain.compose(v -> vertx.deployVerticle(deployment.getKey(), deployment.getValue()).map(id -> {
         ids.add(id);
         return null;
       }));

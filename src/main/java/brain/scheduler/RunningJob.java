@@ -58,6 +58,8 @@ final class RunningJob {
   int chunksDone;
   final Set<String> workersUsed = new LinkedHashSet<>();
   double computeMs;
+  /** Multiply-adds of the chunks accepted so far (throughput counts only work done). */
+  long multiplyAddsDone;
   double transferMs;
   double roundTripMs;
   long bytes;
@@ -182,15 +184,28 @@ final class RunningJob {
     return attempts[chunk];
   }
 
-  /** Median round trip of the chunks accepted so far; 0 before any. */
+  /**
+   * Median round trip of the chunks accepted so far; 0 before any. Sorting is O(n log n), so
+   * the value is kept until the job has grown by a tenth or 100 ms have passed.
+   */
   double medianRoundTrip() {
     if (chunksDone == 0) {
       return 0;
     }
-    double[] sorted = Arrays.copyOf(roundTrips, chunksDone);
-    Arrays.sort(sorted);
-    return sorted[sorted.length / 2];
+    long now = System.nanoTime();
+    if (medianAt == 0 || chunksDone - medianAt >= Math.max(8, medianAt / 10) || now - medianNanos > 100_000_000L) {
+      double[] sorted = Arrays.copyOf(roundTrips, chunksDone);
+      Arrays.sort(sorted);
+      median = sorted[sorted.length / 2];
+      medianAt = chunksDone;
+      medianNanos = now;
+    }
+    return median;
   }
+
+  private double median;
+  private int medianAt;
+  private long medianNanos;
 
   /** Puts a chunk back at the front of the queue, unless it is done or still out elsewhere. */
   void requeue(int chunk) {
@@ -213,6 +228,7 @@ final class RunningJob {
     chunksDone++;
     workersUsed.add(lease.session.workerId);
     this.computeMs += computeMs;
+    this.multiplyAddsDone += (long) chunk.rows() * spec.colsA() * spec.colsB();
     this.transferMs += Math.max(0, roundTrip - computeMs - waitMs);
     workerWindows.get(lease.session.sessionId)[1] = System.nanoTime();
     this.roundTripMs += roundTrip;
@@ -238,9 +254,24 @@ final class RunningJob {
     if (states[chunk] == ChunkState.DONE) {
       states[chunk] = ChunkState.PENDING;
       chunksDone--;
+      multiplyAddsDone -= (long) plan.get(chunk).rows() * spec.colsA() * spec.colsB();
       pending.addFirst(chunk);
       phase = "computing";
     }
+  }
+
+  private long chunkEnvelope = -1;
+
+  /**
+   * Bytes a chunk message takes on the socket besides its payload. Measured by encoding the
+   * first one; the others differ by a digit or two (counting them exactly would cost a JSON
+   * encoding per dispatch).
+   */
+  long chunkEnvelopeBytes(String address, JsonObject message) {
+    if (chunkEnvelope < 0) {
+      chunkEnvelope = WorkerMessages.wireBytes(address, message, "a") - message.getString("a").length();
+    }
+    return chunkEnvelope;
   }
 
   /** The largest buffer a worker must hold for this job, in bytes. */
@@ -259,7 +290,7 @@ final class RunningJob {
         workerTime += (window[1] - window[0]) / 1e6;
       }
     }
-    return JobMetrics.of(spec.multiplyAdds(), total, computeMs, workerTime, transferMs, bytes, roundTripMs, chunksDone);
+    return JobMetrics.of(multiplyAddsDone, total, computeMs, workerTime, transferMs, bytes, roundTripMs, chunksDone);
   }
 
   /** The job view, same shape as the stored one, plus the live {@code phase}. */

@@ -59,7 +59,7 @@ final class Scheduler {
     }
   };
   private final CreditLedger credits = new CreditLedger();
-  private final JsonArray timelineBatch = new JsonArray();
+  private JsonArray timelineBatch = new JsonArray();
   private final Map<String, Long> lastProgress = new LinkedHashMap<>();
   private long jobsCompleted;
   /** Round trips of the last accepted chunks: the grid's "average response time". */
@@ -86,7 +86,7 @@ final class Scheduler {
     JsonObject view = accepted.getJsonObject("view");
     JobSpec spec = JobSpec.fromStored(accepted.getJsonObject("spec"));
     RunningJob job = new RunningJob(view.getString("id"), spec, view.getString("createdAt"),
-        view.getString("replayOf"), settings.timelineCapacity(), timelineBatch::add);
+        view.getString("replayOf"), settings.timelineCapacity(), event -> timelineBatch.add(event));
     queued.put(job.id, job);
     job.timeline.add("queued", null, null, null, null);
     publishChanged(job);
@@ -157,6 +157,7 @@ final class Scheduler {
             return;
           }
           job.attach(ar.result());
+          publishChanged(job);
           pump();
         });
   }
@@ -272,6 +273,9 @@ final class Scheduler {
    * is pending: an idle worker gets a copy, the first valid result wins, the other is cancelled.
    */
   private void speculate(long now) {
+    if (!pool.mayHaveFreeSlot()) {
+      return;
+    }
     for (RunningJob job : List.copyOf(running.values())) {
       if (job.status != JobStatus.RUNNING || job.inputs == null || job.hasPending()
           || job.chunksDone < settings.speculationMinDoneFraction() * job.plan.size()) {
@@ -305,7 +309,7 @@ final class Scheduler {
     String assignmentId = newId();
     JsonObject message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
     Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(),
-        WorkerMessages.wireBytes(address, message, "a"), speculative);
+        job.chunkEnvelopeBytes(address, message) + job.inputs.aSlices()[chunk].length(), speculative);
     session.inFlight.put(assignmentId, lease);
     vertx.eventBus().send(address, message);
     int attempt = job.attempts(chunk);
@@ -625,8 +629,8 @@ final class Scheduler {
 
   void flushTimeline() {
     if (!timelineBatch.isEmpty()) {
-      publish(Addresses.UI_TIMELINE, new JsonObject().put("events", timelineBatch.copy()));
-      timelineBatch.clear();
+      publish(Addresses.UI_TIMELINE, new JsonObject().put("events", timelineBatch));
+      timelineBatch = new JsonArray();
     }
   }
 

@@ -23,7 +23,7 @@ final class Timeline {
 
   /** Records an event; {@code lease} and {@code session} may be null. */
   void add(String type, Integer chunk, WorkerSession session, String assignmentId, String detail) {
-    JsonObject event = new JsonObject().put("t", System.currentTimeMillis()).put("type", type);
+    JsonObject event = new JsonObject().put("jobId", jobId).put("t", System.currentTimeMillis()).put("type", type);
     if (chunk != null) {
       event.put("chunk", chunk);
     }
@@ -41,7 +41,7 @@ final class Timeline {
     } else {
       dropped++;
     }
-    listener.accept(event.copy().put("jobId", jobId));
+    listener.accept(event); // shared, never changed after this point
   }
 
   JsonArray events() {

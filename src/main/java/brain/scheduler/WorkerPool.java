@@ -108,6 +108,11 @@ final class WorkerPool {
     return null;
   }
 
+  /** Whether some session may have a free slot (cheap; {@link #take} has the final word). */
+  boolean mayHaveFreeSlot() {
+    return !withFreeSlot.isEmpty();
+  }
+
   boolean anyListening() {
     return bySession.values().stream().anyMatch(s -> s.listening);
   }
