@@ -122,19 +122,20 @@ public final class Bench {
       int[] sizes = options.quick() ? new int[] {1, 20, 200} : new int[] {1, 20, 200, 1000};
       for (int w : sizes) {
         long thinkMs = Math.max(20, w * 1000L / PACED_LOAD);
-        Stats paced = latency(grid, sent, w, thinkMs, 5);
-        figures.put("paced-" + w, json(paced).put("thinkMs", thinkMs));
+        Stats[] paced = latency(grid, sent, w, thinkMs, 5);
+        figures.put("paced-" + w, json(paced[0]).put("thinkMs", thinkMs).put("afterStart", json(paced[1])));
         rows.add(new Row("dispatch latency", String.format(Locale.ROOT,
                 "W = %,d, paced: %d ms ± 50 %% per chunk (%,d chunks/s offered)", w, thinkMs, w * 1000 / thinkMs),
-            String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms", paced.p50(), paced.p99()),
+            String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms; after the start burst p99 %.2f ms", paced[0].p50(),
+                paced[0].p99(), paced[1].p99()),
             "p99 ≤ 5 ms" + (w == sizes[sizes.length - 1] ? "" : " (at 1,000)"), "< 100 ms",
-            w == 1000 ? paced.p99() <= 5 : null));
+            w == 1000 ? paced[0].p99() <= 5 : null));
       }
       int w = sizes[sizes.length - 1];
-      Stats saturated = latency(grid, sent, w, 0, 10);
-      figures.put("saturated-" + w, json(saturated));
+      Stats[] saturated = latency(grid, sent, w, 0, 10);
+      figures.put("saturated-" + w, json(saturated[0]));
       rows.add(new Row("dispatch latency", String.format(Locale.ROOT, "W = %,d, saturated: answers at once", w),
-          String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms", saturated.p50(), saturated.p99()),
+          String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms", saturated[0].p50(), saturated[0].p99()),
           "(queueing: see throughput)", "n/a", null));
     } finally {
       grid.serverVertx().eventBus().removeOutboundInterceptor(stamp);
@@ -144,15 +145,23 @@ public final class Bench {
 
   private static final int PACED_LOAD = 2000;
 
-  /** One job of {@code perWorker} tiny chunks per worker; latencies of every chunk. */
-  private Stats latency(BenchGrid grid, Map<String, Long> sent, int w, long thinkMs, int perWorker) {
+  /**
+   * One job of {@code perWorker} tiny chunks per worker. Answers the latencies of every chunk,
+   * and of every chunk but each worker's first (those all leave at once when the job starts).
+   */
+  private Stats[] latency(BenchGrid grid, Map<String, Long> sent, int w, long thinkMs, int perWorker) {
     progress.accept("dispatch latency with " + w + " workers" + (thinkMs > 0 ? ", " + thinkMs + " ms per chunk" : ", saturated")
         + " ...");
     Map<String, Long> received = new ConcurrentHashMap<>();
+    java.util.Set<String> firsts = ConcurrentHashMap.newKeySet();
+    java.util.Set<HeadlessWorker> started = ConcurrentHashMap.newKeySet();
     java.util.Random jitter = new java.util.Random(w);
     for (HeadlessWorker worker : grid.workers(w, "lat", Engines.answering(), thinkMs > 0 ? 1 : 2)) {
       worker.behaviour((self, chunk) -> {
         received.put(chunk.assignmentId(), chunk.receivedNanos());
+        if (started.add(self)) {
+          firsts.add(chunk.assignmentId());
+        }
         if (thinkMs == 0) {
           return false;
         }
@@ -165,40 +174,46 @@ public final class Bench {
     int chunks = Math.min(16384, Math.max(200, w * perWorker));
     grid.finished(grid.submit(tinyJob(chunks)));
     List<Double> latencies = new ArrayList<>();
+    List<Double> afterStart = new ArrayList<>();
     received.forEach((id, at) -> {
       Long out = sent.get(id);
       if (out != null) {
         latencies.add((at - out) / 1e6);
+        if (!firsts.contains(id)) {
+          afterStart.add((at - out) / 1e6);
+        }
       }
     });
     grid.stopWorkers();
-    return Stats.of(latencies);
+    return new Stats[] {Stats.of(latencies), Stats.of(afterStart)};
   }
 
   /** Chunks per second with tiny chunks, against a plain Vert.x WebSocket echo at the same concurrency. */
   private void throughput(BenchGrid grid) {
     int w = 20;
     int slots = 4;
-    int chunks = options.quick() ? 5000 : 16000;
-    progress.accept("chunk throughput (" + chunks + " tiny chunks, " + w + " workers) ...");
+    int chunks = options.quick() ? 8000 : 16384;
+    progress.accept("chunk throughput (" + chunks + " tiny chunks, " + w + " workers) against a WebSocket echo ...");
     grid.workers(w, "tp", Engines.answering(), slots);
-    List<Double> rates = new ArrayList<>();
-    for (int r = 0; r < options.repeats(); r++) {
-      long t0 = System.nanoTime();
-      grid.finished(grid.submit(tinyJob(chunks)));
-      rates.add(chunks / ((System.nanoTime() - t0) / 1e9));
-    }
-    grid.stopWorkers();
-    double grid50 = Stats.of(rates).p50();
-    progress.accept("WebSocket echo baseline ...");
     String sample = new JsonObject().put("type", "chunk").put("assignmentId", "Q2xhc3NpYyBleGFtcGxlIQ")
         .put("jobId", "6dfab79e-5d45-4c22-9d31-9e463b979fb7").put("chunkIndex", 1234).put("rowStart", 1234)
         .put("rows", 1).put("colsA", 16).put("colsB", 16).put("leaseMs", 60000)
         .put("a", brain.model.Float32Codec.toBase64(new float[16])).encode();
+    // Interleaved, after one warm-up of each, so both see the same JIT and machine state.
+    List<Double> rates = new ArrayList<>();
     List<Double> echoes = new ArrayList<>();
-    for (int r = 0; r < options.repeats(); r++) {
-      echoes.add(EchoBaseline.roundTripsPerSecond(w, slots, chunks, sample));
+    for (int r = -1; r < options.repeats(); r++) {
+      long t0 = System.nanoTime();
+      grid.finished(grid.submit(tinyJob(chunks)));
+      double rate = chunks / ((System.nanoTime() - t0) / 1e9);
+      double echo = EchoBaseline.roundTripsPerSecond(w, slots, chunks, sample);
+      if (r >= 0) {
+        rates.add(rate);
+        echoes.add(echo);
+      }
     }
+    grid.stopWorkers();
+    double grid50 = Stats.of(rates).p50();
     double echo50 = Stats.of(echoes).p50();
     results.put("throughput", new JsonObject().put("chunksPerSecond", grid50).put("echoPerSecond", echo50)
         .put("workers", w).put("slots", slots).put("chunks", chunks).put("runs", new JsonArray(rates))

@@ -2,7 +2,6 @@ package brain.scheduler;
 
 import brain.model.ApiError;
 import io.vertx.core.json.JsonObject;
-import java.util.regex.Pattern;
 
 /**
  * Validation of what workers send. Untrusted browsers are on the other end: every field is
@@ -10,8 +9,7 @@ import java.util.regex.Pattern;
  */
 final class Inbound {
   static final int PROTOCOL = 1;
-  private static final Pattern WORKER_ID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
-  private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
   private static final int MAX_NAME = 40;
   private static final int MAX_ADAPTER = 120;
   private static final int MAX_ERROR = 500;
@@ -38,7 +36,7 @@ final class Inbound {
       throw ApiError.badRequest("this server speaks worker protocol " + PROTOCOL);
     }
     String workerId = string(json, "workerId", true);
-    if (!WORKER_ID.matcher(workerId).matches()) {
+    if (!isToken(workerId, 8, 64)) {
       throw ApiError.badRequest("workerId must be 8 to 64 characters of letters, digits, '-' or '_'");
     }
     String engine = string(json, "engine", true);
@@ -79,7 +77,7 @@ final class Inbound {
 
   private static String token(JsonObject json, String field) {
     String value = string(json, field, true);
-    if (!TOKEN.matcher(value).matches()) {
+    if (!isToken(value, 1, 64)) {
       throw ApiError.badRequest(field + " is not a valid id");
     }
     return value;
@@ -112,6 +110,21 @@ final class Inbound {
       throw ApiError.badRequest(field + " must be between " + min + " and " + max);
     }
     return d;
+  }
+
+  /** {@code min}..{@code max} characters of [A-Za-z0-9_-] (checked on every result: no regex). */
+  static boolean isToken(String value, int min, int max) {
+    int n = value.length();
+    if (n < min || n > max) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = value.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Trims, drops control characters, bounds the length. */

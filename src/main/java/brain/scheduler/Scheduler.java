@@ -400,7 +400,7 @@ final class Scheduler {
     job = jobId == null ? null : ending.containsKey(jobId) ? ending.get(jobId) : recentlyEnded.get(jobId);
     if (job != null) {
       job.timeline.add("rejected", chunk, session, assignmentId, reason + " (job already " + job.status.wire() + ")");
-      persist(new JsonObject().put("id", job.id).put("timeline", job.timeline.events()));
+      persist(new JsonObject().put("id", job.id).put("timeline", job.timeline.events().encode()));
     }
   }
 
@@ -588,8 +588,15 @@ final class Scheduler {
     queued.remove(job.id);
     lastProgress.remove(job.id);
     ending.put(job.id, job);
-    Future.join(persist(finalView.copy().put("timeline", job.timeline.events())), flushCredits())
-        .onComplete(stored -> {
+    // A timeline can hold tens of thousands of events: encoded once, off this thread, and sent
+    // as text (an event-bus message would deep-copy it).
+    // The list is snapshotted here (events themselves never change) because a late refusal may
+    // still append to the live one.
+    JsonArray events = new JsonArray(new ArrayList<>(job.timeline.events().getList()));
+    Future<Void> stored = vertx.executeBlocking(events::encode, false)
+        .compose(timeline -> persist(finalView.copy().put("timeline", timeline)));
+    Future.join(stored, flushCredits())
+        .onComplete(done -> {
           ending.remove(job.id);
           recentlyEnded.put(job.id, job);
           publish(Addresses.UI_JOBS, finalView);
