@@ -50,3 +50,17 @@ export function perFrame(fn) {
 }
 
 export const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+/**
+ * The colour a CSS variable stands for now, as rgb(): our variables use light-dark(), which
+ * getPropertyValue returns unresolved and canvas or chart.js cannot read.
+ */
+export function cssColor(name, fallback) {
+  const probe = document.createElement('span');
+  probe.style.color = `var(${name}, ${fallback})`;
+  probe.hidden = true;
+  document.body.append(probe);
+  const color = getComputedStyle(probe).color;
+  probe.remove();
+  return color || fallback;
+}

@@ -2,7 +2,7 @@
 // Gold/Silver/Bronze for the top three. When ranks change, rows glide to their new place
 // (FLIP: measure First, move to Last, Invert with a transform, Play the transition).
 
-import { $, el, setText, reducedMotion } from './dom.js';
+import { $, el, setText, reducedMotion, cssColor } from './dom.js';
 import { duration, count, sinceIso } from './format.js';
 
 const MEDALS = ['gold', 'silver', 'bronze'];
@@ -90,7 +90,7 @@ function glide(before) {
 function flash(item, how) {
   item.li.dataset.moved = how;
   if (!reducedMotion()) {
-    const highlight = getComputedStyle(document.documentElement).getPropertyValue('--highlight').trim() || 'rgba(91, 77, 224, .18)';
+    const highlight = cssColor('--highlight', 'rgba(91, 77, 224, .18)');
     item.li.animate([{ backgroundColor: highlight }, { backgroundColor: 'rgba(0, 0, 0, 0)' }],
       { duration: 1600, easing: 'ease-out' });
   }

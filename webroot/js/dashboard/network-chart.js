@@ -3,7 +3,7 @@
 // the efficiency ratio and the megabytes moved; over recent jobs, a chart of the same
 // (chart.js from its WebJar, loaded as a classic script: global Chart).
 
-import { $, setText, perFrame, reducedMotion } from './dom.js';
+import { $, setText, perFrame, reducedMotion, cssColor } from './dom.js';
 import { store } from './store.js';
 import { duration, megabytes, percent, shortId, isNum } from './format.js';
 import { isDark } from './theme.js';
@@ -29,16 +29,14 @@ function recentJobs() {
 }
 
 function palette() {
-  const css = getComputedStyle(document.documentElement);
-  const v = (name) => css.getPropertyValue(name).trim();
   return {
-    compute: v('--compute') || '#2f9e8f',
-    network: v('--network') || '#e0a030',
-    ratio: v('--accent') || '#5b4de0',
-    bytes: v('--accent-soft') || '#8d82ff',
-    text: v('--muted') || '#5f6b7c',
-    grid: v('--border') || '#dde3ec',
-    surface: v('--surface') || '#fff',
+    compute: cssColor('--compute', '#2f9e8f'),
+    network: cssColor('--network', '#e0a030'),
+    ratio: cssColor('--accent', '#5b4de0'),
+    bytes: cssColor('--accent-soft', '#8d82ff'),
+    text: cssColor('--muted', '#5f6b7c'),
+    grid: cssColor('--border', '#dde3ec'),
+    surface: cssColor('--surface', '#fff'),
     dark: isDark(),
   };
 }

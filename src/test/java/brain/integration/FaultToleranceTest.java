@@ -3,6 +3,7 @@ package brain.integration;
 import static org.junit.jupiter.api.Assertions.*;
 
 import brain.testing.Reference;
+import brain.testing.TestEngines;
 import brain.testing.TestGrid;
 import brain.worker.Engines;
 import brain.worker.HeadlessWorker;
@@ -262,7 +263,7 @@ class FaultToleranceTest {
     CountDownLatch kills = new CountDownLatch(victims);
     for (int i = 0; i < workers; i++) {
       HeadlessWorker worker = grid.worker(HeadlessWorker.Options.of("127.0.0.1", grid.port(), "churn-" + i,
-          slowCpu(5)).withSlots(2));
+          TestEngines.slowCpu(5)).withSlots(2));
       if (i % 3 == 0) {
         // A victim: its socket closes the moment it receives its n-th chunk, with chunks in hand.
         int fatal = 1 + random.nextInt(6);
@@ -286,7 +287,7 @@ class FaultToleranceTest {
       }
       // Newcomers join while the victims fall.
       for (int joined = 0; joined < victims / 2; joined++) {
-        grid.worker(HeadlessWorker.Options.of("127.0.0.1", grid.port(), "newcomer-" + joined, slowCpu(5)).withSlots(2));
+        grid.worker(HeadlessWorker.Options.of("127.0.0.1", grid.port(), "newcomer-" + joined, TestEngines.slowCpu(5)).withSlots(2));
       }
       assertTrue(kills.await(60, TimeUnit.SECONDS), "every victim was killed mid-chunk");
       for (int j = 0; j < jobs; j++) {
@@ -300,27 +301,6 @@ class FaultToleranceTest {
       System.out.printf("churn: %d jobs (%d chunks) completed and verified; %d of %d workers killed mid-chunk, %d joined;"
           + " %d leases lost and reassigned%n", jobs, chunks, victims, workers, victims / 2, lost);
     }
-  }
-
-  /** A CPU engine that also spends {@code ms} per chunk, like a slower machine. */
-  private static brain.worker.MatrixEngine slowCpu(long ms) {
-    brain.worker.MatrixEngine cpu = Engines.cpu(1);
-    return new brain.worker.MatrixEngine() {
-      @Override
-      public String description() {
-        return "slow test CPU";
-      }
-
-      @Override
-      public float[] multiply(float[] a, int rows, int colsA, float[] b, int colsB) {
-        try {
-          Thread.sleep(ms); // on a worker thread: the simulated machine's own time, not the test's
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return cpu.multiply(a, rows, colsA, b, colsB);
-      }
-    };
   }
 
   private static boolean awaitLatch(CountDownLatch latch) {

@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import brain.bus.Addresses;
 import brain.testing.Reference;
+import brain.testing.TestEngines;
 import brain.testing.TestGrid;
 import brain.worker.BridgeClient;
-import brain.worker.Engines;
 import brain.worker.HeadlessWorker;
-import brain.worker.MatrixEngine;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
@@ -108,7 +107,7 @@ class RestartTest {
     CountDownLatch someDone = new CountDownLatch(10);
     AtomicInteger received = new AtomicInteger();
     HeadlessWorker worker = TestGrid.await(HeadlessWorker.deploy(vertx, sockets,
-        HeadlessWorker.Options.of("127.0.0.1", port, "survivor", slowCpu(15)).withSlots(1).withReconnect(true)));
+        HeadlessWorker.Options.of("127.0.0.1", port, "survivor", TestEngines.slowCpu(15)).withSlots(1).withReconnect(true)));
     worker.behaviour((w, chunk) -> {
       received.incrementAndGet();
       someDone.countDown();
@@ -173,23 +172,4 @@ class RestartTest {
     return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
   }
 
-  private static MatrixEngine slowCpu(long ms) {
-    MatrixEngine cpu = Engines.cpu(1);
-    return new MatrixEngine() {
-      @Override
-      public String description() {
-        return "slow test CPU";
-      }
-
-      @Override
-      public float[] multiply(float[] a, int rows, int colsA, float[] b, int colsB) {
-        try {
-          Thread.sleep(ms); // the simulated machine's time, on a worker thread
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return cpu.multiply(a, rows, colsA, b, colsB);
-      }
-    };
-  }
 }
