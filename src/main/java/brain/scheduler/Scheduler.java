@@ -7,7 +7,6 @@ import static java.lang.System.Logger.Level.WARNING;
 import brain.bus.Addresses;
 import brain.model.ApiError;
 import brain.model.ChunkPlan;
-import brain.model.Float32Codec;
 import brain.model.FullCheck;
 import brain.model.Freivalds;
 import brain.model.JobSpec;
@@ -39,10 +38,7 @@ import java.util.TreeSet;
 final class Scheduler {
   private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
   private static final SecureRandom IDS = new SecureRandom();
-  private static final long PROGRESS_EVERY_NANOS = 100_000_000L;
   private static final int RECENTLY_ENDED = 200;
-  /** Result checks up to this many multiply-adds (well under 0.1 ms) run on the event loop. */
-  private static final long INLINE_CHECK_OPS = 1 << 16;
 
   private final Vertx vertx;
   private final SchedulerSettings settings;
@@ -58,17 +54,25 @@ final class Scheduler {
       return size() > RECENTLY_ENDED;
     }
   };
-  private final CreditLedger credits = new CreditLedger();
-  private JsonArray timelineBatch = new JsonArray();
-  private final Map<String, Long> lastProgress = new LinkedHashMap<>();
   private long jobsCompleted;
   /** Round trips of the last accepted chunks: the grid's "average response time". */
   private final double[] recentRoundTrips = new double[100];
   private long roundTripsSeen;
 
+  private final SchedulerFeeds feeds;
+
   Scheduler(Vertx vertx, SchedulerSettings settings) {
     this.vertx = vertx;
     this.settings = settings;
+    this.feeds = new SchedulerFeeds(vertx, pool::sessions);
+  }
+
+  Future<Void> flushCredits() {
+    return feeds.flushCredits();
+  }
+
+  void flushTimeline() {
+    feeds.flushTimeline();
   }
 
   // ---------------------------------------------------------------- jobs
@@ -86,10 +90,10 @@ final class Scheduler {
     JsonObject view = accepted.getJsonObject("view");
     JobSpec spec = JobSpec.fromStored(accepted.getJsonObject("spec"));
     RunningJob job = new RunningJob(view.getString("id"), spec, view.getString("createdAt"),
-        view.getString("replayOf"), settings.timelineCapacity(), event -> timelineBatch.add(event));
+        view.getString("replayOf"), settings.timelineCapacity(), feeds::timelineEvent);
     queued.put(job.id, job);
     job.timeline.add("queued", null, null, null, null);
-    publishChanged(job);
+    feeds.changed(job);
     startJobs();
   }
 
@@ -143,9 +147,9 @@ final class Scheduler {
     job.start(plan);
     running.put(job.id, job);
     job.timeline.add("started", null, null, null, plan.size() + " chunks of " + plan.chunkRows() + " rows");
-    persist(new JsonObject().put("id", job.id).put("status", job.status.wire()).put("startedAt", job.startedAt)
+    feeds.persist(new JsonObject().put("id", job.id).put("status", job.status.wire()).put("startedAt", job.startedAt)
         .put("chunkRows", plan.chunkRows()).put("chunksTotal", plan.size()));
-    publishChanged(job);
+    feeds.changed(job);
     // Generating and encoding the inputs is O(size of A and B): a worker thread's job.
     vertx.executeBlocking(() -> JobInputs.prepare(spec, plan, settings.bPartBytes(), settings.chunkVectors()), false)
         .onComplete(ar -> {
@@ -157,7 +161,7 @@ final class Scheduler {
             return;
           }
           job.attach(ar.result());
-          publishChanged(job);
+          feeds.changed(job);
           pump();
         });
   }
@@ -343,12 +347,8 @@ final class Scheduler {
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     JobInputs inputs = job.inputs;
     lease.answered = true;
-    java.util.concurrent.Callable<CheckedSlice> check = () -> CheckedSlice.of(inputs, chunk, job.spec.colsB(), result.data());
-    // Decoding and checking a slice is O(its size): a small one takes microseconds and is done
-    // here (a hop to a worker thread would cost more); a large one goes off the event loop.
-    long checkCost = (long) chunk.rows() * (job.spec.colsA() + job.spec.colsB()) * Math.max(1, settings.chunkVectors());
-    Future<CheckedSlice> checked = checkCost <= INLINE_CHECK_OPS ? inline(check) : vertx.executeBlocking(check, false);
-    checked.onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
+    ResultCheck.run(vertx, inputs, chunk, job.spec.colsA(), job.spec.colsB(), settings.chunkVectors(), result.data())
+        .onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
     pump();
   }
 
@@ -400,11 +400,11 @@ final class Scheduler {
     job = jobId == null ? null : ending.containsKey(jobId) ? ending.get(jobId) : recentlyEnded.get(jobId);
     if (job != null) {
       job.timeline.add("rejected", chunk, session, assignmentId, reason + " (job already " + job.status.wire() + ")");
-      persist(new JsonObject().put("id", job.id).put("timeline", job.timeline.events().encode()));
+      feeds.persist(new JsonObject().put("id", job.id).put("timeline", job.timeline.events().encode()));
     }
   }
 
-  private void settle(Lease lease, AsyncResult<CheckedSlice> checked, double computeMs, double waitMs,
+  private void settle(Lease lease, AsyncResult<ResultCheck.Checked> checked, double computeMs, double waitMs,
       double roundTrip, long bytesIn) {
     RunningJob job = lease.job;
     if (!job.isOpen(lease)) {
@@ -436,7 +436,7 @@ final class Scheduler {
     session.consecutiveFailures = 0;
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     session.recordSpeed((long) chunk.rows() * job.spec.colsA() * job.spec.colsB(), computeMs);
-    credits.credit(session, computeMs);
+    feeds.credit(session, computeMs);
     recentRoundTrips[(int) (roundTripsSeen++ % recentRoundTrips.length)] = roundTrip;
     job.timeline.add("done", lease.chunkIndex, session, lease.assignmentId, lease.speculative ? "speculative copy won" : null);
     for (Lease loser : job.openLeasesOf(lease.chunkIndex)) {
@@ -444,7 +444,7 @@ final class Scheduler {
       withdraw(loser);
       job.timeline.add("cancelled", loser.chunkIndex, loser.session, loser.assignmentId, "another copy won");
     }
-    publishProgress(job);
+    feeds.progressed(job);
     if (job.allChunksDone()) {
       verifyAndStore(job);
     }
@@ -496,7 +496,7 @@ final class Scheduler {
 
   private void verifyAndStore(RunningJob job) {
     job.phase = "verifying";
-    publishChanged(job);
+    feeds.changed(job);
     String method = job.spec.verificationMethod(settings.fullMaxOps());
     Matrix a = job.inputs.a();
     Matrix b = job.inputs.b();
@@ -533,7 +533,7 @@ final class Scheduler {
       }
       job.redo(chunk);
     }
-    publishChanged(job);
+    feeds.changed(job);
     pump();
   }
 
@@ -586,7 +586,6 @@ final class Scheduler {
     // news and reads the job back finds it final.
     running.remove(job.id);
     queued.remove(job.id);
-    lastProgress.remove(job.id);
     ending.put(job.id, job);
     // A timeline can hold tens of thousands of events: encoded once, off this thread, and sent
     // as text (an event-bus message would deep-copy it).
@@ -594,83 +593,15 @@ final class Scheduler {
     // still append to the live one.
     JsonArray events = new JsonArray(new ArrayList<>(job.timeline.events().getList()));
     Future<Void> stored = vertx.executeBlocking(events::encode, false)
-        .compose(timeline -> persist(finalView.copy().put("timeline", timeline)));
-    Future.join(stored, flushCredits())
+        .compose(timeline -> feeds.persist(finalView.copy().put("timeline", timeline)));
+    Future.join(stored, feeds.flushCredits())
         .onComplete(done -> {
           ending.remove(job.id);
           recentlyEnded.put(job.id, job);
-          publish(Addresses.UI_JOBS, finalView);
+          feeds.ended(finalView);
         });
     startJobs();
     pump();
-  }
-
-  // ---------------------------------------------------------------- feeds
-
-  /** Writes the credits earned since the last flush, then tells those workers their standing. */
-  Future<Void> flushCredits() {
-    if (credits.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    JsonObject batch = credits.drain();
-    return vertx.eventBus().request(Addresses.DB_LEADERBOARD_CREDIT, batch)
-        .onSuccess(written -> sendStandings(batch.getJsonArray("credits")))
-        .onFailure(err -> LOG.log(WARNING, "could not write leaderboard credits: " + err.getMessage()))
-        .<Void>mapEmpty().otherwiseEmpty();
-  }
-
-  private void sendStandings(JsonArray credited) {
-    JsonArray ids = new JsonArray();
-    credited.forEach(c -> ids.add(((JsonObject) c).getString("workerId")));
-    vertx.eventBus().<JsonObject>request(Addresses.DB_LEADERBOARD_STANDING, new JsonObject().put("workerIds", ids))
-        .onSuccess(reply -> {
-          JsonObject standing = reply.body();
-          for (WorkerSession session : pool.sessions()) {
-            JsonObject mine = standing.getJsonObject(session.workerId);
-            if (mine != null && session.listening) {
-              vertx.eventBus().send(session.address(), WorkerMessages.stats(mine));
-            }
-          }
-        });
-  }
-
-  void flushTimeline() {
-    if (!timelineBatch.isEmpty()) {
-      publish(Addresses.UI_TIMELINE, new JsonObject().put("events", timelineBatch));
-      timelineBatch = new JsonArray();
-    }
-  }
-
-  private void publishChanged(RunningJob job) {
-    publish(Addresses.UI_JOBS, job.view());
-  }
-
-  /** Progress is published at most ten times a second per job. */
-  private void publishProgress(RunningJob job) {
-    long now = System.nanoTime();
-    Long last = lastProgress.get(job.id);
-    if (last == null || now - last >= PROGRESS_EVERY_NANOS) {
-      lastProgress.put(job.id, now);
-      publishChanged(job);
-    }
-  }
-
-  private void publish(String address, JsonObject body) {
-    vertx.eventBus().publish(address, body);
-  }
-
-  private Future<Void> persist(JsonObject changes) {
-    return vertx.eventBus().request(Addresses.DB_JOB_UPDATE, changes)
-        .onFailure(err -> LOG.log(WARNING, "could not store job " + changes.getString("id") + ": " + err.getMessage()))
-        .<Void>mapEmpty();
-  }
-
-  private static <T> Future<T> inline(java.util.concurrent.Callable<T> work) {
-    try {
-      return Future.succeededFuture(work.call());
-    } catch (Exception e) {
-      return Future.failedFuture(e);
-    }
   }
 
   /** 128 random bits, base64url: unguessable ids for sessions and leases. */
@@ -680,22 +611,12 @@ final class Scheduler {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
-  /** A decoded, checked result slice. */
-  record CheckedSlice(float[] values, Verification verification) {
-    static CheckedSlice of(JobInputs inputs, ChunkPlan.Chunk chunk, int colsB, String data) {
-      float[] values = Float32Codec.fromBase64(data, chunk.rows() * colsB);
-      Verification verification = inputs.check() == null ? Verification.skipped()
-          : inputs.check().checkSlice(inputs.a(), chunk.rowStart(), chunk.rows(), values);
-      return new CheckedSlice(values, verification);
-    }
-  }
-
   /** Jobs stored as queued or running when the server last stopped: they run again, from the start. */
   void recover(JsonArray unfinished) {
     for (int i = 0; i < unfinished.size(); i++) {
       JsonObject job = unfinished.getJsonObject(i);
       JsonObject view = job.getJsonObject("view");
-      persist(new JsonObject().put("id", view.getString("id")).put("status", JobStatus.QUEUED.wire())
+      feeds.persist(new JsonObject().put("id", view.getString("id")).put("status", JobStatus.QUEUED.wire())
           .put("chunksDone", 0));
       enqueue(job, true);
       LOG.log(INFO, "job " + view.getString("id") + " was not finished before the last stop; queued again");

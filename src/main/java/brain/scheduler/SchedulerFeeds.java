@@ -1,0 +1,105 @@
+package brain.scheduler;
+
+import static java.lang.System.Logger.Level.WARNING;
+
+import brain.bus.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What the scheduler tells the rest of the world: job rows to the database, job changes and
+ * timeline events to the dashboards (batched and throttled, so thousands of chunks a second
+ * do not become thousands of messages), leaderboard credits, and each worker's standing.
+ * Confined to the scheduler's thread.
+ */
+final class SchedulerFeeds {
+  private static final System.Logger LOG = System.getLogger(SchedulerFeeds.class.getName());
+  private static final long PROGRESS_EVERY_NANOS = 100_000_000L;
+
+  private final Vertx vertx;
+  private final Supplier<Collection<WorkerSession>> sessions;
+  private final CreditLedger credits = new CreditLedger();
+  private final Map<String, Long> lastProgress = new HashMap<>();
+  private JsonArray timelineBatch = new JsonArray();
+
+  SchedulerFeeds(Vertx vertx, Supplier<Collection<WorkerSession>> sessions) {
+    this.vertx = vertx;
+    this.sessions = sessions;
+  }
+
+  /** Updates the job's row with the fields {@code changes} holds. */
+  Future<Void> persist(JsonObject changes) {
+    return vertx.eventBus().request(Addresses.DB_JOB_UPDATE, changes)
+        .onFailure(err -> LOG.log(WARNING, "could not store job " + changes.getString("id") + ": " + err.getMessage()))
+        .<Void>mapEmpty();
+  }
+
+  void changed(RunningJob job) {
+    vertx.eventBus().publish(Addresses.UI_JOBS, job.view());
+  }
+
+  /** A job's final view, once stored. */
+  void ended(JsonObject finalView) {
+    lastProgress.remove(finalView.getString("id"));
+    vertx.eventBus().publish(Addresses.UI_JOBS, finalView);
+  }
+
+  /** Progress is published at most ten times a second per job. */
+  void progressed(RunningJob job) {
+    long now = System.nanoTime();
+    Long last = lastProgress.get(job.id);
+    if (last == null || now - last >= PROGRESS_EVERY_NANOS) {
+      lastProgress.put(job.id, now);
+      changed(job);
+    }
+  }
+
+  /** Timeline events wait here for the next {@link #flushTimeline}. */
+  void timelineEvent(JsonObject event) {
+    timelineBatch.add(event);
+  }
+
+  void flushTimeline() {
+    if (!timelineBatch.isEmpty()) {
+      vertx.eventBus().publish(Addresses.UI_TIMELINE, new JsonObject().put("events", timelineBatch));
+      timelineBatch = new JsonArray();
+    }
+  }
+
+  void credit(WorkerSession session, double computeMs) {
+    credits.credit(session, computeMs);
+  }
+
+  /** Writes the credits earned since the last flush, then tells those workers their standing. */
+  Future<Void> flushCredits() {
+    if (credits.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    JsonObject batch = credits.drain();
+    return vertx.eventBus().request(Addresses.DB_LEADERBOARD_CREDIT, batch)
+        .onSuccess(written -> sendStandings(batch.getJsonArray("credits")))
+        .onFailure(err -> LOG.log(WARNING, "could not write leaderboard credits: " + err.getMessage()))
+        .<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private void sendStandings(JsonArray credited) {
+    JsonArray ids = new JsonArray();
+    credited.forEach(c -> ids.add(((JsonObject) c).getString("workerId")));
+    vertx.eventBus().<JsonObject>request(Addresses.DB_LEADERBOARD_STANDING, new JsonObject().put("workerIds", ids))
+        .onSuccess(reply -> {
+          JsonObject standing = reply.body();
+          for (WorkerSession session : sessions.get()) {
+            JsonObject mine = standing.getJsonObject(session.workerId);
+            if (mine != null && session.listening) {
+              vertx.eventBus().send(session.address(), WorkerMessages.stats(mine));
+            }
+          }
+        });
+  }
+}
