@@ -4,12 +4,12 @@ import brain.model.ChunkPlan;
 import brain.model.Float32Codec;
 import brain.model.Verification;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 
 /**
  * Decodes a result slice and checks it against A and B with the job's secret Freivalds
  * vectors. O(slice): a small one (well under 0.1 ms) is done on the caller's thread, as a hop
- * to a worker thread would cost more; a large one runs in {@code executeBlocking}.
+ * to another thread would cost more; a large one runs on the compute executor.
  */
 final class ResultCheck {
   /** Checks up to this many multiply-adds run on the caller's thread. */
@@ -20,11 +20,11 @@ final class ResultCheck {
 
   private ResultCheck() {}
 
-  static Future<Checked> run(Vertx vertx, JobInputs inputs, ChunkPlan.Chunk chunk, int colsA, int colsB, int vectors,
-      String data) {
+  static Future<Checked> run(WorkerExecutor compute, JobInputs inputs, ChunkPlan.Chunk chunk, int colsA, int colsB,
+      int vectors, String data) {
     long cost = (long) chunk.rows() * (colsA + colsB) * Math.max(1, vectors);
     if (cost > INLINE_OPS) {
-      return vertx.executeBlocking(() -> check(inputs, chunk, colsB, data), false);
+      return compute.executeBlocking(() -> check(inputs, chunk, colsB, data), false);
     }
     try {
       return Future.succeededFuture(check(inputs, chunk, colsB, data));

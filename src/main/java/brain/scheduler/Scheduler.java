@@ -17,6 +17,7 @@ import brain.model.Verification;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -33,7 +34,8 @@ import java.util.TreeSet;
  * The grid's brain: the job queue, the worker pool, dispatch, leases, result settlement,
  * reassignment and completion. Every method runs on the scheduler verticle's event loop; the
  * heavy parts (input generation, payload decoding, checks) go to worker threads through
- * {@code executeBlocking}, and their outcome is applied back on the event loop.
+ * a compute executor of their own (not the scheduler's thread, which must stay free to
+ * dispatch), and their outcome is applied back on the scheduler's thread.
  */
 final class Scheduler {
   private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
@@ -60,10 +62,13 @@ final class Scheduler {
   private long roundTripsSeen;
 
   private final SchedulerFeeds feeds;
+  private final WorkerExecutor compute;
 
-  Scheduler(Vertx vertx, SchedulerSettings settings) {
+  /** {@code compute} runs the heavy work: input generation, result checks, verification. */
+  Scheduler(Vertx vertx, SchedulerSettings settings, WorkerExecutor compute) {
     this.vertx = vertx;
     this.settings = settings;
+    this.compute = compute;
     this.feeds = new SchedulerFeeds(vertx, pool::sessions);
   }
 
@@ -151,7 +156,7 @@ final class Scheduler {
         .put("chunkRows", plan.chunkRows()).put("chunksTotal", plan.size()));
     feeds.changed(job);
     // Generating and encoding the inputs is O(size of A and B): a worker thread's job.
-    vertx.executeBlocking(() -> JobInputs.prepare(spec, plan, settings.bPartBytes(), settings.chunkVectors()), false)
+    compute.executeBlocking(() -> JobInputs.prepare(spec, plan, settings.bPartBytes(), settings.chunkVectors()), false)
         .onComplete(ar -> {
           if (job.status != JobStatus.RUNNING) {
             return;
@@ -347,7 +352,7 @@ final class Scheduler {
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     JobInputs inputs = job.inputs;
     lease.answered = true;
-    ResultCheck.run(vertx, inputs, chunk, job.spec.colsA(), job.spec.colsB(), settings.chunkVectors(), result.data())
+    ResultCheck.run(compute, inputs, chunk, job.spec.colsA(), job.spec.colsB(), settings.chunkVectors(), result.data())
         .onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
     pump();
   }
@@ -502,7 +507,7 @@ final class Scheduler {
     Matrix b = job.inputs.b();
     Matrix c = job.stitcher.result();
     int vectors = settings.freivaldsVectors();
-    vertx.executeBlocking(() -> switch (method) {
+    compute.executeBlocking(() -> switch (method) {
       case Verification.FULL -> FullCheck.verify(a, b, c);
       case Verification.FREIVALDS -> Freivalds.prepare(b, vectors, new SplittableRandom(IDS.nextLong())).checkAll(a, c);
       default -> Verification.skipped();
@@ -592,7 +597,7 @@ final class Scheduler {
     // The list is snapshotted here (events themselves never change) because a late refusal may
     // still append to the live one.
     JsonArray events = new JsonArray(new ArrayList<>(job.timeline.events().getList()));
-    Future<Void> stored = vertx.executeBlocking(events::encode, false)
+    Future<Void> stored = compute.executeBlocking(events::encode, false)
         .compose(timeline -> feeds.persist(finalView.copy().put("timeline", timeline)));
     Future.join(stored, feeds.flushCredits())
         .onComplete(done -> {

@@ -7,6 +7,7 @@ import brain.model.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,11 +26,14 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long LEASE_CHECK_MS = 500;
 
   private Scheduler scheduler;
+  private WorkerExecutor compute;
 
   @Override
   public Future<?> start() {
     SchedulerSettings settings = SchedulerSettings.from(config());
-    scheduler = new Scheduler(vertx, settings);
+    // Heavy work gets threads of its own: the scheduler's single thread must stay free to dispatch.
+    compute = vertx.createSharedWorkerExecutor("brain-compute", Runtime.getRuntime().availableProcessors());
+    scheduler = new Scheduler(vertx, settings, compute);
     List<Future<?>> ready = List.of(
         reply(JOBS_ENQUEUE, m -> {
           scheduler.enqueue(json(m));
@@ -55,7 +59,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return scheduler.flushCredits();
+    return scheduler.flushCredits().eventually(() -> compute.close());
   }
 
   private void listWorkers(Message<Object> message) {
