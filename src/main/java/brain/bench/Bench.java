@@ -246,7 +246,7 @@ public final class Bench {
       grid.stopWorkers();
       Stats wall = Stats.of(walls);
       Stats wire = Stats.of(ratios);
-      figures.put(String.valueOf(w), json(wall).put("wireRatioP50", wire.p50()));
+      figures.put(String.valueOf(w), json(wall).put("wireRatioP50", wire.p50()).put("runs", new JsonArray(walls)));
       double node = original.get(w);
       rows.add(new Row("job wall time", "512³, 16-row chunks, W = " + w,
           String.format(Locale.ROOT, "p50 %.0f ms, p99 %.0f ms", wall.p50(), wall.p99()),
@@ -282,7 +282,7 @@ public final class Bench {
     }
     grid.stopWorkers();
     Stats wall = Stats.of(walls);
-    results.put("scaleMs", json(wall).put("workers", w));
+    results.put("scaleMs", json(wall).put("workers", w).put("runs", new JsonArray(walls)));
     rows.add(new Row("scale", w + " workers, 2048×256·256×256, 8-row chunks",
         String.format(Locale.ROOT, "p50 %.0f ms, p99 %.0f ms", wall.p50(), wall.p99()), "≤ 530 ms (0.1× original)",
         "≈ 5.3 s", w == 200 ? wall.p50() <= 530 : null));

@@ -68,7 +68,6 @@ public final class Addresses {
   public static final String DB_RESULT_SAVE = "brain.db.results.save";
   public static final String DB_RESULT_GET = "brain.db.results.get";
   public static final String DB_LEADERBOARD_CREDIT = "brain.db.leaderboard.credit";
-  public static final String DB_LEADERBOARD_JOIN = "brain.db.leaderboard.join";
   public static final String DB_LEADERBOARD_TOP = "brain.db.leaderboard.top";
   /** {workerIds: [...]} → {workerId: {rank, totalComputeMs, tasksCompleted}}. */
   public static final String DB_LEADERBOARD_STANDING = "brain.db.leaderboard.standing";

@@ -53,7 +53,6 @@ public final class PersistenceVerticle extends VerticleBase {
             consume(DB_RESULT_SAVE, this::saveResult),
             consume(DB_RESULT_GET, this::getResult),
             consume(DB_LEADERBOARD_CREDIT, this::credit),
-            consume(DB_LEADERBOARD_JOIN, this::workerJoined),
             consume(DB_LEADERBOARD_TOP, this::leaderboard),
             consume(DB_LEADERBOARD_STANDING, this::standing),
             consume(DB_STATS, this::stats))));
@@ -165,7 +164,7 @@ public final class PersistenceVerticle extends VerticleBase {
     });
   }
 
-  /** {credits: [{workerId, name, computeMs, tasks}]}: adds up contributions in one transaction. */
+  /** {credits: [{workerId, name, computeMs, tasks, sessions}]}: adds up contributions in one transaction. */
   private Future<?> credit(Message<JsonObject> message) {
     JsonArray credits = message.body().getJsonArray("credits", new JsonArray());
     if (credits.isEmpty()) {
@@ -176,18 +175,10 @@ public final class PersistenceVerticle extends VerticleBase {
     for (int i = 0; i < credits.size(); i++) {
       JsonObject credit = credits.getJsonObject(i);
       batch.add(Tuple.of(credit.getString("workerId"), credit.getString("name"), credit.getDouble("computeMs"),
-          credit.getInteger("tasks"), now));
+          credit.getInteger("tasks"), credit.getInteger("sessions", 0), now));
     }
     return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.CREDIT_WORKER).executeBatch(batch))
         .map(rows -> batch.size());
-  }
-
-  /** {workerId, name}: a session started; counts towards sessions_joined. */
-  private Future<?> workerJoined(Message<JsonObject> message) {
-    JsonObject body = message.body();
-    return writer.preparedQuery(SqlQueries.WORKER_JOINED)
-        .execute(Tuple.of(body.getString("workerId"), body.getString("name"), Times.now()))
-        .map(RowSet::rowCount);
   }
 
   private Future<?> leaderboard(Message<JsonObject> message) {

@@ -90,21 +90,15 @@ final class SqlQueries {
       ON CONFLICT (job_id) DO UPDATE SET rows = excluded.rows, cols = excluded.cols, data = excluded.data""";
   static final String GET_RESULT = "SELECT rows, cols, data FROM job_results WHERE job_id = ?";
 
-  /** Adds compute time and chunks to a worker's row, creating it on first credit. */
+  /** Adds compute time, chunks and sessions to a worker's row, creating it the first time. */
   static final String CREDIT_WORKER = """
       INSERT INTO leaderboard (worker_id, display_name, total_compute_ms, tasks_completed, sessions_joined, last_seen)
-      VALUES (?, ?, ?, ?, 0, ?)
+      VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (worker_id) DO UPDATE SET
         display_name = excluded.display_name,
         total_compute_ms = total_compute_ms + excluded.total_compute_ms,
         tasks_completed = tasks_completed + excluded.tasks_completed,
-        last_seen = excluded.last_seen""";
-  static final String WORKER_JOINED = """
-      INSERT INTO leaderboard (worker_id, display_name, total_compute_ms, tasks_completed, sessions_joined, last_seen)
-      VALUES (?, ?, 0, 0, 1, ?)
-      ON CONFLICT (worker_id) DO UPDATE SET
-        display_name = excluded.display_name,
-        sessions_joined = sessions_joined + 1,
+        sessions_joined = sessions_joined + excluded.sessions_joined,
         last_seen = excluded.last_seen""";
   /** Rank and totals of {@code n} given workers (rank 1 = most compute time). */
   static String leaderboardStanding(int n) {

@@ -6,19 +6,27 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Contributions earned since the last flush, per worker id. The scheduler credits every
- * accepted chunk here and writes the sums to the leaderboard in one batch a second, not one
- * row write per chunk.
+ * Leaderboard changes since the last flush, per worker id: compute time and chunks of every
+ * accepted result, and sessions joined. The scheduler writes them in one batch a second, not
+ * one row write per chunk or per join (a thousand tabs joining at once is one transaction).
  */
 final class CreditLedger {
   private final Map<String, JsonObject> pending = new LinkedHashMap<>();
 
   void credit(WorkerSession session, double computeMs) {
-    JsonObject entry = pending.computeIfAbsent(session.workerId, id -> new JsonObject()
-        .put("workerId", id).put("computeMs", 0.0).put("tasks", 0));
-    entry.put("name", session.name)
-        .put("computeMs", entry.getDouble("computeMs") + computeMs)
-        .put("tasks", entry.getInteger("tasks") + 1);
+    JsonObject entry = entry(session);
+    entry.put("computeMs", entry.getDouble("computeMs") + computeMs).put("tasks", entry.getInteger("tasks") + 1);
+  }
+
+  void joined(WorkerSession session) {
+    JsonObject entry = entry(session);
+    entry.put("sessions", entry.getInteger("sessions") + 1);
+  }
+
+  private JsonObject entry(WorkerSession session) {
+    return pending.computeIfAbsent(session.workerId, id -> new JsonObject()
+            .put("workerId", id).put("computeMs", 0.0).put("tasks", 0).put("sessions", 0))
+        .put("name", session.name);
   }
 
   boolean isEmpty() {

@@ -188,9 +188,7 @@ final class Scheduler {
       pool.add(session);
       vertx.eventBus().publish(Addresses.WORKERS_JOINED, new JsonObject().put("sessionId", session.sessionId)
           .put("peerId", peerId).put("workerId", session.workerId));
-      vertx.eventBus().request(Addresses.DB_LEADERBOARD_JOIN,
-              new JsonObject().put("workerId", session.workerId).put("name", session.name))
-          .onFailure(err -> LOG.log(WARNING, "could not record a worker joining: " + err.getMessage()));
+      feeds.joined(session);
       LOG.log(INFO, "worker " + session.name + " (" + session.engine + ", " + session.adapter + ") joined as "
           + session.sessionId);
     } else {

@@ -76,6 +76,10 @@ final class SchedulerFeeds {
     credits.credit(session, computeMs);
   }
 
+  void joined(WorkerSession session) {
+    credits.joined(session);
+  }
+
   /** Writes the credits earned since the last flush, then tells those workers their standing. */
   Future<Void> flushCredits() {
     if (credits.isEmpty()) {

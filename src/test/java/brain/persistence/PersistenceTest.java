@@ -119,8 +119,9 @@ class PersistenceTest {
     List<io.vertx.core.Future<Object>> writes = new java.util.ArrayList<>();
     for (int i = 0; i < 200; i++) {
       writes.add(vertx.eventBus().request(DB_JOB_INSERT, job("concurrent-" + i)).map(Message::body));
-      writes.add(vertx.eventBus().request(DB_LEADERBOARD_JOIN, new JsonObject().put("workerId", "w-" + (i % 7))
-          .put("name", "n")).map(Message::body));
+      writes.add(vertx.eventBus().request(DB_LEADERBOARD_CREDIT, new JsonObject().put("credits", new JsonArray()
+          .add(new JsonObject().put("workerId", "w-" + (i % 7)).put("name", "n").put("computeMs", 1.0).put("tasks", 1)
+              .put("sessions", 1)))).map(Message::body));
       writes.add(vertx.eventBus().request(DB_JOB_UPDATE, new JsonObject().put("id", "concurrent-" + i)
           .put("status", "running")).map(Message::body));
     }
