@@ -564,6 +564,7 @@ final class Scheduler {
     Map<WorkerSession, List<String>> toCancel = new LinkedHashMap<>();
     for (Lease lease : job.openLeases()) {
       job.closeLease(lease);
+      job.timeline.add("cancelled", lease.chunkIndex, lease.session, lease.assignmentId, "job " + status.wire());
       if (lease.session.inFlight.remove(lease.assignmentId) != null) {
         toCancel.computeIfAbsent(lease.session, s -> new ArrayList<>()).add(lease.assignmentId);
       }

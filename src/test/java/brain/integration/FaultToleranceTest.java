@@ -243,6 +243,7 @@ class FaultToleranceTest {
     assertEquals(200, grid.delete("/api/jobs/" + id).statusCode());
     assertEquals(2, cancel.get(30, TimeUnit.SECONDS).getJsonArray("assignmentIds").size());
     assertEquals("cancelled", grid.job(id).getString("status"));
+    assertEquals(2, count(timeline(id), "cancelled", "holder"), "each withdrawn chunk is on the timeline");
     JsonObject pooled = new JsonObject(grid.get("/api/workers").body()).getJsonArray("workers").getJsonObject(0);
     assertEquals(0, pooled.getInteger("inFlight"), "slots freed");
     holder.behaviour((w, chunk) -> false);
