@@ -99,16 +99,15 @@ public final class HttpVerticle extends VerticleBase {
     ctx.next();
   }
 
+  /** A thrown exception keeps its own status (ApiError) or is a 500; a status the router set (413...) is explained. */
   private void apiFailure(RoutingContext ctx) {
-    Throwable failure = ctx.failure();
-    if (failure instanceof ApiError || failure == null && ctx.statusCode() >= 500 || failure != null && ctx.statusCode() < 400) {
-      HttpReplies.failure(ctx, failure == null ? new IllegalStateException("status " + ctx.statusCode()) : failure);
-    } else if (ctx.statusCode() == 413) {
+    int status = ctx.statusCode();
+    if (status == 413) {
       HttpReplies.error(ctx, 413, "the request body is larger than the server accepts");
-    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
-      HttpReplies.error(ctx, ctx.statusCode(), "the request could not be read");
+    } else if (status >= 400 && status < 500 && !(ctx.failure() instanceof ApiError)) {
+      HttpReplies.error(ctx, status, "the request could not be read");
     } else {
-      HttpReplies.failure(ctx, failure);
+      HttpReplies.failure(ctx, ctx.failure() != null ? ctx.failure() : new IllegalStateException("status " + status));
     }
   }
 }

@@ -1,7 +1,6 @@
 package brain.persistence;
 
 import brain.model.JobMetrics;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -74,9 +73,6 @@ final class JobRows {
   private static Object toColumn(Object value) {
     if (value instanceof Boolean b) {
       return b ? 1 : 0;
-    }
-    if (value instanceof JsonArray || value instanceof JsonObject) {
-      return value.toString();
     }
     return value;
   }

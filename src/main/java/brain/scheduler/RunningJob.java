@@ -261,6 +261,18 @@ final class RunningJob {
   }
 
   private long chunkEnvelope = -1;
+  private long bWire = -1;
+
+  /** Bytes all of B's parts take on one worker's socket: the same for every worker of the job. */
+  long bWireBytes(String address) {
+    if (bWire < 0) {
+      bWire = 0;
+      for (JobInputs.BPart part : inputs.bParts()) {
+        bWire += WorkerMessages.wireBytes(address, WorkerMessages.bPart(this, part), "data");
+      }
+    }
+    return bWire;
+  }
 
   /**
    * Bytes a chunk message takes on the socket besides its payload. Measured by encoding the

@@ -2,7 +2,6 @@ package brain.scheduler;
 
 import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.INFO;
-import static java.lang.System.Logger.Level.WARNING;
 
 import brain.bus.Addresses;
 import brain.model.ApiError;
@@ -308,10 +307,9 @@ final class Scheduler {
     String address = session.address();
     if (session.jobsWithB.add(job.id)) {
       for (JobInputs.BPart part : job.inputs.bParts()) {
-        JsonObject message = WorkerMessages.bPart(job, part);
-        job.bytes += WorkerMessages.wireBytes(address, message, "data");
-        vertx.eventBus().send(address, message);
+        vertx.eventBus().send(address, WorkerMessages.bPart(job, part));
       }
+      job.bytes += job.bWireBytes(address);
     }
     String assignmentId = newId();
     JsonObject message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
@@ -403,7 +401,7 @@ final class Scheduler {
     job = jobId == null ? null : ending.containsKey(jobId) ? ending.get(jobId) : recentlyEnded.get(jobId);
     if (job != null) {
       job.timeline.add("rejected", chunk, session, assignmentId, reason + " (job already " + job.status.wire() + ")");
-      feeds.persist(new JsonObject().put("id", job.id).put("timeline", job.timeline.events().encode()));
+      storeWithTimeline(job, new JsonObject().put("id", job.id));
     }
   }
 
@@ -591,14 +589,7 @@ final class Scheduler {
     running.remove(job.id);
     queued.remove(job.id);
     ending.put(job.id, job);
-    // A timeline can hold tens of thousands of events: encoded once, off this thread, and sent
-    // as text (an event-bus message would deep-copy it).
-    // The list is snapshotted here (events themselves never change) because a late refusal may
-    // still append to the live one.
-    JsonArray events = new JsonArray(new ArrayList<>(job.timeline.events().getList()));
-    Future<Void> stored = compute.executeBlocking(events::encode, false)
-        .compose(timeline -> feeds.persist(finalView.copy().put("timeline", timeline)));
-    Future.join(stored, feeds.flushCredits())
+    Future.join(storeWithTimeline(job, finalView.copy()), feeds.flushCredits())
         .onComplete(done -> {
           ending.remove(job.id);
           recentlyEnded.put(job.id, job);
@@ -606,6 +597,18 @@ final class Scheduler {
         });
     startJobs();
     pump();
+  }
+
+  /**
+   * Stores {@code changes} with the job's timeline. A timeline can hold tens of thousands of
+   * events: it is encoded off this thread and sent as text (an event-bus message would
+   * deep-copy it). The list is snapshotted first (events never change once added) because a
+   * late refusal may still append to the live one.
+   */
+  private Future<Void> storeWithTimeline(RunningJob job, JsonObject changes) {
+    JsonArray events = new JsonArray(new ArrayList<>(job.timeline.events().getList()));
+    return compute.executeBlocking(events::encode, false)
+        .compose(timeline -> feeds.persist(changes.put("timeline", timeline)));
   }
 
   /** 128 random bits, base64url: unguessable ids for sessions and leases. */

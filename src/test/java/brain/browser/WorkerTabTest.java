@@ -3,7 +3,6 @@ package brain.browser;
 import static org.junit.jupiter.api.Assertions.*;
 
 import brain.testing.Browser;
-import brain.testing.Reference;
 import brain.testing.TestGrid;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.WaitForSelectorState;
@@ -40,12 +39,6 @@ class WorkerTabTest {
     return page;
   }
 
-  private void assertJobProduct(String id, int m, int k, int n) {
-    float[] a = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/a").body());
-    float[] b = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/b").body());
-    Reference.assertProduct(a, b, Reference.floats(grid.getBytes("/api/jobs/" + id + "/result").body()), m, k, n);
-  }
-
   @Test
   @DisplayName("two WebGPU tabs compute a job whose sizes are not multiples of the tile, and get it right")
   void twoWebGpuTabs() {
@@ -59,7 +52,7 @@ class WorkerTabTest {
       String id = grid.submit("{\"rowsA\":150,\"colsA\":67,\"colsB\":93,\"chunkRows\":16}");
       JsonObject done = watch.finished(id);
       assertEquals("completed", done.getString("status"), done.encodePrettily());
-      assertJobProduct(id, 150, 67, 93);
+      grid.assertJobProduct(id, 150, 67, 93);
       assertEquals(2, grid.job(id).getInteger("workersUsed"), "both tabs took chunks");
 
       int firstDone = Integer.parseInt(first.textContent("#chunks-done").trim());
@@ -79,7 +72,7 @@ class WorkerTabTest {
       String id = grid.submit("{\"rowsA\":77,\"colsA\":131,\"colsB\":29,\"chunkRows\":10}");
       JsonObject done = watch.finished(id);
       assertEquals("completed", done.getString("status"), done.encodePrettily());
-      assertJobProduct(id, 77, 131, 29);
+      grid.assertJobProduct(id, 77, 131, 29);
       Browser.screenshot(tab, "worker-tab-cpu");
       assertEquals(java.util.List.of(), browser.problems());
     }
@@ -99,7 +92,7 @@ class WorkerTabTest {
       browser.closeTab(leaving);
       JsonObject done = watch.finished(id);
       assertEquals("completed", done.getString("status"), done.encodePrettily());
-      assertJobProduct(id, 400, 301, 203);
+      grid.assertJobProduct(id, 400, 301, 203);
       var events = new JsonObject(grid.get("/api/jobs/" + id + "/timeline").body()).getJsonArray("events").stream()
           .map(JsonObject.class::cast).toList();
       var lost = events.stream().filter(e -> "lost".equals(e.getString("type"))).toList();
@@ -132,7 +125,7 @@ class WorkerTabTest {
 
       String second = grid.submit("{\"rowsA\":40,\"colsA\":40,\"colsB\":30,\"chunkRows\":10}");
       assertEquals("completed", watch.finished(second).getString("status"));
-      assertJobProduct(second, 40, 40, 30);
+      grid.assertJobProduct(second, 40, 40, 30);
       try (var db = grid.database(); var row = db.createStatement().executeQuery(
           "SELECT tasks_completed, sessions_joined FROM leaderboard WHERE worker_id = '" + workerId + "'")) {
         assertTrue(row.next(), "one leaderboard row for the worker id");

@@ -100,13 +100,8 @@ class ClusterTest {
     }));
     assertEquals("completed", done.getString("status"));
     assertEquals(9, worker.chunksDone(), "the edge's worker computed every chunk");
-    float[] a = Reference.floats(http.send(HttpRequest.newBuilder(URI.create(edgeUrl + "/api/jobs/" + id + "/inputs/a"))
-        .build(), HttpResponse.BodyHandlers.ofByteArray()).body());
-    float[] b = Reference.floats(http.send(HttpRequest.newBuilder(URI.create(edgeUrl + "/api/jobs/" + id + "/inputs/b"))
-        .build(), HttpResponse.BodyHandlers.ofByteArray()).body());
-    float[] c = Reference.floats(http.send(HttpRequest.newBuilder(URI.create(edgeUrl + "/api/jobs/" + id + "/result"))
-        .build(), HttpResponse.BodyHandlers.ofByteArray()).body());
-    Reference.assertProduct(a, b, c, 90, 70, 50);
+    Reference.assertJobProduct(path -> http.sendAsync(HttpRequest.newBuilder(URI.create(edgeUrl + path)).build(),
+        HttpResponse.BodyHandlers.ofByteArray()).join().body(), id, 90, 70, 50);
     String coreWorkers = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + core.port() + "/api/workers"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();
     assertTrue(coreWorkers.contains("on-the-edge"), "the core node's pool holds the edge's worker: " + coreWorkers);

@@ -4,7 +4,6 @@ import static brain.bus.Addresses.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import brain.model.Float32Codec;
-import brain.testing.Reference;
 import brain.testing.TestGrid;
 import brain.worker.BridgeClient;
 import brain.worker.HeadlessWorker;
@@ -142,9 +141,7 @@ class BridgeSecurityTest {
       honest.behaviour((worker, c) -> false);
       honest.sendResult(chunk, honestProduct(honest, chunk), 1, 0);
       assertEquals("completed", watch.finished(id).getString("status"));
-      float[] a = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/a").body());
-      float[] b = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/b").body());
-      Reference.assertProduct(a, b, Reference.floats(grid.getBytes("/api/jobs/" + id + "/result").body()), 6, 5, 4);
+      grid.assertJobProduct(id, 6, 5, 4);
     }
     // Credits are stored before a job's completion is announced; the forger never earns a task.
     JsonArray board = new JsonObject(grid.get("/api/leaderboard").body()).getJsonArray("leaderboard");
@@ -187,9 +184,7 @@ class BridgeSecurityTest {
       grid.worker("truthful");
       JsonObject done = watch.finished(id);
       assertEquals("completed", done.getString("status"), done.encodePrettily());
-      float[] a = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/a").body());
-      float[] b = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/b").body());
-      Reference.assertProduct(a, b, Reference.floats(grid.getBytes("/api/jobs/" + id + "/result").body()), 30, 17, 11);
+      grid.assertJobProduct(id, 30, 17, 11);
       JsonArray events = new JsonObject(grid.get("/api/jobs/" + id + "/timeline").body()).getJsonArray("events");
       long rejected = events.stream().map(JsonObject.class::cast)
           .filter(e -> "rejected".equals(e.getString("type")) && "liar".equals(e.getString("worker"))).count();

@@ -2,7 +2,6 @@ package brain.integration;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import brain.testing.Reference;
 import brain.testing.TestEngines;
 import brain.testing.TestGrid;
 import brain.worker.Engines;
@@ -33,12 +32,6 @@ class FaultToleranceTest {
 
   private HeadlessWorker worker(String name, int slots) {
     return grid.worker(HeadlessWorker.Options.of("127.0.0.1", grid.port(), name, Engines.cpu(1)).withSlots(slots));
-  }
-
-  private void assertRightProduct(String id, int m, int k, int n) {
-    float[] a = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/a").body());
-    float[] b = Reference.floats(grid.getBytes("/api/jobs/" + id + "/inputs/b").body());
-    Reference.assertProduct(a, b, Reference.floats(grid.getBytes("/api/jobs/" + id + "/result").body()), m, k, n);
   }
 
   private static long count(List<JsonObject> events, String type, String worker) {
@@ -72,7 +65,7 @@ class FaultToleranceTest {
       JsonObject done = watch.finished(id);
       long tookMs = System.currentTimeMillis() - frozeAt;
       assertEquals("completed", done.getString("status"));
-      assertRightProduct(id, 64, 40, 30);
+      grid.assertJobProduct(id, 64, 40, 30);
       List<JsonObject> events = timeline(id);
       JsonObject lost = events.stream().filter(e -> "lost".equals(e.getString("type"))).findFirst().orElseThrow();
       assertEquals("frozen", lost.getString("worker"));
@@ -99,7 +92,7 @@ class FaultToleranceTest {
       worker("staying", 2);
       TestGrid.await(leaving.dropConnection());
       assertEquals("completed", watch.finished(id).getString("status"));
-      assertRightProduct(id, 40, 33, 21);
+      grid.assertJobProduct(id, 40, 33, 21);
       List<JsonObject> all = events.awaitCount(id, "completed", 1);
       List<JsonObject> lost = all.stream().filter(e -> "lost".equals(e.getString("type"))).toList();
       assertEquals(2, lost.size(), "both held chunks were taken back");
@@ -153,7 +146,7 @@ class FaultToleranceTest {
           && e.getString("detail").contains("job already completed")), "noted after the end too");
       assertEquals(1, count(all, "done", null), "exactly one accepted result");
       assertEquals(1, count(all, "done", "punctual"));
-      assertRightProduct(id, 12, 9, 7);
+      grid.assertJobProduct(id, 12, 9, 7);
     }
     try (var db = grid.database(); var rows = db.createStatement().executeQuery(
         "SELECT display_name, tasks_completed FROM leaderboard ORDER BY display_name")) {
@@ -180,7 +173,7 @@ class FaultToleranceTest {
       CompletableFuture<JsonObject> cancelled = straggler.nextMessage(m -> "cancel".equals(m.getString("type")))
           .toCompletionStage().toCompletableFuture();
       assertEquals("completed", watch.finished(id).getString("status"));
-      assertRightProduct(id, 60, 20, 20);
+      grid.assertJobProduct(id, 60, 20, 20);
       List<JsonObject> all = events.awaitCount(id, "cancelled", 1);
       JsonObject copy = all.stream().filter(e -> "speculate".equals(e.getString("type"))).findFirst().orElseThrow();
       assertEquals(chunk.chunkIndex(), copy.getInteger("chunk"));
@@ -293,7 +286,7 @@ class FaultToleranceTest {
       for (int j = 0; j < jobs; j++) {
         JsonObject done = watch.finished(ids.get(j));
         assertEquals("completed", done.getString("status"), done.encodePrettily());
-        assertRightProduct(ids.get(j), 150 + j * 7, 61, 53);
+        grid.assertJobProduct(ids.get(j), 150 + j * 7, 61, 53);
       }
       long lost = ids.stream().mapToLong(id -> count(timeline(id), "lost", null)).sum();
       long chunks = ids.stream().mapToLong(id -> grid.job(id).getLong("chunksTotal")).sum();

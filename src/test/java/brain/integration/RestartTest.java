@@ -139,9 +139,7 @@ class RestartTest {
     assertTrue(worker.sessions() >= 2, "the worker rejoined the restarted server as a new session");
     assertTrue(received.get() > receivedBeforeKill, "and computed for it");
 
-    float[] a = Reference.floats(bytes(http, base + "/api/jobs/" + id + "/inputs/a"));
-    float[] b = Reference.floats(bytes(http, base + "/api/jobs/" + id + "/inputs/b"));
-    Reference.assertProduct(a, b, Reference.floats(bytes(http, base + "/api/jobs/" + id + "/result")), 300, 120, 90);
+    Reference.assertJobProduct(path -> bytes(http, base + path), id, 300, 120, 90);
     System.out.printf("restart: killed after %d chunks received, job completed after the restart (%d chunks received in all)%n",
         receivedBeforeKill, received.get());
   }
@@ -168,8 +166,12 @@ class RestartTest {
     return finished.get(90, TimeUnit.SECONDS);
   }
 
-  private static byte[] bytes(HttpClient http, String url) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+  private static byte[] bytes(HttpClient http, String url) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
 }

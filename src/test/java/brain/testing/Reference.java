@@ -9,6 +9,17 @@ import java.nio.ByteOrder;
 public final class Reference {
   private Reference() {}
 
+  /**
+   * Asserts that job {@code id}'s stored result is the product of its published inputs, all
+   * three fetched as raw float32 through {@code get} (a path such as /api/jobs/ID/result → body).
+   */
+  public static void assertJobProduct(java.util.function.Function<String, byte[]> get, String id, int m, int k,
+      int n) {
+    String job = "/api/jobs/" + id;
+    assertProduct(floats(get.apply(job + "/inputs/a")), floats(get.apply(job + "/inputs/b")),
+        floats(get.apply(job + "/result")), m, k, n);
+  }
+
   public static float[] floats(byte[] littleEndian) {
     float[] out = new float[littleEndian.length / 4];
     ByteBuffer.wrap(littleEndian).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);

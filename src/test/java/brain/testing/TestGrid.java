@@ -128,6 +128,11 @@ public final class TestGrid implements AutoCloseable {
     }
   }
 
+  /** Asserts that job {@code id}'s result, read back over HTTP, is the product of its inputs. */
+  public void assertJobProduct(String id, int m, int k, int n) {
+    Reference.assertJobProduct(path -> getBytes(path).body(), id, m, k, n);
+  }
+
   public HttpResponse<String> post(String path, String json) {
     return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("content-type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(json)).build());
