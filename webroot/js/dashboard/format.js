@@ -51,6 +51,13 @@ export function percent(p) {
 }
 
 /** multiply-adds per ms → GFLOP/s (two floating-point operations per multiply-add) */
+/** Verified work, in floating-point operations: "3.2 GFLOP", "1.5 TFLOP". */
+export function gflop(g) {
+  const v = Number(g) || 0;
+  if (v >= 1000) return `${(v / 1000).toFixed(v >= 10000 ? 0 : 1)} TFLOP`;
+  return `${v >= 10 ? v.toFixed(0) : v.toFixed(v >= 1 ? 1 : 3)} GFLOP`;
+}
+
 export function gflops(opsPerMs) {
   if (!isNum(opsPerMs) || opsPerMs <= 0) return '–';
   const g = (2 * opsPerMs) / 1e6;

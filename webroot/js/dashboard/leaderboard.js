@@ -3,11 +3,11 @@
 // (FLIP: measure First, move to Last, Invert with a transform, Play the transition).
 
 import { $, el, setText, reducedMotion, cssColor } from './dom.js';
-import { duration, count, sinceIso } from './format.js';
+import { duration, count, sinceIso, gflop } from './format.js';
 
 const MEDALS = ['gold', 'silver', 'bronze'];
 const MEDAL_NAMES = ['Gold', 'Silver', 'Bronze'];
-const items = new Map(); // workerId -> parts
+const items = new Map(); // worker label -> parts
 let last = [];
 
 export function showLeaderboard(entries) {
@@ -16,11 +16,11 @@ export function showLeaderboard(entries) {
   const before = new Map();
   for (const [id, item] of items) before.set(id, item.li.getBoundingClientRect().top);
 
-  const keep = new Set(last.map((e) => e.workerId));
+  const keep = new Set(last.map((e) => e.label));
   for (const [id, item] of items) if (!keep.has(id)) { item.li.remove(); items.delete(id); }
-  const max = Math.max(1, ...last.map((e) => e.totalComputeMs || 0));
+  const max = Math.max(1e-9, ...last.map((e) => e.gflop || 0));
   last.forEach((entry, index) => {
-    let item = items.get(entry.workerId);
+    let item = items.get(entry.label);
     const isNew = !item;
     if (!item) item = make(entry);
     const oldRank = Number(item.li.dataset.rank || 0);
@@ -35,7 +35,7 @@ export function showLeaderboard(entries) {
 
 export function refreshLeaderboardTimes() {
   for (const entry of last) {
-    const item = items.get(entry.workerId);
+    const item = items.get(entry.label);
     if (item) setText(item.seen, `seen ${sinceIso(entry.lastSeen)}`);
   }
 }
@@ -49,13 +49,13 @@ function make(entry) {
   const chunks = el('span', { class: 'lb-chunks' });
   const fill = el('span', { class: 'lb-bar-fill' });
   const bar = el('span', { class: 'lb-bar', attrs: { 'aria-hidden': 'true' } }, fill);
-  const li = el('li', { class: 'lb-item', dataset: { workerId: entry.workerId } },
+  const li = el('li', { class: 'lb-item', dataset: { workerId: entry.label } },
     badge,
     el('span', { class: 'lb-who' }, name, el('span', { class: 'lb-sub' }, meta, seen)),
     el('span', { class: 'lb-figures' }, time, chunks),
     bar);
   const item = { li, badge, name, meta, seen, time, chunks, fill };
-  items.set(entry.workerId, item);
+  items.set(entry.label, item);
   return item;
 }
 
@@ -67,13 +67,13 @@ function update(item, entry, max) {
   setText(item.badge, String(entry.rank));
   item.badge.setAttribute('aria-label', medal ? `${MEDAL_NAMES[entry.rank - 1]}, rank ${entry.rank}` : `rank ${entry.rank}`);
   item.badge.title = medal ? `${MEDAL_NAMES[entry.rank - 1]} · rank ${entry.rank}` : `rank ${entry.rank}`;
-  setText(item.name, entry.name || entry.workerId);
-  item.name.title = entry.workerId;
+  setText(item.name, entry.name || entry.label);
+  item.name.title = entry.label;
   setText(item.meta, `${count(entry.sessionsJoined)} session${entry.sessionsJoined === 1 ? '' : 's'}`);
   setText(item.seen, `seen ${sinceIso(entry.lastSeen)}`);
-  setText(item.time, duration(entry.totalComputeMs));
+  setText(item.time, `${gflop(entry.gflop)} · ${duration(entry.totalComputeMs)}`);
   setText(item.chunks, `${count(entry.tasksCompleted)} chunk${entry.tasksCompleted === 1 ? '' : 's'}`);
-  item.fill.style.width = ((entry.totalComputeMs || 0) / max * 100).toFixed(1) + '%';
+  item.fill.style.width = ((entry.gflop || 0) / max * 100).toFixed(1) + '%';
 }
 
 function glide(before) {

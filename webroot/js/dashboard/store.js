@@ -82,7 +82,7 @@ class Store extends EventTarget {
     let added = 0;
     for (const e of events) {
       if (!e || typeof e.type !== 'string' || typeof e.t !== 'number') continue;
-      const key = `${e.t}|${e.type}|${e.assignmentId || ''}|${e.chunk ?? ''}|${e.sessionId || ''}`;
+      const key = `${e.t}|${e.type}|${e.attempt ?? ''}|${e.chunk ?? ''}|${e.label || ''}`;
       if (t.keys.has(key)) continue;
       t.keys.add(key);
       t.events.push(e);

@@ -4,7 +4,7 @@
 // Event types known today (Scheduler): queued, started, dispatch, done, rejected, failed,
 // lost, expired, discarded, verification-failed, completed, failed, cancelled; more may come
 // (speculate, excluded ...). The rules are generic so new types still draw sensibly:
-//   - the first event of an assignmentId opens an attempt (its type is the attempt's kind);
+//   - the first event of an attempt number opens an attempt (its type is the attempt's kind);
 //   - the next one settles it (its type is the outcome: done = accepted, anything else = not);
 //   - later ones for the same assignment are kept as notes on it (e.g. a late result refused);
 //   - an event with a worker but no assignment is a mark in that worker's lane;
@@ -34,10 +34,10 @@ export function buildGantt(events, now = Date.now()) {
   let endType = null;
 
   const laneOf = (e) => {
-    const key = e.workerId || e.sessionId || e.worker || '?';
+    const key = e.label || e.worker || '?';
     let lane = lanes.get(key);
     if (!lane) {
-      lane = { key, workerId: e.workerId || null, name: e.worker || e.workerId || 'worker', attempts: [], marks: [], firstT: e.t };
+      lane = { key, workerId: e.label || null, name: e.worker || e.label || 'worker', attempts: [], marks: [], firstT: e.t };
       lanes.set(key, lane);
     }
     if (e.worker) lane.name = e.worker;
@@ -46,13 +46,13 @@ export function buildGantt(events, now = Date.now()) {
 
   for (const e of events) {
     first = Math.min(first, e.t);
-    if (e.assignmentId) {
-      let a = attempts.get(e.assignmentId);
+    if (e.attempt !== undefined) {
+      let a = attempts.get(e.attempt);
       if (!a) {
         const lane = laneOf(e);
         const previous = byChunk.get(e.chunk) || [];
         a = {
-          id: e.assignmentId,
+          id: e.attempt,
           chunk: e.chunk,
           lane,
           kind: e.type,
@@ -88,7 +88,7 @@ export function buildGantt(events, now = Date.now()) {
       }
       continue;
     }
-    if (e.workerId || e.sessionId) {
+    if (e.label) {
       laneOf(e).marks.push({ t: e.t, type: e.type, detail: e.detail || null });
       continue;
     }

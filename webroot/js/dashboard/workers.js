@@ -58,10 +58,10 @@ function make(w) {
 
 function update(r, w) {
   r.tr.dataset.state = w.state;
-  r.tr.dataset.workerId = w.workerId || '';
+  r.tr.dataset.workerId = w.label || '';
   setText(r.name, w.name || 'worker');
-  setText(r.id, (w.workerId || '').slice(0, 10));
-  r.id.title = w.workerId || '';
+  setText(r.id, w.label || '');
+  r.id.title = w.trust ? `${w.label} · ${w.trust}` : (w.label || '');
   r.state.dataset.state = w.state;
   setText(r.state, w.state);
   r.state.title = w.state === 'lost' && w.reason ? `lost: ${w.reason}` : '';

@@ -211,6 +211,7 @@ function onPrivateMessage(body) {
     case 'cancel': return onCancel(body);
     case 'release': return onRelease(body);
     case 'stats': return onStats(body);
+    case 'refused': return onRefused(body);
     default:
       note(`ignored a message of unknown type "${String(type).slice(0, 40)}"`, 'warn');
   }
@@ -314,6 +315,13 @@ function onRelease(body) {
   compute.postMessage({ op: 'release', jobId });
   ui.log(`job ${shortId(jobId)} released`);
   updateCounters();
+}
+
+/** The server refused one of our results (it failed the check, or a field was malformed): no credit. */
+function onRefused(body) {
+  const reason = typeof body.reason === 'string' ? body.reason.slice(0, 300) : 'no reason given';
+  const chunk = Number.isInteger(body.chunkIndex) ? body.chunkIndex : '?';
+  note(`the server refused our result for chunk ${chunk}: ${reason}`, 'warn');
 }
 
 function onStats(body) {

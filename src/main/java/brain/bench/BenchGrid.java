@@ -62,7 +62,12 @@ final class BenchGrid implements AutoCloseable {
     Path dir = Files.createTempDirectory("brain-bench");
     BrainConfig config = new BrainConfig(BrainConfig.defaults())
         .with("http.port", 0).with("http.host", "127.0.0.1")
-        .with("db.url", "jdbc:sqlite:" + dir.resolve("bench.db"));
+        .with("db.url", "jdbc:sqlite:" + dir.resolve("bench.db"))
+        // Up to thousands of workers from 127.0.0.1, answering as fast as chunks come: the
+        // per-address and per-socket budgets meant for the open internet would cut them off.
+        .with("bridge.maxSocketsPerAddress", 1_000_000)
+        .with("bridge.maxMessagesPerSecond", 1_000_000).with("bridge.messageBurst", 1_000_000)
+        .with("bridge.maxBytesPerSecond", 1L << 40).with("bridge.byteBurst", 1L << 40);
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
       config = config.with(e.getKey(), e.getValue());
     }

@@ -2,6 +2,7 @@ package brain.bridge;
 
 import static brain.bus.Addresses.*;
 
+import brain.config.BrainConfig;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -27,6 +28,9 @@ import java.util.regex.Pattern;
  *   <li>A worker's private address ends with its socket's peer id: only that socket may
  *       register it. Dashboards may register the {@code brain.ui.to.client.*} feeds, which are
  *       outbound only.
+ *   <li>Every socket has a budget of messages and bytes per second ({@link BridgeLimits}); a
+ *       socket that exceeds it is closed, as is a socket whose stream fails (a message over the
+ *       size limit, however fragmented). One remote address may hold only so many sockets.
  * </ul>
  */
 public final class BridgeGuard implements Handler<BridgeEvent> {
@@ -36,12 +40,23 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   private static final int MAX_ADDRESS_LENGTH = 120;
 
   private final Vertx vertx;
-  private final Map<SockJSSocket, String> peers = new ConcurrentHashMap<>();
+  private final Map<SockJSSocket, PeerState> peers = new ConcurrentHashMap<>();
   private final Map<String, SockJSSocket> sockets = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicBoolean controlClaimed = new java.util.concurrent.atomic.AtomicBoolean();
 
+  private volatile BridgeLimits limits;
+  private final AddressQuota quota;
+
   public BridgeGuard(Vertx vertx) {
     this.vertx = vertx;
+    this.limits = BridgeLimits.from(new BrainConfig.Reader(BrainConfig.defaults()));
+    this.quota = new AddressQuota(limits.maxSocketsPerAddress());
+  }
+
+  /** Applies the configured limits; sockets opened from now on get budgets of this size. */
+  public void configure(BridgeLimits limits) {
+    this.limits = limits;
+    quota.max(limits.maxSocketsPerAddress());
   }
 
   /** True for the first caller only: the HTTP instance that answers the guard's own addresses. */
@@ -80,23 +95,35 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   public void handle(BridgeEvent event) {
     SockJSSocket socket = event.socket();
     switch (event.type()) {
-      case SOCKET_CREATED -> {
-        String peerId = newPeerId();
-        peers.put(socket, peerId);
-        sockets.put(peerId, socket);
-        event.complete(true);
-      }
+      case SOCKET_CREATED -> event.complete(admit(socket));
       case SOCKET_CLOSED -> {
-        String peerId = peers.remove(socket);
-        if (peerId != null) {
-          sockets.remove(peerId);
-          vertx.eventBus().publish(PEER_CLOSED, new JsonObject().put("peerId", peerId));
+        PeerState peer = peers.remove(socket);
+        if (peer != null) {
+          sockets.remove(peer.peerId);
+          quota.release(peer.remoteHost);
+          vertx.eventBus().publish(PEER_CLOSED, new JsonObject().put("peerId", peer.peerId));
         }
         event.complete(true);
       }
-      case SEND -> event.complete(stampSender(event, socket));
-      case PUBLISH -> event.complete(false);
-      case REGISTER -> event.complete(mayRegister(event.getRawMessage(), socket));
+      case SOCKET_ERROR -> {
+        // The bridge has already dropped the socket's state (handlers, ping timer) but leaves
+        // it open: a message over maxWebSocketMessageSize sent as fragments ends up here, and
+        // would otherwise keep an idle, unwatched socket forever. Close it.
+        // (Vert.x has logged the cause already; a connection reset ends up here too.)
+        PeerState peer = peers.get(socket);
+        LOG.log(System.Logger.Level.DEBUG, "closing the socket of peer " + (peer == null ? "?" : peer.peerId)
+            + " after a stream error: " + (event.getRawMessage() == null ? "" : event.getRawMessage().getString("message")));
+        socket.close();
+        event.complete(true);
+      }
+      // Every frame a peer sends is charged to its budgets before anything else looks at it.
+      case SEND -> event.complete(withinBudget(event, socket) && stampSender(event, socket));
+      case PUBLISH -> {
+        withinBudget(event, socket); // charged like any frame, then refused: publish is never open
+        event.complete(false);
+      }
+      case REGISTER -> event.complete(withinBudget(event, socket) && mayRegister(event.getRawMessage(), socket));
+      case UNREGISTER, SOCKET_PING -> event.complete(withinBudget(event, socket));
       case REGISTERED -> {
         announceListening(event.getRawMessage(), socket);
         event.complete(true);
@@ -105,14 +132,55 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     }
   }
 
-  /** Replaces the client's headers with the peer header; refuses bodies that are not JSON objects. */
-  private boolean stampSender(BridgeEvent event, SockJSSocket socket) {
-    String peerId = peers.get(socket);
-    JsonObject raw = event.getRawMessage();
-    if (peerId == null || raw == null || !(raw.getValue("body") instanceof JsonObject)) {
+  /** A new socket gets a peer id and budgets, unless its address already holds its share of sockets. */
+  private boolean admit(SockJSSocket socket) {
+    String host = remoteHost(socket);
+    if (!quota.tryAcquire(host)) {
+      LOG.log(System.Logger.Level.INFO, "refused a socket from " + host + ": it already holds "
+          + limits.maxSocketsPerAddress() + " (bridge.maxSocketsPerAddress)");
       return false;
     }
-    raw.put("headers", new JsonObject().put(HEADER_PEER, peerId));
+    PeerState peer = new PeerState(newPeerId(), host, limits);
+    peers.put(socket, peer);
+    sockets.put(peer.peerId, socket);
+    return true;
+  }
+
+  private static String remoteHost(SockJSSocket socket) {
+    io.vertx.core.net.SocketAddress address = socket.remoteAddress();
+    String host = address == null ? null : address.hostAddress();
+    return host == null ? "unknown" : host;
+  }
+
+  /** Charges the frame to its socket; a socket over budget is closed, and its frames refused. */
+  private boolean withinBudget(BridgeEvent event, SockJSSocket socket) {
+    PeerState peer = peers.get(socket);
+    if (peer == null) {
+      return false;
+    }
+    String broken = peer.charge(event.getRawMessage());
+    if (broken == null) {
+      return true;
+    }
+    if (!broken.isEmpty()) {
+      BridgeLimits l = limits;
+      LOG.log(System.Logger.Level.WARNING, "closing the socket of peer " + peer.peerId + " from " + peer.remoteHost
+          + ": over its " + broken + " budget (" + (broken.equals("messages")
+              ? (long) l.maxMessagesPerSecond() + " messages/s, burst " + (long) l.messageBurst()
+              : (long) l.maxBytesPerSecond() + " bytes/s, burst " + (long) l.byteBurst()) + ")");
+      socket.close();
+    }
+    return false;
+  }
+
+  /** Replaces the client's headers with the peer and remote headers; refuses bodies that are not JSON objects. */
+  private boolean stampSender(BridgeEvent event, SockJSSocket socket) {
+    PeerState peer = peers.get(socket);
+    JsonObject raw = event.getRawMessage();
+    if (peer == null || raw == null || !(raw.getValue("body") instanceof JsonObject)) {
+      return false;
+    }
+    raw.put("headers", new JsonObject().put(HEADER_PEER, peer.peerId).put(HEADER_REMOTE, peer.remoteHost));
     return true;
   }
 
@@ -122,8 +190,8 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
       return false;
     }
     if (address.startsWith(WORKER_PRIVATE_PREFIX)) {
-      String peerId = peers.get(socket);
-      boolean own = peerId != null && address.equals(workerPrivate(peerId));
+      PeerState peer = peers.get(socket);
+      boolean own = peer != null && address.equals(workerPrivate(peer.peerId));
       if (!own) {
         LOG.log(System.Logger.Level.INFO, "refused a socket registering another worker's address " + address);
       }
@@ -133,9 +201,9 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   }
 
   private void announceListening(JsonObject raw, SockJSSocket socket) {
-    String peerId = peers.get(socket);
-    if (peerId != null && raw != null && workerPrivate(peerId).equals(raw.getString("address"))) {
-      vertx.eventBus().publish(PEER_LISTENING, new JsonObject().put("peerId", peerId));
+    PeerState peer = peers.get(socket);
+    if (peer != null && raw != null && workerPrivate(peer.peerId).equals(raw.getString("address"))) {
+      vertx.eventBus().publish(PEER_LISTENING, new JsonObject().put("peerId", peer.peerId));
     }
   }
 

@@ -31,6 +31,8 @@ public final class Addresses {
 
   // ---- internal: bridge → others (the bridge stamps this header with the socket's peer id) ----
   public static final String HEADER_PEER = "peer";
+  /** Stamped by the bridge too: the socket's remote host (an IP address), for per-address trust and throttling. */
+  public static final String HEADER_REMOTE = "remote";
   /** Published when a bridge socket closes: {peerId}. */
   public static final String PEER_CLOSED = "brain.bridge.peer.closed";
   /** Published when a worker's private handler is live on its socket: {peerId}. */
@@ -67,7 +69,13 @@ public final class Addresses {
   public static final String DB_JOB_UNFINISHED = "brain.db.jobs.unfinished";
   public static final String DB_RESULT_SAVE = "brain.db.results.save";
   public static final String DB_RESULT_GET = "brain.db.results.get";
-  public static final String DB_LEADERBOARD_CREDIT = "brain.db.leaderboard.credit";
+  /**
+   * Request: {jobId, chunks: [{chunk, workerId, name, multiplyAdds, computeMs}]}, sent once a job's product
+   * passed its final check; answers {granted: n} (0 when the job was credited before: never twice).
+   */
+  public static final String DB_CREDITS_GRANT = "brain.db.credits.grant";
+  /** Request: {joins: [{workerId, name, sessions}]}: sessions counted on rows that exist. */
+  public static final String DB_LEADERBOARD_JOINED = "brain.db.leaderboard.joined";
   public static final String DB_LEADERBOARD_TOP = "brain.db.leaderboard.top";
   /** {workerIds: [...]} → {workerId: {rank, totalComputeMs, tasksCompleted}}. */
   public static final String DB_LEADERBOARD_STANDING = "brain.db.leaderboard.standing";

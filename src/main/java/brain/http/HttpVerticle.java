@@ -3,6 +3,8 @@ package brain.http;
 import static brain.bus.Addresses.*;
 
 import brain.bridge.BridgeGuard;
+import brain.bridge.BridgeLimits;
+import brain.bridge.BridgeOrigins;
 import brain.config.BrainConfig;
 import brain.model.ApiError;
 import io.vertx.core.Future;
@@ -18,6 +20,7 @@ import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.Transport;
 import java.util.List;
 import java.util.Set;
 
@@ -53,24 +56,24 @@ public final class HttpVerticle extends VerticleBase {
           .allowedHeaders(Set.of("content-type", "accept"))
           .exposedHeaders(Set.of("location", "x-matrix-rows", "x-matrix-cols", "x-matrix-format")));
     }
+    // Before any route reads a body: the API takes JSON bodies only (415 otherwise).
+    router.post("/api/*").handler(JsonBodiesOnly::check);
     new JobsApi(vertx, conf.integer("limits.maxJsonResultValues")).mount(router, conf.longValue("http.maxBodyBytes"));
     new GridApi(vertx).mount(router);
     router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
         "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
     router.route("/api/*").failureHandler(this::apiFailure);
 
-    // XHR transports of SockJS post frames in request bodies: bounded like WebSocket messages.
-    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(maxMessageBytes));
-    SockJSHandler sockJS = SockJSHandler.create(vertx, new SockJSHandlerOptions().setInsertJSESSIONID(false));
-    router.route("/eventbus/*").subRouter(sockJS.bridge(
-        BridgeGuard.options(conf.longValue("bridge.pingTimeoutMs"), conf.longValue("bridge.replyTimeoutMs")), guard));
+    mountBridge(router, conf, origins, maxMessageBytes);
 
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));
     router.route("/shaders/*").handler(StaticHandler.create("shaders").setMaxAgeSeconds(60));
     router.route().handler(StaticHandler.create("webroot").setMaxAgeSeconds(60));
 
     HttpServerOptions options = new HttpServerOptions()
-        // Browsers send a message as one frame: both limits must admit a whole result.
+        // Browsers send a message as one frame: both limits must admit a whole result. A larger
+        // frame closes the connection (Netty); a larger message in fragments fails the stream,
+        // and the guard closes the socket on that SOCKET_ERROR.
         .setMaxWebSocketMessageSize((int) maxMessageBytes)
         .setMaxWebSocketFrameSize((int) maxMessageBytes)
         .setPerMessageWebSocketCompressionSupported(false)
@@ -84,6 +87,29 @@ public final class HttpVerticle extends VerticleBase {
     return consumers.compose(v -> vertx.createHttpServer(options).requestHandler(router)
             .listen(conf.integer("http.port"), conf.string("http.host")))
         .onSuccess(s -> server = s);
+  }
+
+  /**
+   * The SockJS bridge at /eventbus: origins checked first (403), then the XHR body bound, then
+   * SockJS with only the transports our pages use (WebSocket, then XHR streaming and polling
+   * where a proxy blocks WebSockets). EventSource, htmlfile and JSONP are off: JSONP in particular
+   * answers script to any page, and none of them is needed by sockjs-client in a current browser.
+   */
+  private void mountBridge(Router router, BrainConfig.Reader conf, List<String> origins, long maxMessageBytes) {
+    guard.configure(BridgeLimits.from(conf));
+    BridgeOrigins originPolicy = new BridgeOrigins(origins);
+    router.route("/eventbus/*").handler(originPolicy::check);
+    router.get("/eventbus/info").handler(originPolicy::info);
+    // The iframe page serves the iframe-* transports, which load sockjs from a CDN: not for us.
+    router.getWithRegex("/eventbus/iframe[^/]*\\.html").handler(ctx -> ctx.response().setStatusCode(404).end());
+    // XHR transports of SockJS post frames in request bodies: bounded like WebSocket messages.
+    router.post("/eventbus/*").handler(BodyHandler.create(false).setBodyLimit(maxMessageBytes));
+    SockJSHandlerOptions sockJSOptions = new SockJSHandlerOptions().setInsertJSESSIONID(false)
+        .addDisabledTransport(Transport.EVENT_SOURCE.name())
+        .addDisabledTransport(Transport.HTML_FILE.name())
+        .addDisabledTransport(Transport.JSON_P.name());
+    router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJSOptions).bridge(
+        BridgeGuard.options(conf.longValue("bridge.pingTimeoutMs"), conf.longValue("bridge.replyTimeoutMs")), guard));
   }
 
   /** The port actually bound (the configured one, or the one picked for port 0). */

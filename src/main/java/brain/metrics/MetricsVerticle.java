@@ -61,6 +61,7 @@ public final class MetricsVerticle extends VerticleBase {
           .put("jobsCancelled", db.getLong("cancelled", 0L))
           .put("avgResponseTimeMs", s.getDouble("avgResponseTimeMs", 0.0))
           .put("database", database.succeeded() ? "up" : "unavailable")
+          .put("databaseWrites", db.getLong("writes", 0L))
           .put("bridge", bridge.succeeded()
               ? new JsonObject().put("status", "up").put("openSockets", bridge.result().getInteger("openSockets"))
               : new JsonObject().put("status", "unavailable"))

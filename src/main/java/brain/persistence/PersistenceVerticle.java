@@ -8,6 +8,8 @@ import brain.model.ApiError;
 import brain.model.Float32Codec;
 import brain.model.Matrix;
 import brain.model.Times;
+import brain.model.WorkerLabel;
+import brain.model.Work;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -33,8 +35,13 @@ import java.util.List;
 public final class PersistenceVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(PersistenceVerticle.class.getName());
 
+  /** Addresses whose messages write to the database: counted, so floods can be shown to cost no writes. */
+  private static final java.util.Set<String> WRITES = java.util.Set.of(DB_JOB_INSERT, DB_JOB_UPDATE, DB_JOB_DELETE,
+      DB_RESULT_SAVE, DB_CREDITS_GRANT, DB_LEADERBOARD_JOINED);
+
   private Pool writer;
   private Pool reader;
+  private long writes;
 
   @Override
   public Future<?> start() {
@@ -52,7 +59,8 @@ public final class PersistenceVerticle extends VerticleBase {
             consume(DB_JOB_UNFINISHED, this::unfinishedJobs),
             consume(DB_RESULT_SAVE, this::saveResult),
             consume(DB_RESULT_GET, this::getResult),
-            consume(DB_LEADERBOARD_CREDIT, this::credit),
+            consume(DB_CREDITS_GRANT, this::grantCredits),
+            consume(DB_LEADERBOARD_JOINED, this::joined),
             consume(DB_LEADERBOARD_TOP, this::leaderboard),
             consume(DB_LEADERBOARD_STANDING, this::standing),
             consume(DB_STATS, this::stats))));
@@ -64,7 +72,11 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   private <T> Future<Void> consume(String address, java.util.function.Function<Message<T>, Future<?>> handler) {
+    boolean write = WRITES.contains(address);
     MessageConsumer<T> consumer = vertx.eventBus().consumer(address, message -> {
+      if (write) {
+        writes++;
+      }
       Future<?> outcome;
       try {
         outcome = handler.apply(message);
@@ -164,21 +176,57 @@ public final class PersistenceVerticle extends VerticleBase {
     });
   }
 
-  /** {credits: [{workerId, name, computeMs, tasks, sessions}]}: adds up contributions in one transaction. */
-  private Future<?> credit(Message<JsonObject> message) {
-    JsonArray credits = message.body().getJsonArray("credits", new JsonArray());
-    if (credits.isEmpty()) {
+  /**
+   * Credits a job's verified chunks, in one transaction: one chunk_credits row per chunk, and
+   * each worker's totals. A job is credited whole and once: a repeat (a restart, a replayed
+   * message, a failover) finds its rows and changes nothing.
+   */
+  private Future<?> grantCredits(Message<JsonObject> message) {
+    String jobId = message.body().getString("jobId");
+    JsonArray chunks = message.body().getJsonArray("chunks", new JsonArray());
+    if (jobId == null || chunks.isEmpty()) {
+      return Future.succeededFuture(new JsonObject().put("granted", 0));
+    }
+    String now = Times.now();
+    List<Tuple> rows = new ArrayList<>();
+    java.util.Map<String, double[]> totals = new java.util.LinkedHashMap<>(); // computeMs, tasks, multiplyAdds, sessions
+    java.util.Map<String, String> names = new java.util.HashMap<>();
+    for (int i = 0; i < chunks.size(); i++) {
+      JsonObject c = chunks.getJsonObject(i);
+      String workerId = c.getString("workerId");
+      rows.add(Tuple.of(jobId, c.getInteger("chunk"), workerId, c.getLong("multiplyAdds"), c.getDouble("computeMs"), now));
+      double[] t = totals.computeIfAbsent(workerId, w -> new double[4]);
+      t[3] = Math.max(t[3], c.getInteger("sessions", 1));
+      t[0] += c.getDouble("computeMs");
+      t[1] += 1;
+      t[2] += c.getLong("multiplyAdds");
+      names.put(workerId, c.getString("name"));
+    }
+    List<Tuple> workers = new ArrayList<>();
+    totals.forEach((workerId, t) -> workers.add(
+        Tuple.of(workerId, names.get(workerId), t[0], (long) t[1], (long) t[3], now, (long) t[2])));
+    return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.JOB_CREDITED)
+        .execute(Tuple.of(jobId))
+        .compose(found -> found.size() > 0 ? Future.succeededFuture(0)
+            : conn.preparedQuery(SqlQueries.INSERT_CHUNK_CREDIT).executeBatch(rows)
+                .compose(v -> conn.preparedQuery(SqlQueries.CREDIT_WORKER).executeBatch(workers))
+                .map(v -> rows.size())))
+        .map(granted -> new JsonObject().put("granted", granted));
+  }
+
+  /** {joins: [{workerId, name, sessions}]}: counts sessions on existing rows only. */
+  private Future<?> joined(Message<JsonObject> message) {
+    JsonArray joins = message.body().getJsonArray("joins", new JsonArray());
+    if (joins.isEmpty()) {
       return Future.succeededFuture(0);
     }
     String now = Times.now();
     List<Tuple> batch = new ArrayList<>();
-    for (int i = 0; i < credits.size(); i++) {
-      JsonObject credit = credits.getJsonObject(i);
-      batch.add(Tuple.of(credit.getString("workerId"), credit.getString("name"), credit.getDouble("computeMs"),
-          credit.getInteger("tasks"), credit.getInteger("sessions", 0), now));
+    for (int i = 0; i < joins.size(); i++) {
+      JsonObject join = joins.getJsonObject(i);
+      batch.add(Tuple.of(join.getInteger("sessions"), join.getString("name"), now, join.getString("workerId")));
     }
-    return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.CREDIT_WORKER).executeBatch(batch))
-        .map(rows -> batch.size());
+    return writer.preparedQuery(SqlQueries.WORKER_JOINED).executeBatch(batch).map(rows -> batch.size());
   }
 
   private Future<?> leaderboard(Message<JsonObject> message) {
@@ -189,8 +237,9 @@ public final class PersistenceVerticle extends VerticleBase {
       for (Row row : rows) {
         entries.add(new JsonObject()
             .put("rank", ++rank)
-            .put("workerId", row.getString("worker_id"))
+            .put("label", WorkerLabel.of(row.getString("worker_id")))
             .put("name", row.getString("display_name"))
+            .put("gflop", Work.gflop(row.getLong("verified_multiply_adds")))
             .put("totalComputeMs", row.getDouble("total_compute_ms"))
             .put("tasksCompleted", row.getLong("tasks_completed"))
             .put("sessionsJoined", row.getLong("sessions_joined"))
@@ -211,6 +260,7 @@ public final class PersistenceVerticle extends VerticleBase {
           rows.forEach(row -> standing.put(row.getString("worker_id"), new JsonObject()
               .put("rank", row.getLong("rank"))
               .put("totalComputeMs", row.getDouble("total_compute_ms"))
+              .put("gflop", Work.gflop(row.getLong("verified_multiply_adds")))
               .put("tasksCompleted", row.getLong("tasks_completed"))));
           return standing;
         });
@@ -220,7 +270,7 @@ public final class PersistenceVerticle extends VerticleBase {
     return reader.query(SqlQueries.JOB_COUNTS_BY_STATUS).execute().map(rows -> {
       JsonObject counts = new JsonObject();
       rows.forEach(row -> counts.put(row.getString("status"), row.getLong("n")));
-      return counts;
+      return counts.put("writes", writes);
     });
   }
 }

@@ -61,7 +61,23 @@ final class SqlQueries {
             tasks_completed INTEGER NOT NULL DEFAULT 0,
             sessions_joined INTEGER NOT NULL DEFAULT 0,
             last_seen TEXT
-          )"""));
+          )"""),
+      // 2: credit only for verified work, exactly once per (job, chunk); rank by verified work.
+      List.of(
+          """
+          CREATE TABLE chunk_credits (
+            job_id TEXT NOT NULL,
+            chunk_index INTEGER NOT NULL,
+            worker_id TEXT NOT NULL,
+            multiply_adds INTEGER NOT NULL,
+            compute_ms DOUBLE NOT NULL,
+            credited_at TEXT NOT NULL,
+            PRIMARY KEY (job_id, chunk_index)
+          )""",
+          "CREATE INDEX chunk_credits_by_worker ON chunk_credits (worker_id)",
+          "ALTER TABLE leaderboard ADD COLUMN verified_multiply_adds INTEGER NOT NULL DEFAULT 0",
+          // Rows made by joining alone are not contributors.
+          "DELETE FROM leaderboard WHERE tasks_completed = 0"));
 
   static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
   static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
@@ -90,24 +106,38 @@ final class SqlQueries {
       ON CONFLICT (job_id) DO UPDATE SET rows = excluded.rows, cols = excluded.cols, data = excluded.data""";
   static final String GET_RESULT = "SELECT rows, cols, data FROM job_results WHERE job_id = ?";
 
-  /** Adds compute time, chunks and sessions to a worker's row, creating it the first time. */
+  /** Whether a job's chunks were credited already: a job is credited whole, once. */
+  static final String JOB_CREDITED = "SELECT 1 AS credited FROM chunk_credits WHERE job_id = ? LIMIT 1";
+  static final String INSERT_CHUNK_CREDIT = """
+      INSERT INTO chunk_credits (job_id, chunk_index, worker_id, multiply_adds, compute_ms, credited_at)
+      VALUES (?, ?, ?, ?, ?, ?)""";
+  /**
+   * Adds a worker's verified chunks of one job to its row, creating the row at its first credit
+   * (with the sessions it joined so far; later joins are counted by {@link #WORKER_JOINED}).
+   */
   static final String CREDIT_WORKER = """
-      INSERT INTO leaderboard (worker_id, display_name, total_compute_ms, tasks_completed, sessions_joined, last_seen)
-      VALUES (?, ?, ?, ?, ?, ?)
+      INSERT INTO leaderboard (worker_id, display_name, total_compute_ms, tasks_completed, sessions_joined, last_seen,
+        verified_multiply_adds)
+      VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (worker_id) DO UPDATE SET
         display_name = excluded.display_name,
         total_compute_ms = total_compute_ms + excluded.total_compute_ms,
         tasks_completed = tasks_completed + excluded.tasks_completed,
-        sessions_joined = sessions_joined + excluded.sessions_joined,
+        verified_multiply_adds = verified_multiply_adds + excluded.verified_multiply_adds,
         last_seen = excluded.last_seen""";
-  /** Rank and totals of {@code n} given workers (rank 1 = most compute time). */
+  /** A session joined: counted on the worker's row if it has one (joining alone makes no row). */
+  static final String WORKER_JOINED = """
+      UPDATE leaderboard SET sessions_joined = sessions_joined + ?, display_name = ?, last_seen = ?
+      WHERE worker_id = ?""";
+
+  /** Rank and totals of {@code n} given workers (rank 1 = most verified work). */
   static String leaderboardStanding(int n) {
-    return "SELECT l.worker_id, l.total_compute_ms, l.tasks_completed, "
-        + "(SELECT COUNT(*) FROM leaderboard o WHERE o.total_compute_ms > l.total_compute_ms) + 1 AS rank "
+    return "SELECT l.worker_id, l.total_compute_ms, l.tasks_completed, l.verified_multiply_adds, "
+        + "(SELECT COUNT(*) FROM leaderboard o WHERE o.verified_multiply_adds > l.verified_multiply_adds) + 1 AS rank "
         + "FROM leaderboard l WHERE l.worker_id IN (" + String.join(", ", java.util.Collections.nCopies(n, "?")) + ")";
   }
 
   static final String LEADERBOARD_TOP = """
-      SELECT worker_id, display_name, total_compute_ms, tasks_completed, sessions_joined, last_seen
-      FROM leaderboard ORDER BY total_compute_ms DESC, tasks_completed DESC, worker_id LIMIT ?""";
+      SELECT worker_id, display_name, total_compute_ms, tasks_completed, sessions_joined, last_seen, verified_multiply_adds
+      FROM leaderboard ORDER BY verified_multiply_adds DESC, total_compute_ms DESC, worker_id LIMIT ?""";
 }

@@ -16,8 +16,17 @@ final class Inbound {
 
   private Inbound() {}
 
-  record Result(String sessionId, String assignmentId, String jobId, int chunkIndex, double computeMs, double waitMs,
-      String data) {}
+  /**
+   * The largest compute or wait time a result may state, in milliseconds. Larger values are
+   * nonsense and refused; values up to it are hints, clamped to what the server saw.
+   */
+  static final double MAX_REPORTED_MS = 1e9;
+
+  /** What a result or failure says it is about; jobId and chunkIndex may be null. */
+  record LeaseRef(String sessionId, String assignmentId, String jobId, Integer chunkIndex) {}
+
+  /** The rest of a result: the worker's timings (hints, bounded by what the server saw) and the payload. */
+  record Times(double computeMs, double waitMs, String data) {}
 
   record Failure(String sessionId, String assignmentId, String error) {}
 
@@ -58,11 +67,20 @@ final class Inbound {
         .put("maxBufferBytes", (long) maxBuffer);
   }
 
-  static Result result(Object body) {
+  /**
+   * Which lease a result is about. Read first, so that a result with a malformed field can be
+   * refused to the worker holding the lease rather than dropped unheard.
+   */
+  static LeaseRef resultRef(Object body) {
     JsonObject json = object(body);
-    return new Result(token(json, "sessionId"), token(json, "assignmentId"), token(json, "jobId"),
-        (int) number(json, "chunkIndex", -1, 0, Integer.MAX_VALUE), number(json, "computeMs", 0, 0, 1e9),
-        number(json, "waitMs", 0, 0, 1e9), string(json, "data", true));
+    return new LeaseRef(token(json, "sessionId"), token(json, "assignmentId"), token(json, "jobId"),
+        (int) number(json, "chunkIndex", -1, 0, Integer.MAX_VALUE));
+  }
+
+  /** The timings and payload of a result: numbers of milliseconds, 0 to {@link #MAX_REPORTED_MS}. */
+  static Times resultTimes(JsonObject json) {
+    return new Times(number(json, "computeMs", 0, 0, MAX_REPORTED_MS), number(json, "waitMs", 0, 0, MAX_REPORTED_MS),
+        string(json, "data", true));
   }
 
   static Failure failure(Object body) {
@@ -103,13 +121,22 @@ final class Inbound {
       return fallback;
     }
     if (!(value instanceof Number number) || !Double.isFinite(number.doubleValue())) {
-      throw ApiError.badRequest(field + " must be a finite number");
+      throw ApiError.badRequest(field + " must be a finite number, not " + describe(value));
     }
     double d = number.doubleValue();
     if (d < min || d > max) {
-      throw ApiError.badRequest(field + " must be between " + min + " and " + max);
+      throw ApiError.badRequest(field + " must be between " + plain(min) + " and " + plain(max) + ", not " + plain(d));
     }
     return d;
+  }
+
+  private static String describe(Object value) {
+    return value instanceof String ? "a string" : value instanceof Number ? String.valueOf(value) : "a " + value.getClass()
+        .getSimpleName().replace("Json", "").toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static String plain(double d) {
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
   }
 
   /** {@code min}..{@code max} characters of [A-Za-z0-9_-] (checked on every result: no regex). */

@@ -24,7 +24,7 @@ record JobInputs(Matrix a, Matrix b, ChunkPlan plan, String[] aSlices, List<BPar
   record BPart(int rowStart, int rowCount, String data) {}
 
   /** Blocking: generates and encodes; call from a worker thread. */
-  static JobInputs prepare(JobSpec spec, ChunkPlan plan, long bPartBytes, int checkVectors) {
+  static JobInputs prepare(JobSpec spec, ChunkPlan plan, long bPartBytes, int checkVectors, int groupColumns) {
     Matrix a = InputGenerator.a(spec.seed(), spec.rowsA(), spec.colsA());
     Matrix b = InputGenerator.b(spec.seed(), spec.colsA(), spec.colsB());
     String[] slices = new String[plan.size()];
@@ -38,7 +38,7 @@ record JobInputs(Matrix a, Matrix b, ChunkPlan plan, String[] aSlices, List<BPar
       int count = Math.min(partRows, b.rows() - start);
       parts.add(new BPart(start, count, Float32Codec.toBase64(b.data(), b.offsetOf(start), count * b.cols())));
     }
-    Freivalds check = checkVectors > 0 ? Freivalds.prepare(b, checkVectors, new SplittableRandom(SEEDS.nextLong())) : null;
+    Freivalds check = checkVectors > 0 ? Freivalds.prepare(b, checkVectors, groupColumns, new SplittableRandom(SEEDS.nextLong())) : null;
     return new JobInputs(a, b, plan, slices, List.copyOf(parts), check);
   }
 }

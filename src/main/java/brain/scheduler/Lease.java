@@ -6,6 +6,8 @@ package brain.scheduler;
  */
 final class Lease {
   final String assignmentId;
+  /** Its number within the job (1, 2, ...): how the public timeline names it. */
+  final int number;
   final RunningJob job;
   final int chunkIndex;
   final WorkerSession session;
@@ -18,9 +20,10 @@ final class Lease {
   /** The worker answered; its result is being checked on a worker thread. */
   boolean answered;
 
-  Lease(String assignmentId, RunningJob job, int chunkIndex, WorkerSession session, long leaseMs, long bytesOut,
-      boolean speculative) {
+  Lease(String assignmentId, int number, RunningJob job, int chunkIndex, WorkerSession session, long leaseMs,
+      long bytesOut, boolean speculative) {
     this.assignmentId = assignmentId;
+    this.number = number;
     this.job = job;
     this.chunkIndex = chunkIndex;
     this.session = session;

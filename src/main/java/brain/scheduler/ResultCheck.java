@@ -2,14 +2,19 @@ package brain.scheduler;
 
 import brain.model.ChunkPlan;
 import brain.model.Float32Codec;
+import brain.model.FullCheck;
 import brain.model.Verification;
+import brain.trust.TrustRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
+import java.security.SecureRandom;
 
 /**
  * Decodes a result slice and checks it against A and B with the job's secret Freivalds
- * vectors. O(slice): a small one (well under 0.1 ms) is done on the caller's thread, as a hop
- * to another thread would cost more; a large one runs on the compute executor.
+ * vectors, as strictly as the worker's standing asks: more vectors, and some rows recomputed in
+ * full (rows the worker cannot predict), for identities without a record. O(slice): a small
+ * one (well under 0.1 ms) is done on the caller's thread, as a hop to another thread would cost
+ * more; a large one runs on the compute executor.
  */
 final class ResultCheck {
   /** Checks up to this many multiply-adds run on the caller's thread. */
@@ -18,25 +23,59 @@ final class ResultCheck {
   /** A decoded slice and the outcome of its check. */
   record Checked(float[] values, Verification verification) {}
 
+  /** How hard to look: Freivalds vectors, and rows of the slice recomputed in full. */
+  record Strictness(int vectors, int fullRows) {
+    static Strictness of(TrustRegistry.Level level, SchedulerSettings settings) {
+      if (settings.chunkVectors() == 0) {
+        return new Strictness(0, 0); // checks off (benchmarks with workers that do not compute)
+      }
+      return switch (level) {
+        case TRUSTED -> new Strictness(settings.chunkVectors(), 0);
+        case PROBATION -> new Strictness(settings.probationVectors(), settings.probationFullRows());
+        case SUSPECT -> new Strictness(settings.suspectVectors(), settings.suspectFullRows());
+      };
+    }
+  }
+
+  private static final SecureRandom ROWS = new SecureRandom();
+
   private ResultCheck() {}
 
   static Future<Checked> run(WorkerExecutor compute, JobInputs inputs, ChunkPlan.Chunk chunk, int colsA, int colsB,
-      int vectors, String data) {
-    long cost = (long) chunk.rows() * (colsA + colsB) * Math.max(1, vectors);
+      Strictness strictness, String data) {
+    long cost = inputs.check() == null || strictness.vectors() == 0 ? (long) chunk.rows() * colsB
+        : inputs.check().multiplyAdds(chunk.rows(), Math.min(strictness.vectors(), inputs.check().vectors()))
+            + (long) strictness.fullRows() * colsA * colsB;
     if (cost > INLINE_OPS) {
-      return compute.executeBlocking(() -> check(inputs, chunk, colsB, data), false);
+      return compute.executeBlocking(() -> check(inputs, chunk, colsB, strictness, data), false);
     }
     try {
-      return Future.succeededFuture(check(inputs, chunk, colsB, data));
+      return Future.succeededFuture(check(inputs, chunk, colsB, strictness, data));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
   }
 
-  private static Checked check(JobInputs inputs, ChunkPlan.Chunk chunk, int colsB, String data) {
+  private static Checked check(JobInputs inputs, ChunkPlan.Chunk chunk, int colsB, Strictness strictness, String data) {
     float[] values = Float32Codec.fromBase64(data, chunk.rows() * colsB);
-    Verification verification = inputs.check() == null ? Verification.skipped()
-        : inputs.check().checkSlice(inputs.a(), chunk.rowStart(), chunk.rows(), values);
-    return new Checked(values, verification);
+    if (inputs.check() == null || strictness.vectors() == 0) {
+      return new Checked(values, Verification.skipped());
+    }
+    int vectors = Math.min(strictness.vectors(), inputs.check().vectors());
+    Verification projected = inputs.check().checkSlice(inputs.a(), chunk.rowStart(), chunk.rows(), values, vectors);
+    if (!projected.passed() || strictness.fullRows() == 0) {
+      return new Checked(values, projected);
+    }
+    Verification full = FullCheck.verifyRows(inputs.a(), inputs.b(), chunk.rowStart(), chunk.rows(), values,
+        sampleRows(chunk.rowStart(), chunk.rows(), strictness.fullRows()));
+    return new Checked(values, full.passed() ? projected : full);
+  }
+
+  /** {@code count} distinct rows (absolute) of the slice, drawn on the server: the worker cannot know which. */
+  private static int[] sampleRows(int rowStart, int rows, int count) {
+    int n = Math.min(rows, count);
+    int[] picked = ROWS.ints(rowStart, rowStart + rows).distinct().limit(n).toArray();
+    java.util.Arrays.sort(picked);
+    return picked;
   }
 }

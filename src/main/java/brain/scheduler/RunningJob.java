@@ -52,8 +52,24 @@ final class RunningJob {
   private final ArrayDeque<Integer> pending = new ArrayDeque<>();
   /** Leases not yet settled, by assignment id. */
   private final Map<String, Lease> leases = new HashMap<>();
-  /** Distinct workers a chunk failed on (error, refused result, lost lease). */
+  /** Distinct workers a chunk failed on (reported failures and expiries; wrong results are the worker's fault). */
   private final Map<Integer, Set<String>> failedOn = new HashMap<>();
+  /** Workers that may not compute a chunk again: their result for it failed the final check. */
+  private final Map<Integer, Set<String>> forbidden = new HashMap<>();
+  /** Who computed each accepted chunk and what it is credited, once the product passes its final check. */
+  private ChunkCredit[] credits;
+  /** Leases opened so far: numbers them for the public timeline. */
+  private int leasesOpened;
+  /** Times the final check failed and chunks were sent out again. */
+  int finalCheckRounds;
+
+  /** The credit of one accepted chunk: granted only when its job's product passes its final check. */
+  record ChunkCredit(String workerId, String name, long multiplyAdds, double computeMs) {
+    JsonObject toJson(int chunk) {
+      return new JsonObject().put("chunk", chunk).put("workerId", workerId).put("name", name)
+          .put("multiplyAdds", multiplyAdds).put("computeMs", computeMs);
+    }
+  }
 
   int chunksDone;
   final Set<String> workersUsed = new LinkedHashSet<>();
@@ -83,6 +99,7 @@ final class RunningJob {
     this.leasesOut = new int[plan.size()];
     this.attempts = new int[plan.size()];
     this.roundTrips = new double[plan.size()];
+    this.credits = new ChunkCredit[plan.size()];
     for (int i = 0; i < plan.size(); i++) {
       pending.addLast(i);
     }
@@ -103,36 +120,55 @@ final class RunningJob {
   }
 
   /**
-   * Takes the first pending chunk that {@code workerId} has not already failed (the head when
-   * it failed them all: the poison rule settles that case).
+   * Takes the first pending chunk that {@code workerId} has not already failed, else the first
+   * it may take at all (the poison rule settles that case); -1 when every pending chunk is
+   * forbidden to it.
    */
   int takePendingFor(String workerId) {
     Integer chosen = null;
+    Integer fallback = null;
     for (Integer chunk : pending) {
+      if (isForbidden(chunk, workerId)) {
+        continue;
+      }
       Set<String> failed = failedOn.get(chunk);
       if (failed == null || !failed.contains(workerId)) {
         chosen = chunk;
         break;
       }
+      if (fallback == null) {
+        fallback = chunk;
+      }
     }
-    int chunk = chosen == null ? pending.peekFirst() : chosen;
+    Integer chunk = chosen != null ? chosen : fallback;
+    if (chunk == null) {
+      return -1;
+    }
     pending.removeFirstOccurrence(chunk);
     states[chunk] = ChunkState.OUT;
     return chunk;
   }
 
-  /** Whether some pending chunk has not failed on {@code workerId}. */
-  boolean hasPendingFor(String workerId) {
-    if (failedOn.isEmpty()) {
+  /** Whether some pending chunk has not failed on {@code workerId} ({@code failedToo}: or has, but is not forbidden). */
+  boolean hasPendingFor(String workerId, boolean failedToo) {
+    if (failedOn.isEmpty() && forbidden.isEmpty()) {
       return !pending.isEmpty();
     }
     for (Integer chunk : pending) {
+      if (isForbidden(chunk, workerId)) {
+        continue;
+      }
       Set<String> failed = failedOn.get(chunk);
-      if (failed == null || !failed.contains(workerId)) {
+      if (failedToo || failed == null || !failed.contains(workerId)) {
         return true;
       }
     }
     return false;
+  }
+
+  private boolean isForbidden(int chunk, String workerId) {
+    Set<String> workers = forbidden.get(chunk);
+    return workers != null && workers.contains(workerId);
   }
 
   boolean hasPending() {
@@ -141,7 +177,7 @@ final class RunningJob {
 
   Lease openLease(String assignmentId, int chunk, WorkerSession session, long leaseMs, long bytesOut,
       boolean speculative) {
-    Lease lease = new Lease(assignmentId, this, chunk, session, leaseMs, bytesOut, speculative);
+    Lease lease = new Lease(assignmentId, ++leasesOpened, this, chunk, session, leaseMs, bytesOut, speculative);
     leases.put(assignmentId, lease);
     workerWindows.computeIfAbsent(session.sessionId, s -> new long[] {lease.sentAtNanos, 0});
     leasesOut[chunk]++;
@@ -219,10 +255,12 @@ final class RunningJob {
     return states[chunk] == ChunkState.DONE;
   }
 
-  /** Stitches an accepted slice and adds up its figures. */
+  /** Stitches an accepted slice and adds up its figures; its credit waits for the final check. */
   void accept(Lease lease, float[] slice, double computeMs, double waitMs, double roundTrip, long bytesIn) {
     ChunkPlan.Chunk chunk = plan.get(lease.chunkIndex);
     stitcher.put(chunk.rowStart(), chunk.rows(), slice);
+    credits[lease.chunkIndex] = new ChunkCredit(lease.session.workerId, lease.session.name,
+        (long) chunk.rows() * spec.colsA() * spec.colsB(), computeMs);
     states[lease.chunkIndex] = ChunkState.DONE;
     roundTrips[chunksDone] = roundTrip;
     chunksDone++;
@@ -249,8 +287,16 @@ final class RunningJob {
     return workers.size();
   }
 
-  /** Marks chunks done earlier as to be computed again (their rows failed the final check). */
-  void redo(int chunk) {
+  /**
+   * Marks a chunk done earlier as to be computed again (its rows failed the final check), by
+   * anyone but the worker that produced it; answers that worker's id.
+   */
+  String redo(int chunk) {
+    ChunkCredit producer = credits[chunk];
+    if (producer != null) {
+      forbidden.computeIfAbsent(chunk, c -> new HashSet<>()).add(producer.workerId());
+      credits[chunk] = null;
+    }
     if (states[chunk] == ChunkState.DONE) {
       states[chunk] = ChunkState.PENDING;
       chunksDone--;
@@ -258,6 +304,18 @@ final class RunningJob {
       pending.addFirst(chunk);
       phase = "computing";
     }
+    return producer == null ? null : producer.workerId();
+  }
+
+  /** The credits of every chunk, for a product that passed its final check. */
+  io.vertx.core.json.JsonArray credits() {
+    io.vertx.core.json.JsonArray all = new io.vertx.core.json.JsonArray();
+    for (int i = 0; i < credits.length; i++) {
+      if (credits[i] != null) {
+        all.add(credits[i].toJson(i));
+      }
+    }
+    return all;
   }
 
   private long chunkEnvelope = -1;

@@ -1,23 +1,17 @@
 package brain.scheduler;
 
-import static java.lang.System.Logger.Level.DEBUG;
 import static java.lang.System.Logger.Level.INFO;
 
 import brain.bus.Addresses;
 import brain.model.ApiError;
 import brain.model.ChunkPlan;
-import brain.model.FullCheck;
-import brain.model.Freivalds;
 import brain.model.JobSpec;
 import brain.model.JobStatus;
-import brain.model.Matrix;
 import brain.model.Times;
-import brain.model.Verification;
-import io.vertx.core.AsyncResult;
+import brain.trust.TrustRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
@@ -26,8 +20,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.TreeSet;
 
 /**
  * The grid's brain: the job queue, the worker pool, dispatch, leases, result settlement,
@@ -48,13 +40,6 @@ final class Scheduler {
   private final Map<String, RunningJob> running = new LinkedHashMap<>();
   /** Jobs with a final status whose final row is being stored: still answered from here meanwhile. */
   private final Map<String, RunningJob> ending = new LinkedHashMap<>();
-  /** Jobs that ended lately, kept (without their matrices) so late results still reach their timeline. */
-  private final Map<String, RunningJob> recentlyEnded = new LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, RunningJob> eldest) {
-      return size() > RECENTLY_ENDED;
-    }
-  };
   private long jobsCompleted;
   /** Round trips of the last accepted chunks: the grid's "average response time". */
   private final double[] recentRoundTrips = new double[100];
@@ -62,6 +47,9 @@ final class Scheduler {
 
   private final SchedulerFeeds feeds;
   private final WorkerExecutor compute;
+  private final TrustRegistry trust;
+  private final Settlement settlement;
+  private final FinalCheck finalCheck;
 
   /** {@code compute} runs the heavy work: input generation, result checks, verification. */
   Scheduler(Vertx vertx, SchedulerSettings settings, WorkerExecutor compute) {
@@ -69,10 +57,13 @@ final class Scheduler {
     this.settings = settings;
     this.compute = compute;
     this.feeds = new SchedulerFeeds(vertx, pool::sessions);
+    this.trust = new TrustRegistry(settings.trust());
+    this.settlement = new Settlement(vertx, this, settings, pool, trust, feeds, compute, running::get);
+    this.finalCheck = new FinalCheck(vertx, this, settings, pool, trust, feeds, compute);
   }
 
-  Future<Void> flushCredits() {
-    return feeds.flushCredits();
+  Future<Void> flushJoins() {
+    return feeds.flushJoins();
   }
 
   void flushTimeline() {
@@ -155,7 +146,8 @@ final class Scheduler {
         .put("chunkRows", plan.chunkRows()).put("chunksTotal", plan.size()));
     feeds.changed(job);
     // Generating and encoding the inputs is O(size of A and B): a worker thread's job.
-    compute.executeBlocking(() -> JobInputs.prepare(spec, plan, settings.bPartBytes(), settings.chunkVectors()), false)
+    compute.executeBlocking(() -> JobInputs.prepare(spec, plan, settings.bPartBytes(),
+        settings.preparedVectors(), settings.groupColumns()), false)
         .onComplete(ar -> {
           if (job.status != JobStatus.RUNNING) {
             return;
@@ -172,7 +164,7 @@ final class Scheduler {
 
   // ---------------------------------------------------------------- workers
 
-  JsonObject register(String peerId, Object body) {
+  JsonObject register(String peerId, String remoteAddress, Object body) {
     if (peerId == null) {
       throw ApiError.badRequest("workers register through the event-bus bridge");
     }
@@ -182,8 +174,20 @@ final class Scheduler {
       if (pool.size() >= settings.maxWorkers()) {
         throw new ApiError(503, "the grid has its maximum of " + settings.maxWorkers() + " workers");
       }
-      int slots = Math.min(registration.getInteger("slots"), settings.maxSlotsPerWorker());
-      session = new WorkerSession("s-" + newId(), peerId, registration, slots);
+      String workerId = registration.getString("workerId");
+      long now = System.currentTimeMillis();
+      if (!trust.mayJoin(workerId, remoteAddress, now)) {
+        throw new ApiError(429, "too many worker identities from your network address produced wrong results; "
+            + "new ones may join a few a minute: try again in a minute");
+      }
+      TrustRegistry.Level level = trust.level(workerId, remoteAddress, now);
+      // Suspects get one chunk at a time: their work costs the server the strictest checks.
+      int slots = level == TrustRegistry.Level.SUSPECT ? 1
+          : Math.min(registration.getInteger("slots"), settings.maxSlotsPerWorker());
+      session = new WorkerSession("s-" + newId(), peerId, remoteAddress, registration, slots, level);
+      if (trust.excluded(workerId, now)) {
+        session.excludedUntil = Long.MAX_VALUE; // until its identity's exclusion ends, re-read on each pump
+      }
       pool.add(session);
       vertx.eventBus().publish(Addresses.WORKERS_JOINED, new JsonObject().put("sessionId", session.sessionId)
           .put("peerId", peerId).put("workerId", session.workerId));
@@ -217,7 +221,7 @@ final class Scheduler {
     LOG.log(INFO, "worker " + session.name + " (" + sessionId + ") lost: " + reason);
     for (Lease lease : session.inFlight.values()) {
       if (lease.job.closeLease(lease)) {
-        lease.job.timeline.add("lost", lease.chunkIndex, session, lease.assignmentId, reason);
+        lease.job.timeline.add("lost", lease.chunkIndex, session, lease, reason);
         lease.job.requeue(lease.chunkIndex);
       }
     }
@@ -255,13 +259,13 @@ final class Scheduler {
    * workers (never to an excluded one, and preferably not a chunk it already failed); then,
    * with slots still free, speculative copies of stragglers.
    */
-  private void pump() {
+  void pump() {
     long now = System.currentTimeMillis();
     for (RunningJob job : List.copyOf(running.values())) {
       while (job.dispatchable()) {
-        WorkerSession session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId));
+        WorkerSession session = pool.take(s -> s.canTake(job) && !excluded(s, now) && job.hasPendingFor(s.workerId, false));
         if (session == null) {
-          session = pool.take(s -> s.canTake(job) && !s.excluded(now));
+          session = pool.take(s -> s.canTake(job) && !excluded(s, now) && job.hasPendingFor(s.workerId, true));
         }
         if (session == null) {
           break;
@@ -293,7 +297,7 @@ final class Scheduler {
           continue;
         }
         WorkerSession copyHolder = pool.take(s -> !s.workerId.equals(lease.session.workerId) && s.canTake(job)
-            && !s.excluded(now));
+            && !excluded(s, now) && s.trust != TrustRegistry.Level.SUSPECT);
         if (copyHolder == null) {
           return;
         }
@@ -301,6 +305,14 @@ final class Scheduler {
         pool.offer(copyHolder);
       }
     }
+  }
+
+  /** Excluded for its run of failures, or because its identity is. */
+  private boolean excluded(WorkerSession session, long now) {
+    if (session.excludedUntil == Long.MAX_VALUE && !trust.excluded(session.workerId, now)) {
+      session.excludedUntil = 0;
+    }
+    return session.excluded(now) || trust.excluded(session.workerId, now);
   }
 
   private void dispatch(WorkerSession session, RunningJob job, int chunk, boolean speculative) {
@@ -318,12 +330,12 @@ final class Scheduler {
     session.inFlight.put(assignmentId, lease);
     vertx.eventBus().send(address, message);
     int attempt = job.attempts(chunk);
-    job.timeline.add(speculative ? "speculate" : "dispatch", chunk, session, assignmentId,
+    job.timeline.add(speculative ? "speculate" : "dispatch", chunk, session, lease,
         attempt > 1 ? "attempt " + attempt : null);
   }
 
   /** Takes a lease back from its worker (another copy won, or it expired), telling the worker. */
-  private void withdraw(Lease lease) {
+  void withdraw(Lease lease) {
     lease.session.inFlight.remove(lease.assignmentId);
     vertx.eventBus().send(lease.session.address(), WorkerMessages.cancel(List.of(lease.assignmentId)));
     pool.offer(lease.session);
@@ -332,102 +344,19 @@ final class Scheduler {
   // ---------------------------------------------------------------- results
 
   void onResult(String peerId, Object body) {
-    Inbound.Result result = Inbound.result(body);
-    Lease lease = ownedLease(peerId, result.sessionId(), result.assignmentId(), result.jobId(), result.chunkIndex());
-    if (lease == null) {
-      return;
-    }
-    WorkerSession session = lease.session;
-    session.inFlight.remove(lease.assignmentId);
-    pool.offer(session);
-    RunningJob job = lease.job;
-    double roundTrip = lease.elapsedMs();
-    double computeMs = Math.min(result.computeMs(), roundTrip);
-    double waitMs = Math.min(result.waitMs(), roundTrip - computeMs);
-    long bytesIn = result.data().length() + 200L;
-    ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
-    JobInputs inputs = job.inputs;
-    lease.answered = true;
-    ResultCheck.run(compute, inputs, chunk, job.spec.colsA(), job.spec.colsB(), settings.chunkVectors(), result.data())
-        .onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
-    pump();
+    settlement.onResult(peerId, body);
   }
 
   void onFailure(String peerId, Object body) {
-    Inbound.Failure failure = Inbound.failure(body);
-    Lease lease = ownedLease(peerId, failure.sessionId(), failure.assignmentId(), null, null);
-    if (lease == null) {
-      return;
-    }
-    lease.session.inFlight.remove(lease.assignmentId);
-    pool.offer(lease.session);
-    refuse(lease, "failed", "worker reported: " + failure.error());
-    pump();
+    settlement.onFailure(peerId, body);
   }
 
-  /**
-   * The lease a worker's message is about, when the message came from the socket of the
-   * session holding it and names it consistently; otherwise the refusal goes on the timeline.
-   */
-  private Lease ownedLease(String peerId, String sessionId, String assignmentId, String jobId, Integer chunkIndex) {
-    WorkerSession session = pool.byPeer(peerId);
-    if (session == null || !session.sessionId.equals(sessionId)) {
-      LOG.log(DEBUG, "message for session " + sessionId + " from another socket, ignored");
-      noteRefusal(jobId, chunkIndex, session, assignmentId, "not sent by the session holding the lease");
-      return null;
-    }
-    Lease lease = session.inFlight.get(assignmentId);
-    if (lease == null) {
-      noteRefusal(jobId, chunkIndex, session, assignmentId, "late or unknown lease, no credit");
-      return null;
-    }
-    if ((jobId != null && !lease.job.id.equals(jobId)) || (chunkIndex != null && lease.chunkIndex != chunkIndex)) {
-      session.inFlight.remove(assignmentId);
-      pool.offer(session);
-      refuse(lease, "rejected", "result names another job or chunk than its lease");
-      pump();
-      return null;
-    }
-    return lease;
+  void expireLeases() {
+    settlement.expireLeases(List.copyOf(running.values()));
   }
 
-  /** Puts a refused message on its job's timeline, also when the job has just ended. */
-  private void noteRefusal(String jobId, Integer chunk, WorkerSession session, String assignmentId, String reason) {
-    RunningJob job = jobId == null ? null : running.get(jobId);
-    if (job != null) {
-      job.timeline.add("rejected", chunk, session, assignmentId, reason);
-      return;
-    }
-    job = jobId == null ? null : ending.containsKey(jobId) ? ending.get(jobId) : recentlyEnded.get(jobId);
-    if (job != null) {
-      job.timeline.add("rejected", chunk, session, assignmentId, reason + " (job already " + job.status.wire() + ")");
-      storeWithTimeline(job, new JsonObject().put("id", job.id));
-    }
-  }
-
-  private void settle(Lease lease, AsyncResult<ResultCheck.Checked> checked, double computeMs, double waitMs,
-      double roundTrip, long bytesIn) {
-    RunningJob job = lease.job;
-    if (!job.isOpen(lease)) {
-      job.timeline.add("discarded", lease.chunkIndex, lease.session, lease.assignmentId, "lease closed meanwhile");
-      return;
-    }
-    if (job.isDone(lease.chunkIndex)) {
-      job.closeLease(lease);
-      job.timeline.add("discarded", lease.chunkIndex, lease.session, lease.assignmentId, "chunk already done");
-      return;
-    }
-    if (checked.failed()) {
-      refuse(lease, "rejected", checked.cause().getMessage());
-    } else if (!checked.result().verification().passed()) {
-      refuse(lease, "rejected", "failed the server's check on rows " + checked.result().verification().badRows());
-    } else {
-      accept(lease, checked.result().values(), computeMs, waitMs, roundTrip, bytesIn);
-    }
-    pump();
-  }
-
-  private void accept(Lease lease, float[] values, double computeMs, double waitMs, double roundTrip, long bytesIn) {
+  /** A checked result is in: the chunk is stitched; its credit waits for the job's final check. */
+  void accept(Lease lease, float[] values, double computeMs, double waitMs, double roundTrip, long bytesIn) {
     RunningJob job = lease.job;
     WorkerSession session = lease.session;
     job.closeLease(lease);
@@ -437,124 +366,23 @@ final class Scheduler {
     session.consecutiveFailures = 0;
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     session.recordSpeed((long) chunk.rows() * job.spec.colsA() * job.spec.colsB(), computeMs);
-    feeds.credit(session, computeMs);
     recentRoundTrips[(int) (roundTripsSeen++ % recentRoundTrips.length)] = roundTrip;
-    job.timeline.add("done", lease.chunkIndex, session, lease.assignmentId, lease.speculative ? "speculative copy won" : null);
+    job.timeline.add("done", lease.chunkIndex, session, lease, lease.speculative ? "speculative copy won" : null);
     for (Lease loser : job.openLeasesOf(lease.chunkIndex)) {
       job.closeLease(loser);
       withdraw(loser);
-      job.timeline.add("cancelled", loser.chunkIndex, loser.session, loser.assignmentId, "another copy won");
+      job.timeline.add("cancelled", loser.chunkIndex, loser.session, loser, "another copy won");
     }
     feeds.progressed(job);
     if (job.allChunksDone()) {
-      verifyAndStore(job);
+      finalCheck.run(job);
     }
-  }
-
-  /**
-   * Closes a lease without accepting it and counts the failure: against the chunk (it fails
-   * its job after failing on {@code maxChunkFailures} different workers) and against the
-   * worker (excluded for a while after {@code maxWorkerFailures} in a row).
-   */
-  private void refuse(Lease lease, String type, String reason) {
-    RunningJob job = lease.job;
-    if (!job.closeLease(lease)) {
-      return;
-    }
-    WorkerSession session = lease.session;
-    session.rejected++;
-    job.timeline.add(type, lease.chunkIndex, session, lease.assignmentId, reason);
-    if (++session.consecutiveFailures >= settings.maxWorkerFailures() && !session.excluded(System.currentTimeMillis())) {
-      session.excludedUntil = System.currentTimeMillis() + settings.workerExclusionMs();
-      job.timeline.add("excluded", null, session, null, session.consecutiveFailures + " failures in a row; no chunks for "
-          + settings.workerExclusionMs() / 1000 + " s");
-      LOG.log(INFO, "worker " + session.name + " excluded for " + settings.workerExclusionMs() + " ms: " + reason);
-    }
-    int failures = job.recordFailure(lease.chunkIndex, session.workerId);
-    if (failures >= settings.maxChunkFailures()) {
-      end(job, JobStatus.FAILED, "chunk " + lease.chunkIndex + " failed on " + failures + " different workers; last: "
-          + reason);
-    } else {
-      job.requeue(lease.chunkIndex);
-    }
-  }
-
-  /** Leases past their deadline go back to the queue, and their workers are told to drop them. */
-  void expireLeases() {
-    long now = System.currentTimeMillis();
-    for (RunningJob job : List.copyOf(running.values())) {
-      for (Lease lease : job.openLeases()) {
-        if (!lease.answered && lease.deadlineMillis < now && job.status == JobStatus.RUNNING) {
-          withdraw(lease);
-          refuse(lease, "expired", "no result within " + settings.leaseMs() + " ms");
-        }
-      }
-    }
-    pump();
   }
 
   // ---------------------------------------------------------------- completion
 
-  private void verifyAndStore(RunningJob job) {
-    job.phase = "verifying";
-    feeds.changed(job);
-    String method = job.spec.verificationMethod(settings.fullMaxOps());
-    Matrix a = job.inputs.a();
-    Matrix b = job.inputs.b();
-    Matrix c = job.stitcher.result();
-    int vectors = settings.freivaldsVectors();
-    compute.executeBlocking(() -> switch (method) {
-      case Verification.FULL -> FullCheck.verify(a, b, c);
-      case Verification.FREIVALDS -> Freivalds.prepare(b, vectors, new SplittableRandom(IDS.nextLong())).checkAll(a, c);
-      default -> Verification.skipped();
-    }, false).onComplete(ar -> {
-      if (job.status != JobStatus.RUNNING) {
-        return;
-      }
-      if (ar.failed()) {
-        end(job, JobStatus.FAILED, "verification could not run: " + ar.cause().getMessage());
-      } else if (!ar.result().passed()) {
-        redoRows(job, ar.result());
-      } else {
-        job.verification = ar.result();
-        storeResult(job);
-      }
-    });
-  }
-
-  /** The final check found bad rows: their chunks are computed again, by whoever is free. */
-  private void redoRows(RunningJob job, Verification failed) {
-    TreeSet<Integer> chunks = new TreeSet<>();
-    failed.badRows().forEach(row -> chunks.add(row / job.plan.chunkRows()));
-    job.timeline.add("verification-failed", null, null, null, failed.method() + " check failed on chunks " + chunks);
-    for (int chunk : chunks) {
-      if (job.recordFailure(chunk, "final-check") > 1) {
-        end(job, JobStatus.FAILED, "chunk " + chunk + " failed the final " + failed.method() + " check twice");
-        return;
-      }
-      job.redo(chunk);
-    }
-    feeds.changed(job);
-    pump();
-  }
-
-  private void storeResult(RunningJob job) {
-    job.phase = "storing";
-    DeliveryOptions withJob = new DeliveryOptions().addHeader("jobId", job.id);
-    vertx.eventBus().request(Addresses.DB_RESULT_SAVE, job.stitcher.result(), withJob).onComplete(ar -> {
-      if (job.status != JobStatus.RUNNING) {
-        return;
-      }
-      if (ar.failed()) {
-        end(job, JobStatus.FAILED, "could not store the result: " + ar.cause().getMessage());
-      } else {
-        end(job, JobStatus.COMPLETED, null);
-      }
-    });
-  }
-
   /** Ends a job in any final status: settles leases, frees workers' copies of B, stores the final view. */
-  private void end(RunningJob job, JobStatus status, String error) {
+  void end(RunningJob job, JobStatus status, String error) {
     job.status = status;
     job.phase = status.wire();
     job.error = error;
@@ -562,7 +390,7 @@ final class Scheduler {
     Map<WorkerSession, List<String>> toCancel = new LinkedHashMap<>();
     for (Lease lease : job.openLeases()) {
       job.closeLease(lease);
-      job.timeline.add("cancelled", lease.chunkIndex, lease.session, lease.assignmentId, "job " + status.wire());
+      job.timeline.add("cancelled", lease.chunkIndex, lease.session, lease, "job " + status.wire());
       if (lease.session.inFlight.remove(lease.assignmentId) != null) {
         toCancel.computeIfAbsent(lease.session, s -> new ArrayList<>()).add(lease.assignmentId);
       }
@@ -589,10 +417,14 @@ final class Scheduler {
     running.remove(job.id);
     queued.remove(job.id);
     ending.put(job.id, job);
-    Future.join(storeWithTimeline(job, finalView.copy()), feeds.flushCredits())
+    // Joins first: the database writes in the order it is asked, so a worker's first credit
+    // row counts exactly the sessions whose joins it did not see.
+    Future<Void> joins = feeds.flushJoins();
+    Future<Void> credited = status == JobStatus.COMPLETED ? feeds.grantCredits(job.id, job.credits(), pool::sessionsJoined)
+        : Future.succeededFuture();
+    Future.join(storeWithTimeline(job, finalView.copy()), credited, joins)
         .onComplete(done -> {
           ending.remove(job.id);
-          recentlyEnded.put(job.id, job);
           feeds.ended(finalView);
         });
     startJobs();

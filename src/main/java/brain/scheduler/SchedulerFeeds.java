@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 /**
  * What the scheduler tells the rest of the world: job rows to the database, job changes and
  * timeline events to the dashboards (batched and throttled, so thousands of chunks a second
- * do not become thousands of messages), leaderboard credits, and each worker's standing.
+ * do not become thousands of messages), credits for verified work, and each worker's standing.
  * Confined to the scheduler's thread.
  */
 final class SchedulerFeeds {
@@ -24,7 +24,7 @@ final class SchedulerFeeds {
 
   private final Vertx vertx;
   private final Supplier<Collection<WorkerSession>> sessions;
-  private final CreditLedger credits = new CreditLedger();
+  private final JoinLedger joins = new JoinLedger();
   private final Map<String, Long> lastProgress = new HashMap<>();
   private JsonArray timelineBatch = new JsonArray();
 
@@ -72,29 +72,46 @@ final class SchedulerFeeds {
     }
   }
 
-  void credit(WorkerSession session, double computeMs) {
-    credits.credit(session, computeMs);
-  }
-
   void joined(WorkerSession session) {
-    credits.joined(session);
+    joins.joined(session);
   }
 
-  /** Writes the credits earned since the last flush, then tells those workers their standing. */
-  Future<Void> flushCredits() {
-    if (credits.isEmpty()) {
+  /** Writes the sessions joined since the last flush. */
+  Future<Void> flushJoins() {
+    if (joins.isEmpty()) {
       return Future.succeededFuture();
     }
-    JsonObject batch = credits.drain();
-    return vertx.eventBus().request(Addresses.DB_LEADERBOARD_CREDIT, batch)
-        .onSuccess(written -> sendStandings(batch.getJsonArray("credits")))
-        .onFailure(err -> LOG.log(WARNING, "could not write leaderboard credits: " + err.getMessage()))
+    return vertx.eventBus().request(Addresses.DB_LEADERBOARD_JOINED, joins.drain())
+        .onFailure(err -> LOG.log(WARNING, "could not count joined sessions: " + err.getMessage()))
         .<Void>mapEmpty().otherwiseEmpty();
   }
 
-  private void sendStandings(JsonArray credited) {
-    JsonArray ids = new JsonArray();
-    credited.forEach(c -> ids.add(((JsonObject) c).getString("workerId")));
+  /**
+   * Credits a job whose product passed its final check: every chunk once, to the worker whose
+   * result was accepted for it. Then tells those workers their standing.
+   */
+  Future<Void> grantCredits(String jobId, JsonArray chunks, java.util.function.ToIntFunction<String> sessionsJoined) {
+    if (chunks.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    // A worker's first credit makes its row: it counts the sessions it joined so far.
+    chunks.forEach(c -> ((JsonObject) c).put("sessions", sessionsJoined.applyAsInt(((JsonObject) c).getString("workerId"))));
+    return vertx.eventBus().request(Addresses.DB_CREDITS_GRANT, new JsonObject().put("jobId", jobId).put("chunks", chunks))
+        .onSuccess(granted -> {
+          JsonArray ids = new JsonArray();
+          chunks.forEach(c -> {
+            String id = ((JsonObject) c).getString("workerId");
+            if (!ids.contains(id)) {
+              ids.add(id);
+            }
+          });
+          sendStandings(ids);
+        })
+        .onFailure(err -> LOG.log(WARNING, "could not credit job " + jobId + ": " + err.getMessage()))
+        .<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private void sendStandings(JsonArray ids) {
     vertx.eventBus().<JsonObject>request(Addresses.DB_LEADERBOARD_STANDING, new JsonObject().put("workerIds", ids))
         .onSuccess(reply -> {
           JsonObject standing = reply.body();

@@ -1,6 +1,7 @@
 package brain.scheduler;
 
 import brain.config.BrainConfig;
+import brain.trust.TrustRegistry;
 import io.vertx.core.json.JsonObject;
 
 /** The scheduler's knobs, read once from configuration. */
@@ -9,7 +10,8 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
     long fullMaxOps, int freivaldsVectors, int maxChunkFailures, int maxWorkers, int timelineCapacity,
     long heartbeatIntervalMs, long heartbeatTimeoutMs, long maxMessageBytes, double speculationFactor,
     double speculationMinDoneFraction, long speculationMinMs, int maxWorkerFailures, long workerExclusionMs,
-    long bPartBytes) {
+    long bPartBytes, int groupColumns, int probationVectors, int probationFullRows, int suspectVectors,
+    int suspectFullRows, int maxFinalCheckRounds, TrustRegistry.Settings trust) {
 
   static SchedulerSettings from(JsonObject config) {
     BrainConfig.Reader c = new BrainConfig.Reader(config);
@@ -37,6 +39,23 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
         c.longValue("scheduler.speculation.minMs"),
         c.integer("scheduler.maxWorkerFailures"),
         c.longValue("scheduler.workerExclusionMs"),
-        Math.min(c.longValue("scheduler.bPartBytes"), c.longValue("scheduler.maxChunkBytes")));
+        Math.min(c.longValue("scheduler.bPartBytes"), c.longValue("scheduler.maxChunkBytes")),
+        c.integer("verify.groupColumns"),
+        c.integer("trust.probation.vectors"),
+        c.integer("trust.probation.fullRows"),
+        c.integer("trust.suspect.vectors"),
+        c.integer("trust.suspect.fullRows"),
+        c.integer("verify.maxFinalCheckRounds"),
+        new TrustRegistry.Settings(
+            c.integer("trust.probationChunks"),
+            c.longValue("trust.exclusionMs"),
+            c.integer("trust.suspectAfterExclusions"),
+            c.longValue("trust.addressMemoryMs"),
+            c.integer("trust.suspectJoinsPerMinute")));
+  }
+
+  /** Vectors the per-chunk check is prepared with: enough for the strictest level. */
+  int preparedVectors() {
+    return chunkVectors == 0 ? 0 : Math.max(chunkVectors, Math.max(probationVectors, suspectVectors));
   }
 }

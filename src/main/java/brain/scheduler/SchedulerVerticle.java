@@ -43,14 +43,14 @@ public final class SchedulerVerticle extends VerticleBase {
         reply(JOBS_TIMELINE, m -> found(scheduler.timeline(id(m)), m)),
         reply(JOBS_CANCEL, m -> found(scheduler.cancel(id(m)), m)),
         reply(SCHEDULER_STATS, m -> scheduler.stats()),
-        reply(WORKER_REGISTER, m -> scheduler.register(m.headers().get(HEADER_PEER), m.body())),
+        reply(WORKER_REGISTER, m -> scheduler.register(m.headers().get(HEADER_PEER), m.headers().get(HEADER_REMOTE), m.body())),
         consume(WORKER_RESULT, m -> scheduler.onResult(m.headers().get(HEADER_PEER), m.body())),
         consume(WORKER_FAILURE, m -> scheduler.onFailure(m.headers().get(HEADER_PEER), m.body())),
         consume(PEER_LISTENING, m -> scheduler.peerListening(json(m).getString("peerId"))),
         consume(WORKERS_LOST, m -> scheduler.workerLost(json(m).getString("sessionId"), json(m).getString("reason"))),
         vertx.eventBus().consumer(WORKERS_LIST, this::listWorkers).completion());
     vertx.setPeriodic(LEASE_CHECK_MS, id -> scheduler.expireLeases());
-    vertx.setPeriodic(settings.creditFlushMs(), id -> scheduler.flushCredits());
+    vertx.setPeriodic(settings.creditFlushMs(), id -> scheduler.flushJoins());
     vertx.setPeriodic(TIMELINE_FLUSH_MS, id -> scheduler.flushTimeline());
     return Future.all(ready)
         .compose(v -> vertx.eventBus().<JsonArray>request(DB_JOB_UNFINISHED, new JsonObject()))
@@ -59,7 +59,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return scheduler.flushCredits().eventually(() -> compute.close());
+    return scheduler.flushJoins().eventually(() -> compute.close());
   }
 
   private void listWorkers(Message<Object> message) {

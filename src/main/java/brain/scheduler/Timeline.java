@@ -6,7 +6,9 @@ import java.util.function.Consumer;
 
 /**
  * What happened to a job, event by event: dispatches, results, rejections, losses, requeues.
- * Bounded: past {@code capacity} events only the count of dropped ones grows.
+ * Bounded: past {@code capacity} events only the count of dropped ones grows. Public: an event
+ * names the worker by its display name and public label and the attempt by its number, never
+ * by a session, lease or worker id (those let a socket act as the worker).
  */
 final class Timeline {
   private final String jobId;
@@ -22,16 +24,16 @@ final class Timeline {
   }
 
   /** Records an event; {@code lease} and {@code session} may be null. */
-  void add(String type, Integer chunk, WorkerSession session, String assignmentId, String detail) {
+  void add(String type, Integer chunk, WorkerSession session, Lease lease, String detail) {
     JsonObject event = new JsonObject().put("jobId", jobId).put("t", System.currentTimeMillis()).put("type", type);
     if (chunk != null) {
       event.put("chunk", chunk);
     }
     if (session != null) {
-      event.put("workerId", session.workerId).put("worker", session.name).put("sessionId", session.sessionId);
+      event.put("worker", session.name).put("label", session.label);
     }
-    if (assignmentId != null) {
-      event.put("assignmentId", assignmentId);
+    if (lease != null) {
+      event.put("attempt", lease.number);
     }
     if (detail != null) {
       event.put("detail", detail);

@@ -42,6 +42,16 @@ final class WorkerMessages {
     return new JsonObject().put("type", "cancel").put("assignmentIds", new JsonArray(java.util.List.copyOf(assignmentIds)));
   }
 
+  /** A result or failure was refused: no credit, and why. The chunk goes to another worker. */
+  static JsonObject refused(Lease lease, String reason) {
+    return new JsonObject()
+        .put("type", "refused")
+        .put("assignmentId", lease.assignmentId)
+        .put("jobId", lease.job.id)
+        .put("chunkIndex", lease.chunkIndex)
+        .put("reason", reason);
+  }
+
   static JsonObject release(String jobId) {
     return new JsonObject().put("type", "release").put("jobId", jobId);
   }
@@ -52,6 +62,7 @@ final class WorkerMessages {
         .put("type", "stats")
         .put("chunksDone", standing.getLong("tasksCompleted"))
         .put("computeMs", standing.getDouble("totalComputeMs"))
+        .put("gflop", standing.getDouble("gflop"))
         .put("rank", standing.getLong("rank"));
   }
 

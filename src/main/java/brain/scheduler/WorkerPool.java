@@ -23,6 +23,17 @@ final class WorkerPool {
   private final Set<String> listeningPeers = new HashSet<>();
   private final ArrayDeque<WorkerSession> withFreeSlot = new ArrayDeque<>();
   private final ArrayDeque<JsonObject> recentlyLost = new ArrayDeque<>();
+  /** Sessions each worker id opened since the server started (bounded: least recent forgotten). */
+  private final Map<String, Integer> sessionsJoined = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+      return size() > 100_000;
+    }
+  };
+
+  int sessionsJoined(String workerId) {
+    return sessionsJoined.getOrDefault(workerId, 1);
+  }
 
   WorkerSession byPeer(String peerId) {
     return peerId == null ? null : byPeer.get(peerId);
@@ -41,6 +52,7 @@ final class WorkerPool {
   }
 
   void add(WorkerSession session) {
+    sessionsJoined.merge(session.workerId, 1, Integer::sum);
     bySession.put(session.sessionId, session);
     byPeer.put(session.peerId, session);
     if (listeningPeers.contains(session.peerId)) {

@@ -1,6 +1,8 @@
 package brain.scheduler;
 
 import brain.bus.Addresses;
+import brain.model.WorkerLabel;
+import brain.trust.TrustRegistry;
 import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,6 +14,12 @@ final class WorkerSession {
   final String sessionId;
   final String peerId;
   final String workerId;
+  /** The public label of its worker id (see {@link WorkerLabel}). */
+  final String label;
+  /** The socket's remote address, as the bridge saw it (null for a message that did not cross the bridge). */
+  final String remoteAddress;
+  /** How strictly its results are checked, fixed when it joins (trust is earned by identity, over sessions). */
+  TrustRegistry.Level trust;
   /** Display name; a worker may rename itself by registering again on the same socket. */
   String name;
   final String engine;
@@ -37,13 +45,21 @@ final class WorkerSession {
   int rejected;
   /** Failures (refused results, errors, expired leases) since its last accepted result. */
   int consecutiveFailures;
-  /** Until when it gets no chunks, after failing too often in a row. */
+  /** Until when it gets no chunks: after failing too often in a row, or while its identity is excluded. */
   long excludedUntil;
+  /** When its last result arrived: a chunk's compute cannot have started before it nor before its dispatch. */
+  long lastResultNanos;
+  /** Jobs for which a refused stray message of this session is on the timeline already (one event each). */
+  final Set<String> straysNoted = new HashSet<>();
 
-  WorkerSession(String sessionId, String peerId, JsonObject registration, int grantedSlots) {
+  WorkerSession(String sessionId, String peerId, String remoteAddress, JsonObject registration, int grantedSlots,
+      TrustRegistry.Level trust) {
     this.sessionId = sessionId;
     this.peerId = peerId;
+    this.remoteAddress = remoteAddress;
+    this.trust = trust;
     this.workerId = registration.getString("workerId");
+    this.label = WorkerLabel.of(workerId);
     this.name = registration.getString("name");
     this.engine = registration.getString("engine");
     this.adapter = registration.getString("adapter");
@@ -80,7 +96,8 @@ final class WorkerSession {
   JsonObject view(long now) {
     return new JsonObject()
         .put("sessionId", sessionId)
-        .put("workerId", workerId)
+        .put("label", label)
+        .put("trust", trust.name().toLowerCase(java.util.Locale.ROOT))
         .put("name", name)
         .put("engine", engine)
         .put("adapter", adapter)

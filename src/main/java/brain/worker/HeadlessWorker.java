@@ -207,6 +207,8 @@ public final class HeadlessWorker {
           bRowsReceived.remove(message.getString("jobId"));
         }
         case "stats" -> lastStats = message;
+        case "refused" -> LOG.log(System.Logger.Level.WARNING, "the server refused our result for chunk "
+            + message.getValue("chunkIndex") + ": " + message.getValue("reason"));
         default -> { }
       }
     } catch (RuntimeException e) {
@@ -310,6 +312,11 @@ public final class HeadlessWorker {
     float[] b = bByJob.get(chunk.jobId());
     return options.engine().multiply(Float32Codec.fromBase64(chunk.a(), chunk.rows() * chunk.colsA()), chunk.rows(),
         chunk.colsA(), b, chunk.colsB());
+  }
+
+  /** Reports that a chunk could not be computed (tests use it to play a poison chunk). */
+  public void sendFailure(Chunk chunk, String error) {
+    fail(chunk, error);
   }
 
   private void fail(Chunk chunk, String error) {

@@ -267,21 +267,22 @@ class DashboardTest {
     }
     List<String[]> after = databaseRanking();
     assertEquals(climber, after.get(0)[0], climberName + " computed 288M multiply-adds alone (the first job had 0.3M in all) and leads");
-    waitForLeaderboard(page, after, climber);
+    waitForLeaderboard(page, after, brain.model.WorkerLabel.of(climber));
     assertMedals(page, after);
     screenshot(page, "dashboard-leaderboard-1280x800");
     assertNoConsoleErrors();
   }
 
-  /** [workerId, name, rank, tasks] in the database's order (the server's own ORDER BY). */
+  /** [workerId, name, rank, tasks, label] in the database's order (the server's own ORDER BY). */
   private List<String[]> databaseRanking() throws Exception {
     List<String[]> rows = new ArrayList<>();
     try (Connection db = grid.database(); ResultSet rs = db.createStatement().executeQuery(
         "SELECT worker_id, display_name, total_compute_ms, tasks_completed FROM leaderboard "
-            + "ORDER BY total_compute_ms DESC, tasks_completed DESC, worker_id LIMIT 10")) {
+            + "ORDER BY verified_multiply_adds DESC, total_compute_ms DESC, worker_id LIMIT 10")) {
       int rank = 0;
       while (rs.next()) {
-        rows.add(new String[] {rs.getString(1), rs.getString(2), String.valueOf(++rank), String.valueOf(rs.getLong(4))});
+        rows.add(new String[] {rs.getString(1), rs.getString(2), String.valueOf(++rank), String.valueOf(rs.getLong(4)),
+            brain.model.WorkerLabel.of(rs.getString(1))});
       }
     }
     return rows;
@@ -294,7 +295,7 @@ class DashboardTest {
 
   /** Waits until the page lists exactly these workers, in this order, with these ranks (and, if given, one row marked as moved up). */
   private static void waitForLeaderboard(Page page, List<String[]> ranked, String movedUp) {
-    List<String> ids = ranked.stream().map(r -> r[0]).toList();
+    List<String> ids = ranked.stream().map(r -> r[4]).toList();
     List<String> ranks = ranked.stream().map(r -> r[2]).toList();
     List<String> chunks = ranked.stream().map(r -> r[3] + (r[3].equals("1") ? " chunk" : " chunks")).toList();
     page.waitForFunction("([ids, ranks, chunks, moved]) => {"
@@ -304,7 +305,7 @@ class DashboardTest {
         + "   && (!moved || items.some(li => li.dataset.workerId === moved && li.dataset.moved === 'up')); }",
         java.util.Arrays.asList(ids, ranks, chunks, movedUp));
     for (String[] r : ranked) {
-      String item = "#leaderboard-list > li[data-worker-id='" + r[0] + "']";
+      String item = "#leaderboard-list > li[data-worker-id='" + r[4] + "']";
       assertEquals(r[1], page.textContent(item + " .lb-name").trim());
       assertEquals(r[2], page.textContent(item + " .lb-badge").trim());
     }
@@ -313,7 +314,7 @@ class DashboardTest {
   private static void assertMedals(Page page, List<String[]> ranked) {
     String[] medals = {"gold", "silver", "bronze"};
     for (int i = 0; i < ranked.size(); i++) {
-      String medal = page.getAttribute("#leaderboard-list > li[data-worker-id='" + ranked.get(i)[0] + "'] .lb-badge", "data-medal");
+      String medal = page.getAttribute("#leaderboard-list > li[data-worker-id='" + ranked.get(i)[4] + "'] .lb-badge", "data-medal");
       assertEquals(i < 3 ? medals[i] : "", medal, "badge of rank " + (i + 1));
     }
   }

@@ -79,7 +79,7 @@ class ClusterTest {
     HttpClient http = HttpClient.newHttpClient();
     String edgeUrl = "http://127.0.0.1:" + edge.port();
     HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(edgeUrl + "/api/jobs"))
-        .POST(HttpRequest.BodyPublishers.ofString("{\"rowsA\":90,\"colsA\":70,\"colsB\":50,\"chunkRows\":10}")).build(),
+        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"rowsA\":90,\"colsA\":70,\"colsB\":50,\"chunkRows\":10}")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(202, accepted.statusCode(), accepted.body());
     String id = new JsonObject(accepted.body()).getString("id");

@@ -140,6 +140,19 @@ class RestartTest {
     assertTrue(received.get() > receivedBeforeKill, "and computed for it");
 
     Reference.assertJobProduct(path -> bytes(http, base + path), id, 300, 120, 90);
+    // Every chunk credited exactly once, though some were computed both before the kill and after.
+    int chunks = view.getInteger("chunksTotal");
+    assertEquals(60, chunks);
+    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("brain.db"));
+         ResultSet credits = db.createStatement().executeQuery("SELECT COUNT(*), COUNT(DISTINCT chunk_index) "
+             + "FROM chunk_credits WHERE job_id = '" + id + "'");
+         ResultSet board = db.createStatement().executeQuery("SELECT SUM(tasks_completed) FROM leaderboard")) {
+      assertTrue(credits.next());
+      assertEquals(chunks, credits.getInt(1), "one credit row per chunk");
+      assertEquals(chunks, credits.getInt(2));
+      assertTrue(board.next());
+      assertEquals(chunks, board.getInt(1), "the leaderboard counts each chunk once, not the ones computed before the kill again");
+    }
     System.out.printf("restart: killed after %d chunks received, job completed after the restart (%d chunks received in all)%n",
         receivedBeforeKill, received.get());
   }

@@ -67,9 +67,8 @@ class PersistenceTest {
   @Test
   @DisplayName("writes after a transaction are committed: another connection sees them (vertx-jdbc-client#356)")
   void writesAfterATransactionAreCommitted() throws Exception {
-    JsonArray credits = new JsonArray().add(new JsonObject().put("workerId", "w-1").put("name", "one")
-        .put("computeMs", 12.5).put("tasks", 2));
-    ask(DB_LEADERBOARD_CREDIT, new JsonObject().put("credits", credits));
+    ask(DB_JOB_INSERT, job("job-credited"));
+    ask(DB_CREDITS_GRANT, grant("job-credited", "w-1", 2));
     ask(DB_JOB_INSERT, job("job-after-transaction"));
     assertEquals(1, countRowsOutside("SELECT COUNT(*) FROM jobs WHERE id = 'job-after-transaction'"));
     assertEquals(1, countRowsOutside("SELECT COUNT(*) FROM leaderboard WHERE worker_id = 'w-1' AND tasks_completed = 2"));
@@ -119,9 +118,8 @@ class PersistenceTest {
     List<io.vertx.core.Future<Object>> writes = new java.util.ArrayList<>();
     for (int i = 0; i < 200; i++) {
       writes.add(vertx.eventBus().request(DB_JOB_INSERT, job("concurrent-" + i)).map(Message::body));
-      writes.add(vertx.eventBus().request(DB_LEADERBOARD_CREDIT, new JsonObject().put("credits", new JsonArray()
-          .add(new JsonObject().put("workerId", "w-" + (i % 7)).put("name", "n").put("computeMs", 1.0).put("tasks", 1)
-              .put("sessions", 1)))).map(Message::body));
+      writes.add(vertx.eventBus().request(DB_CREDITS_GRANT, grant("concurrent-" + i, "w-" + (i % 7), 1))
+          .map(Message::body));
       writes.add(vertx.eventBus().request(DB_JOB_UPDATE, new JsonObject().put("id", "concurrent-" + i)
           .put("status", "running")).map(Message::body));
     }
@@ -131,7 +129,43 @@ class PersistenceTest {
     }));
     assertEquals(0, failures.get());
     assertEquals(200, countRowsOutside("SELECT COUNT(*) FROM jobs WHERE status = 'running'"));
-    assertEquals(200, countRowsOutside("SELECT SUM(sessions_joined) FROM leaderboard"));
+    assertEquals(200, countRowsOutside("SELECT SUM(tasks_completed) FROM leaderboard"));
+    assertEquals(7, countRowsOutside("SELECT COUNT(*) FROM leaderboard"));
+  }
+
+  @Test
+  @DisplayName("a job is credited once: a repeated grant (restart, replayed message) changes nothing")
+  void creditsAreGrantedOncePerJob() throws Exception {
+    ask(DB_JOB_INSERT, job("credited-once"));
+    JsonObject first = ask(DB_CREDITS_GRANT, grant("credited-once", "w-once", 3));
+    JsonObject again = ask(DB_CREDITS_GRANT, grant("credited-once", "w-once", 3));
+    assertEquals(3, first.getInteger("granted"));
+    assertEquals(0, again.getInteger("granted"));
+    assertEquals(3, countRowsOutside("SELECT COUNT(*) FROM chunk_credits WHERE job_id = 'credited-once'"));
+    assertEquals(3, countRowsOutside("SELECT tasks_completed FROM leaderboard WHERE worker_id = 'w-once'"));
+    assertEquals(3 * 1000, countRowsOutside("SELECT verified_multiply_adds FROM leaderboard WHERE worker_id = 'w-once'"));
+  }
+
+  @Test
+  @DisplayName("joining makes no leaderboard row; it is counted on a row that exists")
+  void joiningAloneMakesNoRow() throws Exception {
+    JsonArray joins = new JsonArray().add(new JsonObject().put("workerId", "w-lurker").put("name", "l").put("sessions", 1));
+    ask(DB_LEADERBOARD_JOINED, new JsonObject().put("joins", joins));
+    assertEquals(0, countRowsOutside("SELECT COUNT(*) FROM leaderboard WHERE worker_id = 'w-lurker'"));
+    ask(DB_JOB_INSERT, job("lurker-job"));
+    ask(DB_CREDITS_GRANT, grant("lurker-job", "w-lurker", 1));
+    ask(DB_LEADERBOARD_JOINED, new JsonObject().put("joins", joins));
+    assertEquals(2, countRowsOutside("SELECT sessions_joined FROM leaderboard WHERE worker_id = 'w-lurker'"));
+  }
+
+  /** A grant of {@code chunks} chunks of 1000 multiply-adds, 2 ms each, all by one worker. */
+  private static JsonObject grant(String jobId, String workerId, int chunks) {
+    JsonArray list = new JsonArray();
+    for (int i = 0; i < chunks; i++) {
+      list.add(new JsonObject().put("chunk", i).put("workerId", workerId).put("name", "n").put("multiplyAdds", 1000L)
+          .put("computeMs", 2.0));
+    }
+    return new JsonObject().put("jobId", jobId).put("chunks", list);
   }
 
   @Test

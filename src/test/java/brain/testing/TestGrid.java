@@ -192,6 +192,15 @@ public final class TestGrid implements AutoCloseable {
       return await(promise(id).future());
     }
 
+    /** The final view of the job, waiting at most {@code within} for it. */
+    public JsonObject finished(String id, Duration within) {
+      try {
+        return promise(id).future().await(within.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        throw new AssertionError("job " + id + " did not finish within " + within + ": " + e, e);
+      }
+    }
+
     @Override
     public void close() {
       consumer.unregister();
