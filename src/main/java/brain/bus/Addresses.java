@@ -81,6 +81,12 @@ public final class Addresses {
   public static final String DB_LEADERBOARD_STANDING = "brain.db.leaderboard.standing";
   public static final String DB_STATS = "brain.db.stats";
 
+  // ---- internal: authentication (brain.auth) ----
+  /** Request: {token} → {name, role, quotas}; fails with 401 for an unknown or revoked token. */
+  public static final String AUTH_VERIFY = "brain.auth.verify";
+  /** Published when a token is revoked: {name}. Bridges drop that requestor's feeds at once. */
+  public static final String AUTH_REVOKED = "brain.auth.revoked";
+
   // ---- internal: metrics ----
   public static final String METRICS_HEALTH = "brain.metrics.health";
 }

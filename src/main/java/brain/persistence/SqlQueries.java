@@ -77,7 +77,20 @@ final class SqlQueries {
           "CREATE INDEX chunk_credits_by_worker ON chunk_credits (worker_id)",
           "ALTER TABLE leaderboard ADD COLUMN verified_multiply_adds INTEGER NOT NULL DEFAULT 0",
           // Rows made by joining alone are not contributors.
-          "DELETE FROM leaderboard WHERE tasks_completed = 0"));
+          "DELETE FROM leaderboard WHERE tasks_completed = 0"),
+      // 3: requestors sign in with tokens (stored only as SHA-256 hashes); every job records who submitted it.
+      List.of(
+          """
+          CREATE TABLE tokens (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'requestor')),
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            quotas TEXT
+          )""",
+          "ALTER TABLE jobs ADD COLUMN submitted_by TEXT",
+          "CREATE INDEX jobs_by_submitter ON jobs (submitted_by, created_at DESC)"));
 
   static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
   static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
