@@ -1,14 +1,19 @@
 // Distributed Brain: C (M×N) = A (M×K) · B (K×N), row-major float32.
 //
-// Each workgroup of 16×16 invocations computes one 64×64 tile of C; each
-// invocation accumulates a 4×4 block of it in registers (rows ly + 16·i,
-// columns lx + 16·j, so neighbouring invocations touch neighbouring columns
-// and global loads/stores stay coalesced). K is walked in steps of 16 through
-// two workgroup tiles: As (64×16) and Bs (16×64), 8 KiB together.
+// Each workgroup of WG×WG invocations computes one TILE×TILE tile of C
+// (TILE = 4·WG); each invocation accumulates a 4×4 block of it in registers
+// (rows ly + WG·i, columns lx + WG·j, so neighbouring invocations touch
+// neighbouring columns and global loads/stores stay coalesced). K is walked in
+// steps of TILE_K through two workgroup tiles: As (TILE×TILE_K) and Bs
+// (TILE_K×TILE), 2·TILE·TILE_K·4 bytes together.
+//
+// WG and TILE_K are chosen from the adapter's limits by gpu-engine.js, which
+// rewrites the two `const` lines marked "sized by gpu-engine.js" before
+// compiling (defaults: 16 and 16, i.e. 256 invocations and 8 KiB, within
+// WebGPU's default limits). TILE·TILE_K must be a multiple of WG·WG.
 //
 // Any sizes work: every load outside A or B reads 0 and every store outside C
-// is skipped. Dispatch (ceil(N/64), ceil(M/64), 1) workgroups.
-// Within WebGPU's default limits: 256 invocations, 8 KiB of workgroup storage.
+// is skipped. Dispatch (ceil(N/TILE), ceil(M/TILE), 1) workgroups.
 
 struct Dims {
   M : u32,
@@ -22,16 +27,17 @@ struct Dims {
 @group(0) @binding(2) var<storage, read> B : array<f32>;
 @group(0) @binding(3) var<storage, read_write> C : array<f32>;
 
-const TILE_M : u32 = 64u;
-const TILE_N : u32 = 64u;
-const TILE_K : u32 = 16u;
-const THREADS : u32 = 256u;                      // 16 × 16
-const LOADS : u32 = (TILE_M * TILE_K) / THREADS; // 4 elements of each tile per invocation
+const WG : u32 = 16u;      // sized by gpu-engine.js
+const TILE_K : u32 = 16u;  // sized by gpu-engine.js
+const TILE_M : u32 = 4u * WG;
+const TILE_N : u32 = 4u * WG;
+const THREADS : u32 = WG * WG;
+const LOADS : u32 = (TILE_M * TILE_K) / THREADS; // elements of each tile loaded per invocation
 
-var<workgroup> As : array<f32, 1024>; // [row * TILE_K + k],  TILE_M × TILE_K
-var<workgroup> Bs : array<f32, 1024>; // [k * TILE_N + col],  TILE_K × TILE_N
+var<workgroup> As : array<f32, TILE_M * TILE_K>; // [row * TILE_K + k],  TILE_M × TILE_K
+var<workgroup> Bs : array<f32, TILE_K * TILE_N>; // [k * TILE_N + col],  TILE_K × TILE_N
 
-@compute @workgroup_size(16, 16, 1)
+@compute @workgroup_size(WG, WG, 1)
 fn main(@builtin(workgroup_id) wg : vec3<u32>,
         @builtin(local_invocation_id) lid : vec3<u32>,
         @builtin(local_invocation_index) lidx : u32) {
@@ -43,7 +49,7 @@ fn main(@builtin(workgroup_id) wg : vec3<u32>,
   let lx = lid.x;
   let ly = lid.y;
 
-  var acc : array<vec4<f32>, 4>; // acc[i][j] = C[rowBase + ly + 16i][colBase + lx + 16j]
+  var acc : array<vec4<f32>, 4>; // acc[i][j] = C[rowBase + ly + WG·i][colBase + lx + WG·j]
   for (var i = 0u; i < 4u; i++) {
     acc[i] = vec4<f32>(0.0);
   }
@@ -76,23 +82,23 @@ fn main(@builtin(workgroup_id) wg : vec3<u32>,
 
     for (var k = 0u; k < TILE_K; k++) {
       let b = vec4<f32>(Bs[k * TILE_N + lx],
-                        Bs[k * TILE_N + lx + 16u],
-                        Bs[k * TILE_N + lx + 32u],
-                        Bs[k * TILE_N + lx + 48u]);
-      acc[0] = fma(vec4<f32>(As[(ly)       * TILE_K + k]), b, acc[0]);
-      acc[1] = fma(vec4<f32>(As[(ly + 16u) * TILE_K + k]), b, acc[1]);
-      acc[2] = fma(vec4<f32>(As[(ly + 32u) * TILE_K + k]), b, acc[2]);
-      acc[3] = fma(vec4<f32>(As[(ly + 48u) * TILE_K + k]), b, acc[3]);
+                        Bs[k * TILE_N + lx + WG],
+                        Bs[k * TILE_N + lx + 2u * WG],
+                        Bs[k * TILE_N + lx + 3u * WG]);
+      acc[0] = fma(vec4<f32>(As[(ly)          * TILE_K + k]), b, acc[0]);
+      acc[1] = fma(vec4<f32>(As[(ly + WG)     * TILE_K + k]), b, acc[1]);
+      acc[2] = fma(vec4<f32>(As[(ly + 2u * WG) * TILE_K + k]), b, acc[2]);
+      acc[3] = fma(vec4<f32>(As[(ly + 3u * WG) * TILE_K + k]), b, acc[3]);
     }
     workgroupBarrier();
   }
 
   for (var i = 0u; i < 4u; i++) {
-    let r = rowBase + ly + i * 16u;
+    let r = rowBase + ly + i * WG;
     if (r < M) {
       let v = acc[i];
       for (var j = 0u; j < 4u; j++) {
-        let c = colBase + lx + j * 16u;
+        let c = colBase + lx + j * WG;
         if (c < N) {
           C[r * N + c] = v[j];
         }

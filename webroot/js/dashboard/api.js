@@ -1,5 +1,10 @@
 // The REST API (README "REST API (v1)"). Errors come back as {"error": "..."}:
 // they are thrown as ApiError carrying the server's own words, to show as they are.
+//
+// Credentials: none in this file. The browser sends the brain_session cookie (HttpOnly,
+// SameSite=Strict, set by POST /api/session) with every same-origin request by itself.
+// A 401 from anything but /api/session means the session ended (expired, token revoked):
+// the handler set with onUnauthorized() is told, once per answer.
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -7,6 +12,13 @@ export class ApiError extends Error {
     this.name = 'ApiError';
     this.status = status;
   }
+}
+
+let unauthorized = null;
+
+/** fn(ApiError) is called when a call other than /api/session answers 401. */
+export function onUnauthorized(fn) {
+  unauthorized = fn;
 }
 
 async function call(method, path, body) {
@@ -30,7 +42,9 @@ async function call(method, path, body) {
   }
   if (!response.ok) {
     const message = data && typeof data.error === 'string' ? data.error : `${response.status} ${response.statusText}`.trim();
-    throw new ApiError(response.status, message);
+    const error = new ApiError(response.status, message);
+    if (response.status === 401 && unauthorized && !path.startsWith('/api/session')) unauthorized(error);
+    throw error;
   }
   return data;
 }
@@ -48,4 +62,12 @@ export const api = {
   workers: () => call('GET', '/api/workers'),
   leaderboard: (limit = 10) => call('GET', `/api/leaderboard?limit=${limit}`),
   health: () => call('GET', '/api/health'),
+  // Signing in: the token goes to the server once; the answer sets the HttpOnly cookie.
+  session: () => call('GET', '/api/session'),
+  signIn: (token) => call('POST', '/api/session', { token }),
+  signOut: () => call('DELETE', '/api/session'),
+  // Admin only.
+  tokens: () => call('GET', '/api/tokens'),
+  createToken: (name, role) => call('POST', '/api/tokens', { name, role }),
+  revokeToken: (name) => call('DELETE', `/api/tokens/${enc(name)}`),
 };

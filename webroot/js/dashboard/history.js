@@ -13,8 +13,12 @@ const rows = new Map(); // id -> row parts
 let ids = [];           // ids shown, newest first
 let total = 0;
 let loadedAll = false;
+let showSubmitter = false; // admins see every requestor's jobs: who submitted each
 
-export function initHistory() {
+/** showSubmitter: a "By" column (submittedBy, the token's name), for admins. */
+export function initHistory({ showSubmitter: by = false } = {}) {
+  showSubmitter = by;
+  $('history-by-head').hidden = !by;
   const render = perFrame(draw);
   store.on('job', (job) => {
     if (!ids.includes(job.id)) {
@@ -81,6 +85,7 @@ function make(job) {
   const when = el('time');
   const idButton = el('button', { type: 'button', class: 'link-button view-button', on: { click: () => store.select(id) } });
   const dims = el('span', { class: 'mono' });
+  const by = showSubmitter ? el('span', { class: 'history-by' }) : null;
   const workers = el('span');
   const chunks = el('span');
   const time = el('span');
@@ -94,13 +99,14 @@ function make(job) {
   const tr = el('tr', { dataset: { jobId: id } },
     cell('Submitted', when),
     cell('Job', idButton),
+    by ? el('td', { class: 'col-by', dataset: { label: 'By' } }, by) : null,
     cell('Dimensions', dims),
     cell('Chunks', chunks),
     cell('Workers', workers),
     cell('Duration', time),
     cell('Outcome', outcome),
     el('td', { class: 'actions', dataset: { label: 'Actions' } }, replay, cancel));
-  const r = { tr, when, idButton, dims, workers, chunks, time, pill, bar, replay, cancel };
+  const r = { tr, when, idButton, by, dims, workers, chunks, time, pill, bar, replay, cancel };
   rows.set(id, r);
   return r;
 }
@@ -112,6 +118,7 @@ function update(r, job) {
   r.when.dateTime = job.createdAt || '';
   setText(r.idButton, shortId(job.id));
   r.idButton.setAttribute('aria-label', `Show job ${shortId(job.id)}`);
+  if (r.by) setText(r.by, job.submittedBy || '–');
   setText(r.dims, `${job.rowsA}×${job.colsA} · ${job.colsA}×${job.colsB}`);
   setText(r.chunks, job.chunksTotal ? `${job.chunksDone}/${job.chunksTotal}` : '–');
   setText(r.workers, count(job.workersUsed));

@@ -52,6 +52,8 @@ function render() {
   setText($('job-verify-mode'), job.verify || 'auto');
   setText($('job-chunk-rows'), job.chunkRows ? `${job.chunkRows} rows` : 'auto');
   setText($('job-created'), clockTime(job.createdAt));
+  $('job-by-row').hidden = document.body.dataset.role !== 'admin';
+  setText($('job-by'), job.submittedBy || '–');
   setText($('job-replay-of'), job.replayOf ? `replay of ${shortId(job.replayOf)}` : '');
   $('job-replay-of').hidden = !job.replayOf;
   updateProgress($('job-progress'), job);

@@ -47,12 +47,13 @@ function make(job) {
   const bar = progressBar();
   const chunks = el('span', { class: 'job-item-chunks' });
   const time = el('span', { class: 'job-item-time' });
+  const by = document.body.dataset.role === 'admin' ? el('span', { class: 'job-item-by' }) : null;
   const button = el('button', { type: 'button', class: 'job-item', on: { click: () => store.select(job.id) } },
     el('span', { class: 'job-item-head' }, title, pill),
     dims, bar,
-    el('span', { class: 'job-item-foot' }, chunks, time));
+    el('span', { class: 'job-item-foot' }, chunks, by, time));
   const li = el('li', { dataset: { jobId: job.id } }, button);
-  const item = { li, button, title, dims, pill, bar, chunks, time };
+  const item = { li, button, title, dims, pill, bar, chunks, time, by };
   items.set(job.id, item);
   return item;
 }
@@ -64,6 +65,7 @@ function update(item, job) {
   updateStatusPill(item.pill, job);
   updateProgress(item.bar, job);
   setText(item.chunks, chunksText(job));
+  if (item.by) setText(item.by, job.submittedBy ? `by ${job.submittedBy}` : '');
   const ms = jobDurationMs(job);
   setText(item.time, Number.isNaN(ms) ? '' : duration(ms));
   const selected = store.selected === job.id;

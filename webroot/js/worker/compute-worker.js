@@ -5,15 +5,21 @@
 // chunks one at a time in arrival order, and frees B on release. Only data
 // arrives here: numbers, ids and float32 payloads.
 //
+// The CPU engine runs in kernel threads of its own (cpu-pool.js: one per
+// logical core, WebAssembly SIMD or JavaScript); this worker feeds them.
+//
 // Page -> worker (all carry `op`):
-//   {op:'init', engine:'auto'|'webgpu'|'cpu'}                      -> {op:'ready', ...}
+//   {op:'init', engine:'auto'|'webgpu'|'cpu'|'wasm'|'js', threads?}  -> {op:'ready', ...}
 //   {op:'b', gen, jobId, rows, cols, rowStart, rowCount, data|values}
 //   {op:'chunk', gen, assignmentId, jobId, chunkIndex, rows, colsA, colsB,
 //        a|aValues, receivedAt, leaseMs?, raw?}                    -> result | failure
 //   {op:'cancel', assignmentIds}   {op:'release', jobId}   {op:'reset', gen}
 //   {op:'lose-device'}  (test hook)
+//   {op:'bench', id, n, engine:'wasm'|'js'|'webgpu'|'current', threads?, runs?}  -> {op:'bench-result', id, ...}
+//   {op:'test-multiply', id, engine:'wasm'|'js'|'webgpu', a, b, m, k, n, gpuLimits?} -> {op:'test-result', id, c | error}
+//        (gpuLimits: size the WebGPU tiles as if the adapter had these lower limits)
 // Worker -> page:
-//   {op:'ready', engine, adapter, label, note, opsPerMs, maxBufferBytes, calibration}
+//   {op:'ready', engine, kernel, adapter, label, note, opsPerMs, gflops, maxBufferBytes, calibration, gpuLimits?}
 //   {op:'result', gen, assignmentId, jobId, chunkIndex, computeMs, waitMs, data (base64url) | c (Float32Array, raw)}
 //   {op:'failure', gen, assignmentId, jobId, error}
 //   {op:'b-error', gen, jobId, error}   {op:'b-complete', gen, jobId}
@@ -26,13 +32,16 @@
 // (performance.timeOrigin + performance.now()) comparable across threads.
 
 import { decodeFloat32, decodeFloat32Into, encodeFloat32, firstNonFinite } from '../codec.js';
-import { multiplyCpu, cpuDescription, CPU_MAX_BUFFER_BYTES } from './cpu-engine.js';
+import { multiplyCpu, cpuDescription, cpuMaxBufferBytes } from './cpu-engine.js';
+import { CpuPool } from './cpu-pool.js';
 import { GpuEngine } from './gpu-engine.js';
 
 let gen = 0;
 let engine = 'cpu';
 let gpu = null;
-let maxBufferBytes = CPU_MAX_BUFFER_BYTES;
+let pool = null;          // the CPU engine's kernel threads; null where workers cannot start workers
+let maxBufferBytes = cpuMaxBufferBytes();
+let measured = null;      // {n, ms, opsPerMs} of the engine in use
 const jobs = new Map();
 const queue = [];
 let current = null;
@@ -88,9 +97,30 @@ async function measure(run, n, budgetMs = 40) {
   return { n, ms: round3(best), opsPerMs: Math.round((n * n * n) / Math.max(best, 0.01)) };
 }
 
-function calibrateCpu(n = 128) {
-  const a = randomMatrix(n * n), b = randomMatrix(n * n), c = new Float32Array(n * n);
-  return measure(() => multiplyCpu(a, b, n, n, n, c), n);
+let benchKeys = 0;
+
+/** Runs `fn(mul)` with B shared with the CPU engine under a throw-away key. */
+async function withCpuB(b, K, N, kernel, fn) {
+  if (!pool) {
+    if (kernel === 'wasm') throw new Error('WebAssembly SIMD kernel threads are not available here');
+    return fn((a, M) => multiplyCpu(a, b, M, K, N));
+  }
+  const key = `bench:${++benchKeys}`;
+  pool.shareB(key, b, K, N, kernel);
+  try {
+    return await fn((a, M, threads) => pool.multiply(a, M, K, N, key, { kernel, threads }));
+  } finally {
+    pool.free(key);
+  }
+}
+
+function cpuKernel() {
+  return pool ? pool.kernel : 'js';
+}
+
+function calibrateCpu(n = 128, kernel = cpuKernel()) {
+  const a = randomMatrix(n * n), b = randomMatrix(n * n);
+  return withCpuB(b, n, n, kernel, (mul) => measure(() => mul(a, n), n));
 }
 
 async function calibrateGpu(n = 128) {
@@ -108,18 +138,47 @@ function onGpuLost() {
   log('warn', 'GPU device lost; re-creating it');
 }
 
-function engineInfo(note = '', noteIsWarning = false) {
-  if (engine === 'webgpu') {
-    return { engine, adapter: gpu.name, label: `WebGPU · ${gpu.name}`, note, noteIsWarning, maxBufferBytes };
-  }
-  return { engine: 'cpu', adapter: cpuDescription(), label: 'CPU', note, noteIsWarning, maxBufferBytes };
+function cpuAdapter() {
+  return pool ? pool.description : cpuDescription();
 }
 
-async function init(requested) {
+function engineInfo(note = '', noteIsWarning = false) {
+  const speed = measured
+    ? { opsPerMs: measured.opsPerMs, gflops: Math.round(measured.opsPerMs * 2 / 1e4) / 100, measuredN: measured.n }
+    : { opsPerMs: undefined, gflops: undefined, measuredN: undefined };
+  if (engine === 'webgpu') {
+    return {
+      engine, kernel: 'webgpu', adapter: gpu.name, label: `WebGPU · ${gpu.name}`, note, noteIsWarning, maxBufferBytes,
+      gpuLimits: gpu.limitsReport, ...speed,
+    };
+  }
+  const adapter = cpuAdapter();
+  return {
+    engine: 'cpu', kernel: cpuKernel(), adapter, label: `CPU · ${adapter}`, note, noteIsWarning,
+    maxBufferBytes, threads: pool ? pool.threads : 1, simd: !!(pool && pool.simd), relaxedSimd: !!(pool && pool.relaxed),
+    kernelDetail: pool ? pool.kernelDescription : 'JavaScript', ...speed,
+  };
+}
+
+async function startPool(threads, wish) {
+  try {
+    pool = await CpuPool.create({ threads, kernel: wish === 'js' ? 'js' : 'auto', onLog: log });
+  } catch (e) {
+    pool = null;
+    log('warn', `CPU kernel threads unavailable (${errText(e)}); multiplying on one thread in JavaScript`);
+  }
+}
+
+async function init(requested, threads) {
   let note = '';
   let noteIsWarning = false;
   const calibration = {};
-  if (requested !== 'cpu') {
+  await startPool(threads, requested === 'js' ? 'js' : 'auto');
+  if (requested === 'wasm' && cpuKernel() !== 'wasm') {
+    note = 'WebAssembly SIMD requested but unavailable; computing in JavaScript';
+    noteIsWarning = true;
+  }
+  if (requested === 'auto' || requested === 'webgpu') {
     gpu = await GpuEngine.create({ onLost: onGpuLost, onLog: log });
     if (!gpu) {
       if (requested === 'webgpu') {
@@ -153,13 +212,17 @@ async function init(requested) {
     if (!calibration.webgpu) {
       try { calibration.webgpu = await calibrateGpu(); } catch (e) { calibration.webgpu = { error: errText(e) }; }
     }
+    if (calibration.webgpu.opsPerMs) measured = calibration.webgpu;
   } else {
     engine = 'cpu';
-    maxBufferBytes = CPU_MAX_BUFFER_BYTES;
+    maxBufferBytes = cpuMaxBufferBytes();
     if (!calibration.cpu) calibration.cpu = await calibrateCpu();
+    // The speed shown and reported: a size where the kernel, not the messaging, is timed.
+    const n = cpuKernel() === 'wasm' ? 512 : 256;
+    try { measured = await calibrateCpu(n); } catch (e) { measured = calibration.cpu; }
+    calibration.cpuReported = measured;
   }
-  const opsPerMs = (calibration[engine] && calibration[engine].opsPerMs) || undefined;
-  post({ op: 'ready', ...engineInfo(note, noteIsWarning), opsPerMs, calibration });
+  post({ op: 'ready', ...engineInfo(note, noteIsWarning), calibration });
 }
 
 /** After a GPU failure: keep the GPU if a device can be had, else move to the CPU. */
@@ -171,6 +234,8 @@ async function checkGpuAfterFailure() {
     gpu.destroy();
     gpu = null;
     engine = 'cpu';
+    maxBufferBytes = cpuMaxBufferBytes();
+    measured = null;
     // B stays in host memory, so held jobs carry on on the CPU.
     post({ op: 'engine', ...engineInfo(`GPU unavailable (${errText(e)}); computing on the CPU`, true) });
   }
@@ -180,7 +245,15 @@ async function checkGpuAfterFailure() {
 
 function freeJob(job) {
   if (gpu) gpu.freeB(job);
+  if (pool) pool.free(job.jobId);
   job.b = null;
+}
+
+/** The CPU engine's product of a chunk (B shared with the kernel threads on first use). */
+function multiplyOnCpu(a, M, K, N, job) {
+  if (!pool || pool.broken) return multiplyCpu(a, job.b, M, K, N);
+  if (!pool.hasB(job.jobId)) pool.shareB(job.jobId, job.b, K, N);
+  return pool.multiply(a, M, K, N, job.jobId);
 }
 
 function releaseJob(jobId) {
@@ -231,6 +304,8 @@ function onB(m) {
       post({ op: 'b-complete', gen, jobId: job.jobId });
       if (engine === 'webgpu' && gpu) {
         gpu.uploadB(job).catch((e) => log('warn', `B of job ${job.jobId} not uploaded yet: ${errText(e)}`));
+      } else if (pool && !pool.broken) {
+        pool.shareB(job.jobId, job.b, job.rows, job.cols);
       }
     }
   } catch (e) {
@@ -290,7 +365,7 @@ async function compute(task) {
   try {
     c = engine === 'webgpu'
       ? await gpu.multiply(task.a, task.rows, task.colsA, task.colsB, task.job)
-      : multiplyCpu(task.a, task.job.b, task.rows, task.colsA, task.colsB);
+      : await multiplyOnCpu(task.a, task.rows, task.colsA, task.colsB, task.job);
   } catch (e) {
     if (!task.cancelled && task.gen === gen) failChunk(task, errText(e));
     await checkGpuAfterFailure();
@@ -365,6 +440,97 @@ function onReset(newGen) {
 // ------------------------------------------------------------------ dispatch
 
 let initDone = null;
+const ENGINES = ['auto', 'webgpu', 'cpu', 'wasm', 'js'];
+const MAX_THREADS = 64;
+
+function threadCount(asked) {
+  const cores = (navigator.hardwareConcurrency | 0) || 1;
+  const n = Number.isInteger(asked) && asked > 0 ? Math.min(asked, cores) : cores;
+  return Math.max(1, Math.min(MAX_THREADS, n));
+}
+
+/** Answers a request-like op ({id}) with {op: replyOp, id, ...result} or {op: replyOp, id, error}. */
+function answer(m, replyOp, fn) {
+  (async () => {
+    if (initDone) await initDone;
+    return fn();
+  })().then((result) => {
+    const transfer = result && result.c instanceof Float32Array ? [result.c.buffer] : [];
+    post({ op: replyOp, id: m.id, ...result }, transfer);
+  }, (e) => post({ op: replyOp, id: m.id, error: errText(e) }));
+}
+
+/** Runs `fn(gpuEngine)` on the engine in use or, if the tab computes on the CPU, a temporary one. */
+async function withGpu(fn, limitsCap) {
+  if (gpu && !limitsCap) return fn(gpu);
+  const temporary = await GpuEngine.create({ onLog: log, limitsCap });
+  if (!temporary) throw new Error(`WebGPU unavailable: ${GpuEngine.lastError}`);
+  try {
+    return await fn(temporary);
+  } finally {
+    temporary.destroy();
+  }
+}
+
+function gpuJob(b) {
+  return { b, gpuBuffer: null, gpuEpoch: -1, gpuUploading: null };
+}
+
+/**
+ * Times an n×n·n×n product: the best of `runs` after one warm-up (B shared or uploaded once
+ * before, as for a job). engine 'current' is the one the tab computes with.
+ */
+async function bench({ n = 1024, engine: which = 'current', threads, runs = 3 }) {
+  n = Math.max(1, Math.min(4096, n | 0));
+  runs = Math.max(1, Math.min(20, runs | 0));
+  if (which === 'current') which = engine === 'webgpu' ? 'webgpu' : cpuKernel();
+  if (!['wasm', 'js', 'webgpu'].includes(which)) throw new Error(`unknown engine ${which}`);
+  const a = randomMatrix(n * n), b = randomMatrix(n * n);
+  const times = [];
+  const timeRuns = async (run) => {
+    await run();
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      await run();
+      times.push(round3(performance.now() - t0));
+    }
+  };
+  let adapter;
+  let usedThreads = 1;
+  if (which === 'webgpu') {
+    await withGpu(async (g) => {
+      adapter = `WebGPU · ${g.name}`;
+      const job = gpuJob(b);
+      try { await timeRuns(() => g.multiply(a, n, n, n, job)); } finally { g.freeB(job); }
+    });
+  } else {
+    usedThreads = pool ? Math.max(1, Math.min(pool.threads, Number.isInteger(threads) ? threads : pool.threads)) : 1;
+    if (which === 'wasm' && !(pool && pool.simd)) throw new Error('WebAssembly SIMD is not available in this browser');
+    adapter = `${which === 'wasm' ? 'WebAssembly SIMD' : 'JavaScript'} × ${usedThreads} worker${usedThreads === 1 ? '' : 's'}`;
+    await withCpuB(b, n, n, which, (mul) => timeRuns(() => mul(a, n, usedThreads)));
+  }
+  const ms = Math.min(...times);
+  const sorted = [...times].sort((x, y) => x - y);
+  return {
+    engine: which, adapter, n, threads: usedThreads, ms, medianMs: sorted[Math.floor(sorted.length / 2)],
+    runsMs: times, gflops: Math.round((2 * n * n * n) / (ms * 1e6) * 100) / 100,
+  };
+}
+
+/** The product computed by one engine, for tests: {c: Float32Array}. */
+async function testMultiply({ engine: which, a, b, m, k, n, gpuLimits }) {
+  if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || a.length !== m * k || b.length !== k * n) {
+    throw new Error('a and b must be Float32Arrays of m·k and k·n values');
+  }
+  if (which === 'webgpu') {
+    return withGpu(async (g) => {
+      const job = gpuJob(b);
+      try { return { c: await g.multiply(a, m, k, n, job), engine: 'webgpu', gpuLimits: g.limitsReport }; } finally { g.freeB(job); }
+    }, gpuLimits);
+  }
+  if (which !== 'wasm' && which !== 'js') throw new Error(`unknown engine ${which}`);
+  return withCpuB(b, k, n, which, async (mul) => ({ c: await mul(a, m), engine: which }));
+}
 
 self.onmessage = (e) => {
   const m = e.data;
@@ -373,11 +539,11 @@ self.onmessage = (e) => {
     switch (m.op) {
       case 'init':
         if (!initDone) {
-          initDone = init(m.engine === 'webgpu' || m.engine === 'cpu' ? m.engine : 'auto').catch((err) => {
+          initDone = init(ENGINES.includes(m.engine) ? m.engine : 'auto', threadCount(m.threads)).catch((err) => {
             // Whatever went wrong with the GPU, the CPU still works.
             gpu = null;
             engine = 'cpu';
-            maxBufferBytes = CPU_MAX_BUFFER_BYTES;
+            maxBufferBytes = cpuMaxBufferBytes();
             post({ op: 'ready', ...engineInfo(`engine set-up failed (${errText(err)}); computing on the CPU`, true) });
           });
         }
@@ -388,6 +554,8 @@ self.onmessage = (e) => {
       case 'release': releaseJob(m.jobId); break;
       case 'reset': if (Number.isInteger(m.gen)) onReset(m.gen); break;
       case 'lose-device': if (gpu) gpu.simulateLoss(); break;
+      case 'bench': answer(m, 'bench-result', () => bench(m)); break;
+      case 'test-multiply': answer(m, 'test-result', () => testMultiply(m)); break;
       default: log('warn', `compute worker: unknown op ${m.op}`);
     }
   } catch (err) {

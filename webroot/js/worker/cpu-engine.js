@@ -6,7 +6,19 @@
 // four accumulators. Accumulators are float64, so the CPU result is at least
 // as accurate as the GPU's float32 sums.
 
-export const CPU_MAX_BUFFER_BYTES = 1024 * 1024 * 1024; // 1 GiB per matrix
+export const CPU_MAX_BUFFER_BYTES = 1024 * 1024 * 1024; // 1 GiB per matrix, at most
+const CPU_MIN_BUFFER_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The largest matrix (B, or a chunk's A or C) the CPU engine takes, in bytes: a sixteenth of
+ * the device's memory (navigator.deviceMemory, GiB, which browsers round and cap at 8; 4 when
+ * unknown), between 32 MiB and 1 GiB. Every kernel thread holds its own copy of B.
+ */
+export function cpuMaxBufferBytes() {
+  const gib = (globalThis.navigator && Number(navigator.deviceMemory)) || 4;
+  const bytes = Math.floor((gib * 1024 * 1024 * 1024) / 16);
+  return Math.max(CPU_MIN_BUFFER_BYTES, Math.min(CPU_MAX_BUFFER_BYTES, bytes));
+}
 
 export function cpuDescription() {
   const cores = (globalThis.navigator && navigator.hardwareConcurrency) || 0;

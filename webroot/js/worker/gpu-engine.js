@@ -10,7 +10,34 @@
 // hand when the device goes rejects, and the caller reports that chunk failed.
 
 const SHADER_URL = new URL('../../shaders/matmul.wgsl', import.meta.url);
-const TILE = 64;
+
+/**
+ * Workgroup side WG (the tile is 4·WG square) and TILE_K from the adapter's limits:
+ * the largest WG of 16, 8, 4 whose WG×WG invocations fit, and the largest TILE_K of 16, 8, 4
+ * whose two tiles (2·4WG·TILE_K floats) fit the workgroup storage.
+ */
+export function tileConfig(limits) {
+  const inv = limits.maxComputeInvocationsPerWorkgroup || 256;
+  const sx = limits.maxComputeWorkgroupSizeX || 256;
+  const sy = limits.maxComputeWorkgroupSizeY || 256;
+  const storage = limits.maxComputeWorkgroupStorageSize || 16384;
+  let wg = 16;
+  while (wg > 4 && (wg * wg > inv || wg > sx || wg > sy)) wg /= 2;
+  const tile = 4 * wg;
+  let tileK = 16;
+  while (tileK > 4 && 2 * tile * tileK * 4 > storage) tileK /= 2;
+  return { wg, tile, tileK, invocations: wg * wg, storageBytes: 2 * tile * tileK * 4 };
+}
+
+function sizedShader(code, { wg, tileK }) {
+  const sized = code
+    .replace(/const WG : u32 = \d+u;/, `const WG : u32 = ${wg}u;`)
+    .replace(/const TILE_K : u32 = \d+u;/, `const TILE_K : u32 = ${tileK}u;`);
+  if (!sized.includes(`const WG : u32 = ${wg}u;`) || !sized.includes(`const TILE_K : u32 = ${tileK}u;`)) {
+    throw new Error('matmul.wgsl: its WG / TILE_K lines were not found');
+  }
+  return sized;
+}
 
 let shaderSource = null;
 async function loadShader() {
@@ -55,13 +82,14 @@ async function requestAdapter() {
 
 export class GpuEngine {
   /** Returns a ready engine, or null when WebGPU cannot be used here (reason in `GpuEngine.lastError`). */
-  static async create({ onLost, onLog } = {}) {
+  static async create({ onLost, onLog, limitsCap } = {}) {
     GpuEngine.lastError = null;
     if (!globalThis.navigator || !navigator.gpu) {
       GpuEngine.lastError = 'navigator.gpu is not available';
       return null;
     }
     const engine = new GpuEngine(onLost, onLog);
+    engine._limitsCap = limitsCap || null; // tests: size tiles as if the adapter had these (lower) limits
     try {
       await engine._init();
       return engine;
@@ -94,18 +122,29 @@ export class GpuEngine {
     this.name = adapterName(adapter, info);
     this.isFallback = isFallback(adapter, info);
     const al = adapter.limits;
+    const sizing = {};
+    for (const name of ['maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY',
+      'maxComputeWorkgroupStorageSize']) {
+      const cap = this._limitsCap && this._limitsCap[name];
+      sizing[name] = Number.isInteger(cap) && cap > 0 ? Math.min(cap, al[name]) : al[name];
+    }
+    const config = tileConfig(sizing);
     const device = await adapter.requestDevice({
       label: 'brain-matmul',
       requiredLimits: {
         maxStorageBufferBindingSize: al.maxStorageBufferBindingSize,
         maxBufferSize: al.maxBufferSize,
+        maxComputeInvocationsPerWorkgroup: config.invocations,
+        maxComputeWorkgroupSizeX: config.wg,
+        maxComputeWorkgroupSizeY: config.wg,
+        maxComputeWorkgroupStorageSize: config.storageBytes,
       },
     });
     if (this._destroyed) {
       device.destroy();
       throw new Error('engine destroyed');
     }
-    const code = await loadShader();
+    const code = sizedShader(await loadShader(), config);
     const module = device.createShaderModule({ label: 'matmul.wgsl', code });
     const info2 = await module.getCompilationInfo();
     const errors = info2.messages.filter((m) => m.type === 'error');
@@ -120,8 +159,18 @@ export class GpuEngine {
     this.epoch++;
     this._pool = { a: null, c: null, read: null };
     this._uniform = device.createBuffer({ label: 'dims', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    // The largest buffer (B, a chunk's A or C) a binding can take: what the server is told at registration.
     this.maxBufferBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     this.maxWorkgroups = device.limits.maxComputeWorkgroupsPerDimension;
+    this.tile = config.tile;
+    this.limitsReport = {
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      maxBufferSize: device.limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: al.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: al.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+      workgroup: `${config.wg}×${config.wg}`, tile: config.tile, tileK: config.tileK,
+    };
     device.addEventListener('uncapturederror', (e) => this._log('warn', 'WebGPU: ' + (e.error && e.error.message)));
     device.lost.then((lost) => {
       if (this.device !== device || this._destroyed) return;
@@ -239,8 +288,8 @@ export class GpuEngine {
     if (aBytes > this.maxBufferBytes || cBytes > this.maxBufferBytes) {
       throw new Error(`chunk too large for the GPU (A ${aBytes} bytes, C ${cBytes} bytes, limit ${this.maxBufferBytes})`);
     }
-    const gx = Math.ceil(N / TILE);
-    const gy = Math.ceil(M / TILE);
+    const gx = Math.ceil(N / this.tile);
+    const gy = Math.ceil(M / this.tile);
     if (gx > this.maxWorkgroups || gy > this.maxWorkgroups) {
       throw new Error(`chunk needs ${gx}×${gy} workgroups, more than ${this.maxWorkgroups} per dimension`);
     }

@@ -1,8 +1,10 @@
 // The worker tab: joins the grid over the event bus (docs/PROTOCOL.md),
 // hands chunks to the compute Web Worker, sends results back.
 //
-// URL parameters: ?engine=auto|webgpu|cpu (default auto), ?slots=1..8
-// (default 2), ?name=<display name> (saved in localStorage).
+// URL parameters: ?engine=auto|webgpu|cpu|wasm|js (default auto; cpu takes
+// the best CPU kernel, wasm and js force one), ?threads=N (CPU kernel
+// threads, default one per logical core), ?slots=1..8 (default 2),
+// ?name=<display name> (saved in localStorage).
 
 import { EventBus } from '../eventbus.js';
 import { createTimers } from '../timers.js';
@@ -23,7 +25,18 @@ const RESULT_OVERHEAD_BYTES = 1024;
 // ------------------------------------------------------------------ settings
 
 const params = new URLSearchParams(location.search);
-const requestedEngine = ['auto', 'webgpu', 'cpu'].includes(params.get('engine')) ? params.get('engine') : 'auto';
+// The worker key of a private grid (worker.html?key=...), taken out of the address bar at once.
+const workerKey = (params.get('key') || '').slice(0, 200);
+if (params.has('key')) {
+  const clean = new URL(location.href);
+  clean.searchParams.delete('key');
+  history.replaceState(null, '', clean.pathname + clean.search + clean.hash);
+}
+const requestedEngine = ['auto', 'webgpu', 'cpu', 'wasm', 'js'].includes(params.get('engine')) ? params.get('engine') : 'auto';
+const requestedThreads = (() => {
+  const n = Number(params.get('threads'));
+  return params.has('threads') && Number.isInteger(n) && n > 0 ? Math.min(64, n) : undefined;
+})();
 const requestedSlots = (() => {
   const n = Number(params.get('slots'));
   return params.has('slots') && Number.isInteger(n) ? Math.min(8, Math.max(1, n)) : 2;
@@ -43,6 +56,7 @@ const state = {
   held: new Map(),        // assignmentId -> {jobId, chunkIndex, rows, colsB, receivedAt}
   chunksDone: 0,
   computeMsTotal: 0,
+  chunkOps: 0,            // multiply-adds of the chunks done (for the speed shown)
   heartbeatTimer: null,
   heartbeatPending: null, // token of the heartbeat request still out
   registerTimer: null,
@@ -53,6 +67,9 @@ const state = {
 
 let compute = null;
 let timers = null;
+let computeReady = null;  // resolves once the compute worker said 'ready'
+const requests = new Map(); // id -> {resolve, reject} of bench / test-multiply requests
+let nextRequestId = 1;
 
 // ------------------------------------------------------------------ helpers
 
@@ -75,6 +92,10 @@ function updateCounters() {
   const avg = state.chunksDone ? state.computeMsTotal / state.chunksDone : NaN;
   ui.setText('avg-compute', Number.isNaN(avg) ? '–' : (avg < 10 ? avg.toFixed(1) : String(Math.round(avg))) + ' ms');
   ui.setText('jobs-held', state.jobs.size);
+  if (state.engineInfo) {
+    const chunkGflops = state.computeMsTotal > 0 ? (2 * state.chunkOps) / (state.computeMsTotal * 1e6) : undefined;
+    ui.setSpeed({ measured: state.engineInfo.gflops, measuredN: state.engineInfo.measuredN, chunks: chunkGflops });
+  }
 }
 
 function shortId(id) {
@@ -104,7 +125,7 @@ function startCompute() {
         note(m.text, m.level === 'warn' ? 'warn' : 'info');
       }
     };
-    compute.postMessage({ op: 'init', engine: requestedEngine });
+    compute.postMessage({ op: 'init', engine: requestedEngine, threads: requestedThreads });
   });
 }
 
@@ -115,6 +136,15 @@ function onComputeMessage(e) {
     case 'result': onComputeResult(m); break;
     case 'failure': onComputeFailure(m); break;
     case 'b-complete': break;
+    case 'bench-result':
+    case 'test-result': {
+      const r = requests.get(m.id);
+      if (!r) break;
+      requests.delete(m.id);
+      if (m.error) r.reject(new Error(m.error));
+      else r.resolve(m);
+      break;
+    }
     case 'b-error': {
       if (m.gen !== state.gen) return;
       const job = state.jobs.get(m.jobId);
@@ -166,6 +196,7 @@ function onComputeResult(m) {
   });
   state.chunksDone++;
   state.computeMsTotal += m.computeMs;
+  state.chunkOps += held.rows * held.colsA * held.colsB;
   updateCounters();
   ui.log(`chunk #${held.chunkIndex} of job ${shortId(held.jobId)} done in ${m.computeMs.toFixed(1)} ms` +
     ` (waited ${m.waitMs.toFixed(1)} ms)`, 'ok');
@@ -285,7 +316,9 @@ function onChunk(body) {
     sendFailure(c.assignmentId, problem);
     return;
   }
-  state.held.set(c.assignmentId, { jobId: c.jobId, chunkIndex: c.chunkIndex, rows: c.rows, colsB: c.colsB, receivedAt });
+  state.held.set(c.assignmentId, {
+    jobId: c.jobId, chunkIndex: c.chunkIndex, rows: c.rows, colsA: c.colsA, colsB: c.colsB, receivedAt,
+  });
   compute.postMessage({ op: 'chunk', gen: state.gen, ...c, receivedAt });
   ui.log(`chunk #${c.chunkIndex} of job ${shortId(c.jobId)} received (${c.rows} rows × ${c.colsB} columns)`);
   updateCounters();
@@ -347,6 +380,7 @@ function registerBody() {
   };
   if (Number.isFinite(info.opsPerMs) && info.opsPerMs > 0) body.opsPerMs = info.opsPerMs;
   if (Number.isSafeInteger(info.maxBufferBytes) && info.maxBufferBytes > 0) body.maxBufferBytes = info.maxBufferBytes;
+  if (workerKey) body.key = workerKey;
   return body;
 }
 
@@ -531,15 +565,17 @@ async function main() {
   updateCounters();
 
   try {
-    state.engineInfo = await startCompute();
+    computeReady = startCompute();
+    state.engineInfo = await computeReady;
   } catch (e) {
     ui.setConnection('disconnected', 'compute worker failed');
     note(e.message, 'error');
     return;
   }
   ui.setEngine(state.engineInfo);
+  updateCounters();
   note(`engine: ${state.engineInfo.label}` +
-    (state.engineInfo.opsPerMs ? ` (${Math.round(state.engineInfo.opsPerMs)} multiply-adds/ms)` : ''));
+    (state.engineInfo.gflops ? ` (${state.engineInfo.gflops} GFLOP/s measured at ${state.engineInfo.measuredN}³)` : ''));
 
   timers = createTimers();
   state.eb = new EventBus('/eventbus', {
@@ -570,6 +606,35 @@ globalThis.brainWorker = {
   },
   dropConnection: () => state.eb && state.eb.drop(),
   loseDevice: () => compute && compute.postMessage({ op: 'lose-device' }),
+  /**
+   * Times an n×n·n×n float32 product on one engine of this tab, inputs random, B shared with
+   * the engine once before (as for a job), one warm-up run, then the best of `runs`.
+   * engine: 'wasm' | 'js' (CPU kernels, on `threads` kernel threads, default all) | 'webgpu' |
+   * 'current' (what the tab computes with). Resolves to {engine, adapter, n, threads, ms,
+   * medianMs, runsMs, gflops}; rejects where that engine is unavailable.
+   */
+  benchmark: ({ n = 1024, engine = 'current', threads, runs = 3 } = {}) =>
+    computeRequest({ op: 'bench', n, engine, threads, runs }).then(({ op, id, ...result }) => result),
+  /**
+   * Test hook: C = A·B (row-major number arrays, m×k and k×n) on engine 'wasm' | 'js' | 'webgpu';
+   * resolves to C as an array. options.gpuLimits sizes WebGPU's tiles as if the adapter had
+   * those lower limits (e.g. {maxComputeInvocationsPerWorkgroup: 64}).
+   */
+  multiplyForTest: (engine, a, b, m, k, n, options = {}) =>
+    computeRequest({
+      op: 'test-multiply', engine, a: Float32Array.from(a), b: Float32Array.from(b), m, k, n, gpuLimits: options.gpuLimits,
+    }).then((r) => Array.from(r.c)),
 };
+
+async function computeRequest(msg) {
+  if (!computeReady) throw new Error('the compute worker has not started');
+  await computeReady;
+  const id = nextRequestId++;
+  return new Promise((resolve, reject) => {
+    requests.set(id, { resolve, reject });
+    const transfer = [msg.a, msg.b].filter((x) => x instanceof Float32Array).map((x) => x.buffer);
+    compute.postMessage({ ...msg, id }, transfer);
+  });
+}
 
 main();

@@ -1,6 +1,7 @@
 // The worker tab's view. Every text goes in through textContent, never HTML.
 //
-// Element ids read by tests: #connection[data-state], #engine[data-engine],
+// Element ids read by tests: #connection[data-state], #engine[data-engine][data-kernel],
+// #engine-speed[data-gflops],
 // #chunks-done, #worker-name (input), #worker-id, #log, #stats-done, #stats-rank,
 // #standing[data-known]; body[data-ready].
 
@@ -19,14 +20,33 @@ export function setConnection(state, detail) {
   el.textContent = detail ? `${CONNECTION_LABELS[state]} · ${detail}` : CONNECTION_LABELS[state];
 }
 
-export function setEngine({ engine, label, note, noteIsWarning }) {
+export function setEngine({ engine, kernel, label, note, noteIsWarning }) {
   const el = $('engine');
   el.dataset.engine = engine;
+  el.dataset.kernel = kernel || engine;
   el.textContent = label;
   const noteEl = $('engine-note');
   noteEl.textContent = note || '';
   noteEl.hidden = !note;
   noteEl.classList.toggle('note-warn', !!noteIsWarning);
+}
+
+const gflopsText = (x) => (x >= 100 ? String(Math.round(x)) : x.toFixed(x >= 10 ? 1 : 2));
+
+/** The engine's speed: measured at start (n³ product) and, once chunks are done, on them. GFLOP/s. */
+export function setSpeed({ measured, measuredN, chunks }) {
+  const el = $('engine-speed');
+  if (!el) return;
+  const parts = [];
+  if (Number.isFinite(measured) && measured > 0) {
+    el.dataset.gflops = String(measured);
+    parts.push(`${gflopsText(measured)} GFLOP/s measured${measuredN ? ` (${measuredN}³)` : ''}`);
+  }
+  if (Number.isFinite(chunks) && chunks > 0) {
+    el.dataset.chunkGflops = String(Math.round(chunks * 100) / 100);
+    parts.push(`${gflopsText(chunks)} GFLOP/s on chunks`);
+  }
+  el.textContent = parts.length ? parts.join(' · ') : '–';
 }
 
 export function setIdentity(workerId, name) {

@@ -1,5 +1,6 @@
 package brain;
 
+import brain.auth.AuthVerticle;
 import brain.bridge.BridgeGuard;
 import brain.bus.Codecs;
 import brain.config.BrainConfig;
@@ -31,11 +32,13 @@ public final class BrainServer {
   private final Vertx vertx;
   private final List<String> deployments;
   private final HttpVerticle http;
+  private final String dashboardLine;
 
-  private BrainServer(Vertx vertx, List<String> deployments, HttpVerticle http) {
+  private BrainServer(Vertx vertx, List<String> deployments, HttpVerticle http, String dashboardLine) {
     this.vertx = vertx;
     this.deployments = deployments;
     this.http = http;
+    this.dashboardLine = dashboardLine;
   }
 
   public static Future<BrainServer> start(Vertx vertx, BrainConfig config) {
@@ -50,8 +53,11 @@ public final class BrainServer {
     // single-threaded part, and on an event loop it would share a thread with bridge sockets.
     DeploymentOptions ownThread = new DeploymentOptions(options).setThreadingModel(ThreadingModel.WORKER)
         .setWorkerPoolName("brain-scheduler").setWorkerPoolSize(1);
+    // Auth right after persistence: it makes sure an admin token exists before the port opens.
+    AuthVerticle auth = new AuthVerticle();
     List<Map.Entry<VerticleBase, DeploymentOptions>> order = role == Role.ALL
-        ? List.of(Map.entry(new PersistenceVerticle(), options), Map.entry(new HeartbeatVerticle(), options),
+        ? List.of(Map.entry(new PersistenceVerticle(), options), Map.entry(auth, options),
+            Map.entry(new HeartbeatVerticle(), options),
             Map.entry(new SchedulerVerticle(), ownThread), Map.entry(new JobIntakeVerticle(), options),
             Map.entry(new MetricsVerticle(), options))
         : List.of();
@@ -73,11 +79,37 @@ public final class BrainServer {
         }, new DeploymentOptions(options).setInstances(instances)))
         .map(id -> {
           ids.add(id);
-          BrainServer server = new BrainServer(vertx, ids, http.get(0));
+          String token = auth.createdAdminToken();
+          String line = token == null ? null : dashboardLine(config, http.get(0).actualPort(), token);
+          BrainServer server = new BrainServer(vertx, ids, http.get(0), line);
           LOG.log(System.Logger.Level.INFO, "Distributed Brain listening on http://localhost:" + server.port() + " ("
               + role.name().toLowerCase(java.util.Locale.ROOT) + " node, " + instances + " HTTP instances)");
+          if (line != null) {
+            // The one place a token is ever shown by the server: on stdout, once, for the person
+            // who started it (never in the log). Lost? `token admin` (or create) makes another.
+            System.out.println(line);
+          }
           return server;
         });
+  }
+
+  /** The link to the dashboard signed in with {@code token}; a wildcard address is shown as localhost. */
+  static String dashboardLine(BrainConfig config, int port, String token) {
+    String host = config.json().getJsonObject("http").getString("host", "0.0.0.0");
+    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") || host.isBlank()) {
+      host = "localhost";
+    } else if (host.contains(":") && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return "dashboard: http://" + host + ":" + port + "/?token=" + token;
+  }
+
+  /**
+   * The dashboard line printed at this start (a new admin token was made because the database
+   * had none), or empty when none was printed.
+   */
+  public java.util.Optional<String> dashboardLine() {
+    return java.util.Optional.ofNullable(dashboardLine);
   }
 
   /** {@code http.instances}, or one per core when 0. */

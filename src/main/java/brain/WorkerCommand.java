@@ -21,13 +21,19 @@ import picocli.CommandLine.Option;
 
 /** {@code worker --server URL}: lend this machine's CPU to a grid, without a browser. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-    description = "Join a grid as a headless worker: same bridge and protocol as the worker tab, CPU engine (EJML).")
+    description = "Join a grid as a headless worker: same bridge and protocol as the worker tab, CPU engine "
+        + "(OpenBLAS, native; EJML, pure Java, where OpenBLAS cannot load).")
 final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--server", required = true, description = "The grid, e.g. http://localhost:3001 or https://grid.example.org")
   URI server;
 
   @Option(names = "--threads", description = "CPU threads for the engine (default: all cores).")
   int threads = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--engine", paramLabel = "blas|ejml|auto", description = "blas: OpenBLAS (native), or fail; "
+      + "ejml: pure Java; auto: OpenBLAS if it loads, else EJML, saying why (default: -Dbrain.engine, the variable "
+      + "BRAIN_ENGINE, else auto). BRAIN_NO_NATIVE=1 or -Dbrain.noNative=true keeps OpenBLAS out.")
+  String engineChoice;
 
   @Option(names = "--name", description = "Display name on the leaderboard (default: host name).")
   String name;
@@ -41,6 +47,13 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--count", description = "Workers to run in this process (load tests; default 1).")
   int count = 1;
 
+  @Option(names = "--key", description = "The worker key of a private grid (default: the BRAIN_WORKER_KEY variable).")
+  String key;
+
+  @Option(names = "--token",
+      description = "A requestor's or admin's token, which also admits this worker to a private grid (default: BRAIN_TOKEN).")
+  String token;
+
   @Option(names = "--answer-without-computing",
       description = "Answer every chunk with zeros of the right size (load tests of a server whose chunk check is off).")
   boolean answering;
@@ -52,7 +65,15 @@ final class WorkerCommand implements Callable<Integer> {
     String host = server.getHost();
     String displayName = name != null ? name : InetAddress.getLocalHost().getHostName();
     String id = workerId != null ? workerId : storedWorkerId();
-    MatrixEngine engine = answering ? Engines.answering() : Engines.cpu(Math.max(1, threads));
+    MatrixEngine engine;
+    try {
+      engine = answering ? Engines.answering()
+          : Engines.select(Engines.Choice.parse(engineChoice), Math.max(1, threads));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      System.err.println("worker: " + e.getMessage() + " (--engine auto falls back to EJML)");
+      return 2;
+    }
+    System.out.println("engine: " + engine.description());
 
     Vertx vertx = Vertx.vertx();
     WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000)
@@ -62,7 +83,8 @@ final class WorkerCommand implements Callable<Integer> {
     for (int i = 0; i < count; i++) {
       String suffix = count > 1 ? "-" + i : "";
       HeadlessWorker.Options options = new HeadlessWorker.Options(host, port, tls, id + suffix, displayName + suffix,
-          Math.max(1, Math.min(8, slots)), engine, true);
+          Math.max(1, Math.min(8, slots)), engine, true, key != null ? key : System.getenv("BRAIN_WORKER_KEY"),
+          token != null ? token : System.getenv("BRAIN_TOKEN"));
       starting.add(HeadlessWorker.deploy(vertx, sockets, options).onSuccess(w -> {
         synchronized (workers) {
           workers.add(w);

@@ -32,8 +32,11 @@ import java.util.function.Consumer;
  * are measured only with the server in this process.
  */
 public final class Bench {
-  /** Options: {@code server} null for a server in this process; {@code quick} for fewer, smaller runs. */
-  public record Options(URI server, boolean quick, int repeats, Path out) {}
+  /**
+   * Options: {@code server} null for a server in this process; {@code quick} for fewer, smaller
+   * runs; {@code token} the API token for {@code server} (an admin's sees every job's feed).
+   */
+  public record Options(URI server, boolean quick, int repeats, Path out, String token) {}
 
   /** One line of the table. */
   record Row(String figure, String workload, String measured, String target, String original, Boolean met) {}
@@ -42,6 +45,7 @@ public final class Bench {
   private final List<Row> rows = new ArrayList<>();
   private final JsonObject results = new JsonObject();
   private final Consumer<String> progress;
+  private EnginesBench engines; // issue 12's table "engines", printed after this one
 
   public Bench(Options options, Consumer<String> progress) {
     this.options = options;
@@ -55,10 +59,12 @@ public final class Bench {
         .put("server", options.server() == null ? "in-process" : options.server().toString())
         .put("machine", new JsonObject().put("cores", Runtime.getRuntime().availableProcessors())
             .put("maxHeapMb", Runtime.getRuntime().maxMemory() >> 20).put("java", System.getProperty("java.version")));
+    engines = EnginesBench.measure(progress, options.quick()); // first, on a quiet machine
+    results.put("engines", engines.json());
     // Answering workers return zeros: the in-process server runs with its chunk check off.
     Map<String, Object> answering = Map.of("verify.chunkVectors", 0, "scheduler.maxRunningJobs", 1,
         "scheduler.maxWorkers", 5000, "heartbeat.intervalMs", 2000);
-    try (BenchGrid grid = options.server() == null ? BenchGrid.inProcess(answering) : BenchGrid.remote(options.server())) {
+    try (BenchGrid grid = options.server() == null ? BenchGrid.inProcess(answering) : BenchGrid.remote(options.server(), options.token())) {
       warmUp(grid);
       dispatchLatency(grid);
       throughput(grid);
@@ -391,7 +397,7 @@ public final class Bench {
   /** 1024³ with two workers that really compute (EJML, one thread each), checks on. */
   private void efficiency() throws Exception {
     progress.accept("efficiency ratio: 1024³ with 2 computing workers ...");
-    try (BenchGrid grid = options.server() == null ? BenchGrid.inProcess(Map.of()) : BenchGrid.remote(options.server())) {
+    try (BenchGrid grid = options.server() == null ? BenchGrid.inProcess(Map.of()) : BenchGrid.remote(options.server(), options.token())) {
       grid.workers(2, "compute", Engines.cpu(1), 2);
       JsonObject spec = new JsonObject().put("rowsA", 1024).put("colsA", 1024).put("colsB", 1024);
       List<Double> ratios = new ArrayList<>();
@@ -467,28 +473,8 @@ public final class Bench {
       lines.add(new String[] {r.figure(), r.workload(), r.measured(), r.target(), r.original(),
           r.met() == null ? "–" : r.met() ? "yes" : "NO"});
     }
-    int[] widths = new int[head.length];
-    for (String[] line : lines) {
-      for (int i = 0; i < line.length; i++) {
-        widths[i] = Math.max(widths[i], line[i].length());
-      }
-    }
-    StringBuilder out = new StringBuilder();
-    for (int l = 0; l < lines.size(); l++) {
-      out.append('|');
-      for (int i = 0; i < head.length; i++) {
-        out.append(' ').append(String.format("%-" + widths[i] + "s", lines.get(l)[i])).append(" |");
-      }
-      out.append('\n');
-      if (l == 0) {
-        out.append('|');
-        for (int width : widths) {
-          out.append(' ').append("-".repeat(width)).append(" |");
-        }
-        out.append('\n');
-      }
-    }
-    return out.toString();
+    StringBuilder out = new StringBuilder().append(TextTable.render(lines));
+    return engines == null ? out.toString() : out.append('\n').append(engines.table()).toString();
   }
 
   private void write() throws java.io.IOException {

@@ -14,6 +14,10 @@ public final class BenchCommand implements Callable<Integer> {
       + "answering workers: verify.chunkVectors 0). Default: a server in this process.")
   URI server;
 
+  @Option(names = "--token", defaultValue = "${env:BRAIN_TOKEN}",
+      description = "With --server: the API token to submit with (default: env BRAIN_TOKEN).")
+  String token;
+
   @Option(names = "--quick", description = "Fewer and smaller runs (about a minute).")
   boolean quick;
 
@@ -23,10 +27,24 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--out", description = "Where the JSON goes (default target/bench).")
   Path out = Path.of("target", "bench");
 
+  @Option(names = "--engines-only", description = "Only the table \"engines\" (each engine next to NumPy, "
+      + "a few seconds); its JSON goes to engines-latest.json.")
+  boolean enginesOnly;
+
   @Override
   public Integer call() throws Exception {
+    if (enginesOnly) {
+      EnginesBench engines = EnginesBench.measure(line -> System.out.printf("%tT  %s%n", System.currentTimeMillis(),
+          line), quick);
+      System.out.println();
+      System.out.print(engines.table());
+      java.nio.file.Files.createDirectories(out);
+      java.nio.file.Files.writeString(out.resolve("engines-latest.json"), engines.json().encodePrettily());
+      System.out.printf("%nJSON in %s%n", out.resolve("engines-latest.json"));
+      return 0;
+    }
     int repeats = repeat != null ? repeat : quick ? 2 : 5;
-    Bench bench = new Bench(new Bench.Options(server, quick, repeats, out),
+    Bench bench = new Bench(new Bench.Options(server, quick, repeats, out, token),
         line -> System.out.printf("%tT  %s%n", System.currentTimeMillis(), line));
     var results = bench.run();
     System.out.println();

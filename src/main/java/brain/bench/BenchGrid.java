@@ -1,6 +1,7 @@
 package brain.bench;
 
 import brain.BrainServer;
+import brain.auth.Tokens;
 import brain.bus.Addresses;
 import brain.config.BrainConfig;
 import brain.worker.BridgeClient;
@@ -37,18 +38,21 @@ final class BenchGrid implements AutoCloseable {
   private final String host;
   private final int port;
   private final boolean tls;
+  /** The API token requests carry (and the job feed's socket, signed in with it), or null. */
+  private final String token;
   private final HttpClient http = HttpClient.newHttpClient();
   private final Map<String, Promise<JsonObject>> finals = new ConcurrentHashMap<>();
   private final List<HeadlessWorker> workers = new ArrayList<>();
   private final BridgeClient feed;
 
-  private BenchGrid(Vertx serverVertx, BrainServer server, String host, int port, boolean tls) {
+  private BenchGrid(Vertx serverVertx, BrainServer server, String host, int port, boolean tls, String token) {
+    this.token = token;
     this.serverVertx = serverVertx;
     this.server = server;
     this.host = host;
     this.port = port;
     this.tls = tls;
-    this.feed = await(onClients(() -> BridgeClient.connect(clients, sockets, host, port, tls)));
+    this.feed = await(onClients(() -> BridgeClient.connect(clients, sockets, host, port, tls, token)));
     feed.register(Addresses.UI_JOBS, view -> {
       String status = view.getString("status");
       if (status.equals("completed") || status.equals("failed") || status.equals("cancelled")) {
@@ -60,8 +64,9 @@ final class BenchGrid implements AutoCloseable {
   /** A server in this process with a temporary database and {@code overrides} on the defaults. */
   static BenchGrid inProcess(Map<String, Object> overrides) throws Exception {
     Path dir = Files.createTempDirectory("brain-bench");
+    String token = Tokens.newToken();
     BrainConfig config = new BrainConfig(BrainConfig.defaults())
-        .with("http.port", 0).with("http.host", "127.0.0.1")
+        .with("http.port", 0).with("http.host", "127.0.0.1").with("auth.adminToken", token)
         .with("db.url", "jdbc:sqlite:" + dir.resolve("bench.db"))
         // Up to thousands of workers from 127.0.0.1, answering as fast as chunks come: the
         // per-address and per-socket budgets meant for the open internet would cut them off.
@@ -73,12 +78,19 @@ final class BenchGrid implements AutoCloseable {
     }
     Vertx vertx = Vertx.vertx();
     BrainServer server = await(BrainServer.start(vertx, config));
-    return new BenchGrid(vertx, server, "127.0.0.1", server.port(), false);
+    return new BenchGrid(vertx, server, "127.0.0.1", server.port(), false, token);
   }
 
-  static BenchGrid remote(URI url) {
+  static BenchGrid remote(URI url, String token) {
     boolean tls = "https".equalsIgnoreCase(url.getScheme());
-    return new BenchGrid(null, null, url.getHost(), url.getPort() > 0 ? url.getPort() : tls ? 443 : 80, tls);
+    return new BenchGrid(null, null, url.getHost(), url.getPort() > 0 ? url.getPort() : tls ? 443 : 80, tls,
+        token == null || token.isBlank() ? null : token.trim());
+  }
+
+  /** A request to the API, with the token when there is one. */
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl() + path));
+    return token == null ? builder : builder.header("authorization", "Bearer " + token);
   }
 
   boolean inProcess() {
@@ -140,7 +152,7 @@ final class BenchGrid implements AutoCloseable {
 
   String submit(JsonObject spec) {
     try {
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/api/jobs"))
+      HttpResponse<String> response = http.send(request("/api/jobs")
           .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(spec.encode())).build(),
           HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 202) {
@@ -161,7 +173,7 @@ final class BenchGrid implements AutoCloseable {
 
   void cancel(String id) {
     try {
-      http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/api/jobs/" + id)).DELETE().build(),
+      http.send(request("/api/jobs/" + id).DELETE().build(),
           HttpResponse.BodyHandlers.discarding());
     } catch (java.io.IOException | InterruptedException e) {
       throw new IllegalStateException(e);
@@ -170,7 +182,7 @@ final class BenchGrid implements AutoCloseable {
 
   String get(String path) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).build(),
+      return http.send(request(path).build(),
           HttpResponse.BodyHandlers.ofString()).body();
     } catch (java.io.IOException | InterruptedException e) {
       throw new IllegalStateException(e);

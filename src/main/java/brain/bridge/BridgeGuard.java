@@ -46,9 +46,11 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
 
   private volatile BridgeLimits limits;
   private final AddressQuota quota;
+  private final DashboardAuth dashboards;
 
   public BridgeGuard(Vertx vertx) {
     this.vertx = vertx;
+    this.dashboards = new DashboardAuth(vertx);
     this.limits = BridgeLimits.from(new BrainConfig.Reader(BrainConfig.defaults()));
     this.quota = new AddressQuota(limits.maxSocketsPerAddress());
   }
@@ -59,9 +61,17 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     quota.max(limits.maxSocketsPerAddress());
   }
 
-  /** True for the first caller only: the HTTP instance that answers the guard's own addresses. */
+  /**
+   * True for the first caller only: the HTTP instance that answers the guard's own addresses.
+   * That one also listens for revoked tokens and re-checks signed-in dashboards periodically.
+   */
   public boolean claimControl() {
-    return controlClaimed.compareAndSet(false, true);
+    if (!controlClaimed.compareAndSet(false, true)) {
+      return false;
+    }
+    vertx.eventBus().<JsonObject>consumer(AUTH_REVOKED, m -> dashboards.revoked(peers, m.body().getString("name")));
+    vertx.setPeriodic(DashboardAuth.RECHECK_MS, id -> dashboards.recheck(peers));
+    return true;
   }
 
   public static SockJSBridgeOptions options(long pingTimeoutMs, long replyTimeoutMs) {
@@ -95,7 +105,13 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   public void handle(BridgeEvent event) {
     SockJSSocket socket = event.socket();
     switch (event.type()) {
-      case SOCKET_CREATED -> event.complete(admit(socket));
+      case SOCKET_CREATED -> {
+        PeerState admitted = admit(socket);
+        if (admitted != null) {
+          dashboards.signIn(socket, admitted);
+        }
+        event.complete(admitted != null);
+      }
       case SOCKET_CLOSED -> {
         PeerState peer = peers.remove(socket);
         if (peer != null) {
@@ -122,8 +138,23 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
         withinBudget(event, socket); // charged like any frame, then refused: publish is never open
         event.complete(false);
       }
-      case REGISTER -> event.complete(withinBudget(event, socket) && mayRegister(event.getRawMessage(), socket));
+      case REGISTER -> {
+        if (!withinBudget(event, socket)) {
+          event.complete(false);
+        } else if (DashboardAuth.isPrivateFeed(address(event))) {
+          // Job details only for signed-in dashboards: wait for the handshake's sign-in to settle.
+          PeerState peer = peers.get(socket);
+          if (peer == null) {
+            event.complete(false);
+          } else {
+            peer.signedIn.onComplete(done -> event.complete(peer.user != null));
+          }
+        } else {
+          event.complete(mayRegister(event.getRawMessage(), socket));
+        }
+      }
       case UNREGISTER, SOCKET_PING -> event.complete(withinBudget(event, socket));
+      case RECEIVE -> event.complete(!DashboardAuth.isPrivateFeed(address(event)) || mayReceivePrivate(event, socket));
       case REGISTERED -> {
         announceListening(event.getRawMessage(), socket);
         event.complete(true);
@@ -132,18 +163,18 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     }
   }
 
-  /** A new socket gets a peer id and budgets, unless its address already holds its share of sockets. */
-  private boolean admit(SockJSSocket socket) {
+  /** A new socket gets a peer id and budgets, unless its address already holds its share of sockets (null). */
+  private PeerState admit(SockJSSocket socket) {
     String host = remoteHost(socket);
     if (!quota.tryAcquire(host)) {
       LOG.log(System.Logger.Level.INFO, "refused a socket from " + host + ": it already holds "
           + limits.maxSocketsPerAddress() + " (bridge.maxSocketsPerAddress)");
-      return false;
+      return null;
     }
     PeerState peer = new PeerState(newPeerId(), host, limits);
     peers.put(socket, peer);
     sockets.put(peer.peerId, socket);
-    return true;
+    return peer;
   }
 
   private static String remoteHost(SockJSSocket socket) {
@@ -182,6 +213,15 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     }
     raw.put("headers", new JsonObject().put(HEADER_PEER, peer.peerId).put(HEADER_REMOTE, peer.remoteHost));
     return true;
+  }
+
+  private static String address(BridgeEvent event) {
+    return event.getRawMessage() == null ? null : event.getRawMessage().getString("address");
+  }
+
+  private boolean mayReceivePrivate(BridgeEvent event, SockJSSocket socket) {
+    PeerState peer = peers.get(socket);
+    return peer != null && DashboardAuth.mayReceive(peer, event.getRawMessage());
   }
 
   private boolean mayRegister(JsonObject raw, SockJSSocket socket) {

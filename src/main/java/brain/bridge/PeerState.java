@@ -10,6 +10,11 @@ final class PeerState {
   private final TokenBucket messages;
   private final TokenBucket bytes;
   private final AtomicBoolean overBudget = new AtomicBoolean();
+  /** The signed-in dashboard user ({name, role}) and its token, or null: see {@link DashboardAuth}. */
+  volatile JsonObject user;
+  volatile String token;
+  /** Completes once the handshake's sign-in is settled (at once for a socket without a session cookie). */
+  volatile io.vertx.core.Future<Void> signedIn = io.vertx.core.Future.succeededFuture();
 
   PeerState(String peerId, String remoteHost, BridgeLimits limits) {
     this.peerId = peerId;

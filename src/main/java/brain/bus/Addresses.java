@@ -86,6 +86,20 @@ public final class Addresses {
   public static final String AUTH_VERIFY = "brain.auth.verify";
   /** Published when a token is revoked: {name}. Bridges drop that requestor's feeds at once. */
   public static final String AUTH_REVOKED = "brain.auth.revoked";
+  /** Request: {hash} → {name, role, quotas (the row's own, or null)}; fails 404 for no such token. */
+  public static final String DB_TOKEN_GET = "brain.db.tokens.get";
+  /** Request: {name, role, hash, quotas?} → {name, role, createdAt}; fails 409 when the name exists. */
+  public static final String DB_TOKEN_CREATE = "brain.db.tokens.create";
+  /** Request: {name, role, hash}: creates or replaces that row (the first admin, BRAIN_ADMIN_TOKEN). */
+  public static final String DB_TOKEN_PUT = "brain.db.tokens.put";
+  /** Request: {} → [{name, role, createdAt, lastUsedAt, quotas}], never hashes. */
+  public static final String DB_TOKEN_LIST = "brain.db.tokens.list";
+  /** Request: {name} → 1; fails 404 for an unknown name. */
+  public static final String DB_TOKEN_DELETE = "brain.db.tokens.delete";
+  /** Request: {name, at}: records when a token was last used (at most once a minute per token). */
+  public static final String DB_TOKEN_TOUCH = "brain.db.tokens.touch";
+  /** Request: {} → {admins: n}, the admin tokens stored. */
+  public static final String DB_TOKEN_ADMINS = "brain.db.tokens.admins";
 
   // ---- internal: metrics ----
   public static final String METRICS_HEALTH = "brain.metrics.health";

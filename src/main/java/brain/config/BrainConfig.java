@@ -61,6 +61,15 @@ public final class BrainConfig {
     if (dbUrl != null && !dbUrl.isBlank()) {
       conf.getJsonObject("db").put("url", dbUrl.trim());
     }
+    String workerKey = env.get("BRAIN_WORKER_KEY");
+    if (workerKey != null && !workerKey.isBlank()) {
+      conf.getJsonObject("auth").put("workerKey", workerKey.trim());
+    }
+    // The admin token for automation and tests; without it the first start makes one and prints it.
+    String adminToken = env.get("BRAIN_ADMIN_TOKEN");
+    if (adminToken != null && !adminToken.isBlank()) {
+      conf.getJsonObject("auth").put("adminToken", adminToken.trim());
+    }
     String origins = env.get("ALLOWED_ORIGINS");
     if (origins != null) {
       JsonArray list = new JsonArray();
@@ -126,6 +135,22 @@ public final class BrainConfig {
         throw new IllegalStateException("setting " + path + " must be a string");
       }
       return s;
+    }
+
+    public boolean bool(String path) {
+      Object value = value(path);
+      if (!(value instanceof Boolean b)) {
+        throw new IllegalStateException("setting " + path + " must be true or false");
+      }
+      return b;
+    }
+
+    public JsonObject object(String path) {
+      Object value = value(path);
+      if (!(value instanceof JsonObject o)) {
+        throw new IllegalStateException("setting " + path + " must be an object");
+      }
+      return o;
     }
 
     public JsonArray array(String path) {

@@ -1,5 +1,6 @@
 package brain.http;
 
+import brain.auth.Quotas;
 import brain.model.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
@@ -23,7 +24,15 @@ final class HttpReplies {
         .end(body instanceof JsonObject json ? json.encode() : io.vertx.core.json.Json.encode(body));
   }
 
+  /** A 401 says how to authenticate; a 429 (a quota) says when to try again. */
   static void error(RoutingContext ctx, int status, String message) {
+    if (!ctx.response().ended() && !ctx.response().headWritten()) {
+      if (status == 401) {
+        ctx.response().putHeader("www-authenticate", "Bearer");
+      } else if (status == 429) {
+        ctx.response().putHeader("retry-after", String.valueOf(Quotas.retryAfterSeconds(message)));
+      }
+    }
     json(ctx, status, new JsonObject().put("error", message));
   }
 

@@ -2,6 +2,7 @@ package brain.http;
 
 import static brain.bus.Addresses.*;
 
+import brain.auth.TokenAuthProvider;
 import brain.bridge.BridgeGuard;
 import brain.bridge.BridgeLimits;
 import brain.bridge.BridgeOrigins;
@@ -17,6 +18,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
@@ -31,7 +33,7 @@ import java.util.Set;
  */
 public final class HttpVerticle extends VerticleBase {
   /** Pages never evaluate code they did not load from this server: no eval, no inline script. */
-  private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+  private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
       + "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
       + "frame-ancestors 'none'; form-action 'self'";
 
@@ -53,11 +55,18 @@ public final class HttpVerticle extends VerticleBase {
     if (!origins.isEmpty()) {
       router.route("/api/*").handler(CorsHandler.create().addOrigins(origins)
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
-          .allowedHeaders(Set.of("content-type", "accept"))
-          .exposedHeaders(Set.of("location", "x-matrix-rows", "x-matrix-cols", "x-matrix-format")));
+          .allowedHeaders(Set.of("content-type", "accept", "authorization"))
+          .exposedHeaders(Set.of("location", "x-matrix-rows", "x-matrix-cols", "x-matrix-format", "retry-after",
+              "www-authenticate")));
     }
+    // Authentication first (a stranger learns nothing more than 401): every route below finds
+    // its caller in ctx.user(), or is public.
+    ApiAuth auth = new ApiAuth(new TokenAuthProvider(vertx), conf);
+    auth.mount(router);
     // Before any route reads a body: the API takes JSON bodies only (415 otherwise).
     router.post("/api/*").handler(JsonBodiesOnly::check);
+    new SessionApi(auth).mount(router);
+    new TokensApi(vertx).mount(router);
     new JobsApi(vertx, conf.integer("limits.maxJsonResultValues")).mount(router, conf.longValue("http.maxBodyBytes"));
     new GridApi(vertx).mount(router);
     router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
@@ -108,6 +117,8 @@ public final class HttpVerticle extends VerticleBase {
         .addDisabledTransport(Transport.EVENT_SOURCE.name())
         .addDisabledTransport(Transport.HTML_FILE.name())
         .addDisabledTransport(Transport.JSON_P.name());
+    // SockJS strips cookies from the handshake's headers; keep the session one for the guard.
+    router.route("/eventbus/*").handler(brain.bridge.DashboardAuth::keepSessionCookie);
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJSOptions).bridge(
         BridgeGuard.options(conf.longValue("bridge.pingTimeoutMs"), conf.longValue("bridge.replyTimeoutMs")), guard));
   }
@@ -130,6 +141,17 @@ public final class HttpVerticle extends VerticleBase {
     int status = ctx.statusCode();
     if (status == 413) {
       HttpReplies.error(ctx, 413, "the request body is larger than the server accepts");
+    } else if (status == 401 || (ctx.failure() instanceof HttpException h && h.getStatusCode() == 401)) {
+      // The authentication handler wraps the provider's refusal: its ApiError says what was wrong
+      // (no token, an unknown or revoked one; 503 when tokens cannot be checked now).
+      Throwable cause = ctx.failure();
+      while (cause != null && !(cause instanceof ApiError)) {
+        cause = cause.getCause();
+      }
+      HttpReplies.failure(ctx, cause != null ? cause : new ApiError(401, "unknown or revoked token"));
+    } else if (status == 403) {
+      // The AuthorizationHandler's refusal: the caller is known, its role is not enough.
+      HttpReplies.error(ctx, 403, "this call needs an admin token");
     } else if (status >= 400 && status < 500 && !(ctx.failure() instanceof ApiError)) {
       HttpReplies.error(ctx, status, "the request could not be read");
     } else {

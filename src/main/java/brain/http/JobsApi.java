@@ -59,11 +59,22 @@ final class JobsApi {
       HttpReplies.failure(ctx, e);
       return;
     }
-    accepted(ctx, request(JOBS_SUBMIT, body));
+    accepted(ctx, request(JOBS_SUBMIT, submitter(body, Caller.of(ctx))));
   }
 
+  /** A replay is a new job of whoever replays it (and counts against that caller's quotas). */
   private void replay(RoutingContext ctx) {
-    accepted(ctx, request(JOBS_REPLAY, new JsonObject().put("id", jobId(ctx))));
+    String id = jobId(ctx);
+    Caller caller = Caller.of(ctx);
+    accepted(ctx, owner(id, caller).compose(owner -> request(JOBS_REPLAY, submitter(new JsonObject().put("id", id), caller))));
+  }
+
+  /**
+   * Who submits, for intake: the caller's name (recorded as submittedBy) and quotas (null for an
+   * admin). Set here, over anything the client put in those fields.
+   */
+  private static JsonObject submitter(JsonObject body, Caller caller) {
+    return body.put("submittedBy", caller.name()).put("quotas", caller.admin() ? null : caller.quotas());
   }
 
   private void accepted(RoutingContext ctx, Future<JsonObject> job) {
@@ -77,8 +88,15 @@ final class JobsApi {
   private void list(RoutingContext ctx) {
     int limit = HttpReplies.intParam(ctx, "limit", 20, 1, 200);
     int offset = HttpReplies.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-    Future<JsonObject> page = this.<JsonObject>request(DB_JOB_LIST,
-        new JsonObject().put("limit", limit).put("offset", offset)).compose(this::withLiveViews);
+    // A requestor's history is its own jobs only (filtered in SQL, so the total is its own too);
+    // an admin sees all, or one submitter's with ?submittedBy=.
+    Caller caller = Caller.of(ctx);
+    String submittedBy = caller.admin() ? ctx.request().getParam("submittedBy") : caller.name();
+    if (submittedBy != null && !TokensApi.NAME.matcher(submittedBy).matches()) {
+      throw ApiError.badRequest("submittedBy must be a token's name (1 to 40 letters, digits, '_', '.' or '-')");
+    }
+    Future<JsonObject> page = this.<JsonObject>request(DB_JOB_LIST, new JsonObject().put("limit", limit)
+        .put("offset", offset).put("submittedBy", submittedBy)).compose(this::withLiveViews);
     HttpReplies.reply(ctx, 200, page);
   }
 
@@ -89,27 +107,29 @@ final class JobsApi {
     for (int i = 0; i < jobs.size(); i++) {
       JsonObject stored = jobs.getJsonObject(i);
       boolean active = !JobStatus.fromWire(stored.getString("status")).finished();
-      views.add(active ? liveView(stored.getString("id")).otherwise(stored) : Future.succeededFuture(stored));
+      views.add(active ? liveView(stored.getString("id")).map(live -> withOwner(live, stored.getString("submittedBy")))
+          .otherwise(stored) : Future.succeededFuture(stored));
     }
     return Future.all(views).map(all -> page.put("jobs", new JsonArray(all.list())));
   }
 
   private void view(RoutingContext ctx) {
-    HttpReplies.reply(ctx, 200, findView(jobId(ctx)));
+    HttpReplies.reply(ctx, 200, findView(jobId(ctx), Caller.of(ctx)));
   }
 
   private void cancel(RoutingContext ctx) {
     String id = jobId(ctx);
-    Future<JsonObject> cancelled = this.<JsonObject>request(JOBS_CANCEL, new JsonObject().put("id", id)).recover(err -> notHeld(err)
+    Future<JsonObject> cancelled = owner(id, Caller.of(ctx)).compose(owner -> this.<JsonObject>request(JOBS_CANCEL,
+        new JsonObject().put("id", id)).recover(err -> notHeld(err)
         ? stored(id).compose(view -> Future.<JsonObject>failedFuture(ApiError.conflict(
             "job " + id + " is already " + view.getString("status") + "; only queued or running jobs can be cancelled")))
-        : Future.failedFuture(err));
+        : Future.failedFuture(err)));
     HttpReplies.reply(ctx, 200, cancelled);
   }
 
   private void result(RoutingContext ctx) {
     String id = jobId(ctx);
-    storedResult(id).onSuccess(c -> MatrixResponses.send(ctx, c, "job-" + id + "-C.f32", maxJsonValues))
+    storedResult(id, Caller.of(ctx)).onSuccess(c -> MatrixResponses.send(ctx, c, "job-" + id + "-C.f32", maxJsonValues))
         .onFailure(err -> HttpReplies.failure(ctx, err));
   }
 
@@ -117,12 +137,12 @@ final class JobsApi {
   private void preview(RoutingContext ctx) {
     String id = jobId(ctx);
     int size = HttpReplies.intParam(ctx, "size", 64, 8, 256);
-    HttpReplies.reply(ctx, 200, storedResult(id)
+    HttpReplies.reply(ctx, 200, storedResult(id, Caller.of(ctx))
         .compose(c -> vertx.executeBlocking(() -> MatrixResponses.preview(c, size), false)));
   }
 
-  private Future<Matrix> storedResult(String id) {
-    return findView(id).compose(view -> {
+  private Future<Matrix> storedResult(String id, Caller caller) {
+    return findView(id, caller).compose(view -> {
       if (!JobStatus.COMPLETED.wire().equals(view.getString("status"))) {
         return Future.failedFuture(ApiError.conflict("job " + id + " is " + view.getString("status") + " ("
             + view.getInteger("chunksDone") + " of " + view.getInteger("chunksTotal")
@@ -139,7 +159,7 @@ final class JobsApi {
       HttpReplies.error(ctx, 404, "a job has inputs a and b, not '" + which + "'");
       return;
     }
-    findView(id).compose(view -> vertx.executeBlocking(() -> {
+    findView(id, Caller.of(ctx)).compose(view -> vertx.executeBlocking(() -> {
       long seed = view.getLong("seed");
       int rowsA = view.getInteger("rowsA");
       int colsA = view.getInteger("colsA");
@@ -151,15 +171,42 @@ final class JobsApi {
 
   private void timeline(RoutingContext ctx) {
     String id = jobId(ctx);
-    Future<JsonArray> events = this.<JsonArray>request(JOBS_TIMELINE, new JsonObject().put("id", id))
-        .recover(err -> notHeld(err) ? request(DB_JOB_GET, new JsonObject().put("id", id).put("part", "timeline"))
-            : Future.failedFuture(err));
+    Future<JsonArray> events = owner(id, Caller.of(ctx))
+        .compose(owner -> this.<JsonArray>request(JOBS_TIMELINE, new JsonObject().put("id", id))
+            .recover(err -> notHeld(err) ? request(DB_JOB_GET, new JsonObject().put("id", id).put("part", "timeline"))
+                : Future.failedFuture(err)));
     HttpReplies.reply(ctx, 200, events.map(list -> new JsonObject().put("jobId", id).put("events", list)));
   }
 
-  /** The live view while the scheduler holds the job, else the stored one. */
-  private Future<JsonObject> findView(String id) {
-    return liveView(id).recover(err -> notHeld(err) ? stored(id) : Future.failedFuture(err));
+  /**
+   * The live view while the scheduler holds the job, else the stored one; a job the caller may
+   * not see answers the 404 of an unknown id.
+   */
+  private Future<JsonObject> findView(String id, Caller caller) {
+    return owner(id, caller).compose(owner -> liveView(id).map(live -> withOwner(live, owner))
+        .recover(err -> notHeld(err) ? stored(id) : Future.failedFuture(err)));
+  }
+
+  /**
+   * Who submitted job {@code id} (null for jobs from before tokens), from its row: every job is
+   * stored before its 202, so the row is the one authority, whether the scheduler holds the job
+   * or not. Fails with 404 if there is no such job or the caller may not see it.
+   */
+  private Future<String> owner(String id, Caller caller) {
+    return this.<JsonObject>request(DB_JOB_GET, new JsonObject().put("id", id).put("part", "owner")).map(row -> {
+      String owner = row.getString("submittedBy");
+      caller.mustSee(id, owner);
+      return owner;
+    });
+  }
+
+  private static JsonObject withOwner(JsonObject view, String owner) {
+    return view.containsKey("submittedBy") ? view : view.put("submittedBy", owner);
+  }
+
+  /** The message of an unknown job's 404, shared by jobs a caller may not see (the shapes must not differ). */
+  static String noSuchJob(String id) {
+    return "no job with id " + id;
   }
 
   private Future<JsonObject> liveView(String id) {

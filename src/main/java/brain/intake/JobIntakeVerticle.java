@@ -2,6 +2,7 @@ package brain.intake;
 
 import static brain.bus.Addresses.*;
 
+import brain.auth.Quotas;
 import brain.bus.Replies;
 import brain.config.BrainConfig;
 import brain.model.ApiError;
@@ -11,6 +12,7 @@ import brain.model.Times;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.util.UUID;
@@ -36,38 +38,81 @@ public final class JobIntakeVerticle extends VerticleBase {
         vertx.eventBus().consumer(JOBS_REPLAY, this::replay).completion());
   }
 
+  /** The spec's fields, and {submittedBy, quotas} that the API sets (quotas null for an admin). */
   private void submit(Message<Object> message) {
     try {
-      JsonObject body = message.body() instanceof JsonObject json ? json : null;
-      Replies.replyWith(message, accept(JobSpec.parse(body, limits, random), null));
+      JsonObject body = message.body() instanceof JsonObject json ? json.copy() : null;
+      Submitter submitter = Submitter.take(body);
+      Replies.replyWith(message, accept(JobSpec.parse(body, limits, random), null, submitter));
     } catch (ApiError e) {
       Replies.fail(message, e);
     }
   }
 
-  /** {id}: a new job with the stored spec (seed included) of an earlier one. */
+  /** {id, submittedBy, quotas}: a new job with the stored spec (seed included) of an earlier one. */
   private void replay(Message<JsonObject> message) {
-    String original = message.body().getString("id");
+    JsonObject body = message.body().copy();
+    String original = body.getString("id");
+    Submitter submitter = Submitter.take(body);
     Future<JsonObject> replayed = vertx.eventBus()
         .<JsonObject>request(DB_JOB_GET, new JsonObject().put("id", original).put("part", "spec"))
-        .compose(spec -> accept(JobSpec.fromStored(spec.body()), original));
+        .compose(spec -> accept(JobSpec.fromStored(spec.body()), original, submitter));
     Replies.replyWith(message, replayed);
   }
 
-  private Future<JsonObject> accept(JobSpec spec, String replayOf) {
+  /**
+   * Who submits and the quotas the job is held to: the job's size here, its submitter's active
+   * jobs and stored bytes by the database, in the insert's own transaction (so a burst of
+   * parallel submissions cannot overshoot).
+   */
+  private record Submitter(String name, Quotas quotas) {
+    static Submitter take(JsonObject body) {
+      if (body == null) {
+        return new Submitter(null, null);
+      }
+      Object name = body.remove("submittedBy");
+      Object quotas = body.remove("quotas");
+      return new Submitter(name instanceof String s ? s : null,
+          quotas instanceof JsonObject q ? Quotas.fromJson(q) : null);
+    }
+
+    /** The insert's quota check, or null when there is none (an admin). */
+    JsonObject insertCheck(JobSpec spec) {
+      if (quotas == null) {
+        return null;
+      }
+      long elements = (long) spec.rowsA() * spec.colsA() + (long) spec.colsA() * spec.colsB()
+          + (long) spec.rowsA() * spec.colsB();
+      if (elements > quotas.maxElementsPerJob()) {
+        throw Quotas.elementsRefusal(elements, quotas.maxElementsPerJob());
+      }
+      return new JsonObject().put(Quotas.ACTIVE_JOBS, quotas.maxActiveJobs()).put(Quotas.STORED_BYTES,
+          quotas.maxStoredBytes()).put("resultBytes", (long) spec.rowsA() * spec.colsB() * Float.BYTES);
+    }
+  }
+
+  private Future<JsonObject> accept(JobSpec spec, String replayOf, Submitter submitter) {
+    JsonObject quota;
+    try {
+      quota = submitter.insertCheck(spec);
+    } catch (ApiError e) {
+      return Future.failedFuture(e);
+    }
     String id = UUID.randomUUID().toString();
     JsonObject view = spec.toJson()
         .put("id", id)
         .put("status", JobStatus.QUEUED.wire())
         .put("createdAt", Times.now())
-        .put("replayOf", replayOf);
+        .put("replayOf", replayOf)
+        .put("submittedBy", submitter.name());
     JsonObject job = new JsonObject().put("view", view).put("spec", spec.toJson());
-    return vertx.eventBus().request(DB_JOB_INSERT, job)
-        .recover(err -> Future.failedFuture(new ApiError(503, "the job could not be stored: " + err.getMessage())))
+    return vertx.eventBus().request(DB_JOB_INSERT, quota == null ? job : job.copy().put("quota", quota))
+        .recover(err -> Future.failedFuture(err instanceof ReplyException reply && reply.failureCode() == 429 ? err
+            : new ApiError(503, "the job could not be stored: " + err.getMessage())))
         .compose(stored -> vertx.eventBus().request(JOBS_ENQUEUE, job).<Object>map(m -> m.body())
             .recover(err -> forget(id, err)))
         .map(enqueued -> {
-          LOG.log(System.Logger.Level.INFO, "job " + id + " accepted: " + spec.rowsA() + "x" + spec.colsA() + " · "
+          LOG.log(System.Logger.Level.INFO, "job " + id + " of '" + submitter.name() + "' accepted: " + spec.rowsA() + "x" + spec.colsA() + " · "
               + spec.colsA() + "x" + spec.colsB() + ", seed " + spec.seed());
           return new JsonObject().put("id", id).put("status", JobStatus.QUEUED.wire()).put("seed", spec.seed());
         });

@@ -12,7 +12,7 @@ import java.util.Map;
  * (sqlite-jdbc applies URL parameters to every connection it opens) unless the URL sets them.
  * Other JDBC URLs pass through unchanged.
  */
-final class DatabaseUrl {
+public final class DatabaseUrl {
   private static final String SQLITE = "jdbc:sqlite:";
   private static final Map<String, String> PRAGMAS = new LinkedHashMap<>();
 
@@ -25,7 +25,7 @@ final class DatabaseUrl {
 
   private DatabaseUrl() {}
 
-  static String prepare(String url) {
+  public static String prepare(String url) {
     if (!url.startsWith(SQLITE)) {
       return url;
     }

@@ -46,7 +46,8 @@ final class JobRows {
             view.getString("createdAt"), view.getString("status"), spec.getLong("seed"), spec.getString("verify"))
         .addValue(spec.getInteger("chunkRows"))
         .addValue(spec.encode())
-        .addValue(view.getString("replayOf"));
+        .addValue(view.getString("replayOf"))
+        .addValue(view.getString("submittedBy"));
   }
 
   /** An UPDATE of the columns whose view fields {@code changes} holds; null when it holds none. */
@@ -94,6 +95,7 @@ final class JobRows {
         .put("chunksDone", row.getInteger("chunks_done"))
         .put("workersUsed", row.getInteger("workers_used"))
         .put("replayOf", row.getString("replay_of"))
+        .put("submittedBy", row.getString("submitted_by"))
         .put("error", row.getString("error"));
     Double total = row.getDouble("total_time_ms");
     JobMetrics metrics = total == null ? JobMetrics.EMPTY : new JobMetrics(total, orZero(row.getDouble("compute_time_ms")),

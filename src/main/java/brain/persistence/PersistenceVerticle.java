@@ -37,10 +37,12 @@ public final class PersistenceVerticle extends VerticleBase {
 
   /** Addresses whose messages write to the database: counted, so floods can be shown to cost no writes. */
   private static final java.util.Set<String> WRITES = java.util.Set.of(DB_JOB_INSERT, DB_JOB_UPDATE, DB_JOB_DELETE,
-      DB_RESULT_SAVE, DB_CREDITS_GRANT, DB_LEADERBOARD_JOINED);
+      DB_RESULT_SAVE, DB_CREDITS_GRANT, DB_LEADERBOARD_JOINED, DB_TOKEN_CREATE, DB_TOKEN_PUT, DB_TOKEN_DELETE,
+      DB_TOKEN_TOUCH);
 
   private Pool writer;
   private Pool reader;
+  private TokenStore tokens;
   private long writes;
 
   @Override
@@ -48,6 +50,7 @@ public final class PersistenceVerticle extends VerticleBase {
     String url = DatabaseUrl.prepare(new BrainConfig.Reader(config()).string("db.url"));
     writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1));
     reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(2));
+    tokens = new TokenStore(writer, reader);
     return Schema.migrate(writer)
         .onSuccess(version -> LOG.log(System.Logger.Level.INFO, "database " + url + " at schema version " + version))
         .compose(v -> Future.all(List.of(
@@ -63,7 +66,14 @@ public final class PersistenceVerticle extends VerticleBase {
             consume(DB_LEADERBOARD_JOINED, this::joined),
             consume(DB_LEADERBOARD_TOP, this::leaderboard),
             consume(DB_LEADERBOARD_STANDING, this::standing),
-            consume(DB_STATS, this::stats))));
+            consume(DB_STATS, this::stats),
+            this.<JsonObject>consume(DB_TOKEN_GET, m -> tokens.get(m.body())),
+            this.<JsonObject>consume(DB_TOKEN_CREATE, m -> tokens.create(m.body())),
+            this.<JsonObject>consume(DB_TOKEN_PUT, m -> tokens.put(m.body())),
+            this.<JsonObject>consume(DB_TOKEN_LIST, m -> tokens.list()),
+            this.<JsonObject>consume(DB_TOKEN_DELETE, m -> tokens.delete(m.body())),
+            this.<JsonObject>consume(DB_TOKEN_TOUCH, m -> tokens.touch(m.body())),
+            this.<JsonObject>consume(DB_TOKEN_ADMINS, m -> tokens.admins()))));
   }
 
   @Override
@@ -88,11 +98,20 @@ public final class PersistenceVerticle extends VerticleBase {
     return consumer.completion();
   }
 
-  /** {view, spec}: a new job as accepted. */
+  /**
+   * {view, spec, quota?}: a new job as accepted. With a {@code quota} (a requestor's job), it is
+   * inserted only if its submitter stays within it ({@link JobQuota}), else fails with 429.
+   */
   private Future<?> insertJob(Message<JsonObject> message) {
     JsonObject view = message.body().getJsonObject("view");
     JsonObject spec = message.body().getJsonObject("spec");
-    return writer.preparedQuery(SqlQueries.INSERT_JOB).execute(JobRows.insert(view, spec)).map(rows -> view.getString("id"));
+    JsonObject quota = message.body().getJsonObject("quota");
+    Tuple row = JobRows.insert(view, spec);
+    if (quota == null) {
+      return writer.preparedQuery(SqlQueries.INSERT_JOB).execute(row).map(rows -> view.getString("id"));
+    }
+    return Transactions.inTransaction(writer, conn -> JobQuota.check(conn, view.getString("submittedBy"), quota)
+        .compose(within -> conn.preparedQuery(SqlQueries.INSERT_JOB).execute(row))).map(rows -> view.getString("id"));
   }
 
   /** A partial job view with {@code id}: the fields that changed. */
@@ -117,6 +136,10 @@ public final class PersistenceVerticle extends VerticleBase {
         return timeline == null ? new JsonArray() : new JsonArray(timeline);
       });
     }
+    if (part.equals("owner")) {
+      return reader.preparedQuery(SqlQueries.GET_JOB_OWNER).execute(Tuple.of(id))
+          .map(rows -> new JsonObject().put("submittedBy", single(rows, id).getString("submitted_by")));
+    }
     if (part.equals("spec")) {
       return reader.preparedQuery(SqlQueries.GET_JOB_SPEC).execute(Tuple.of(id))
           .map(rows -> new JsonObject(single(rows, id).getString("spec")));
@@ -134,8 +157,13 @@ public final class PersistenceVerticle extends VerticleBase {
   private Future<?> listJobs(Message<JsonObject> message) {
     int limit = message.body().getInteger("limit", 20);
     int offset = message.body().getInteger("offset", 0);
-    Future<RowSet<Row>> page = reader.preparedQuery(SqlQueries.LIST_JOBS).execute(Tuple.of(limit, offset));
-    Future<RowSet<Row>> count = reader.query(SqlQueries.COUNT_JOBS).execute();
+    // {submittedBy}: one submitter's jobs only (a requestor's own history), and their total.
+    String submitter = message.body().getString("submittedBy");
+    Future<RowSet<Row>> page = submitter == null
+        ? reader.preparedQuery(SqlQueries.LIST_JOBS).execute(Tuple.of(limit, offset))
+        : reader.preparedQuery(SqlQueries.LIST_JOBS_OF).execute(Tuple.of(submitter, limit, offset));
+    Future<RowSet<Row>> count = submitter == null ? reader.query(SqlQueries.COUNT_JOBS).execute()
+        : reader.preparedQuery(SqlQueries.COUNT_JOBS_OF).execute(Tuple.of(submitter));
     return Future.all(page, count).map(v -> {
       JsonArray jobs = new JsonArray();
       page.result().forEach(row -> jobs.add(JobRows.toView(row)));

@@ -10,11 +10,11 @@ import java.util.List;
  * Creates the schema on first start and applies the migrations a database has not had yet, each
  * in one transaction (SQL BEGIN/COMMIT: see {@link Transactions} for why not the client's API).
  */
-final class Schema {
+public final class Schema {
   private Schema() {}
 
   /** Runs on the writer pool; completes with the schema version reached. */
-  static Future<Integer> migrate(Pool writer) {
+  public static Future<Integer> migrate(Pool writer) {
     return writer.withConnection(conn -> conn.query(SqlQueries.CREATE_SCHEMA_VERSION).execute()
         .compose(v -> conn.query(SqlQueries.SCHEMA_VERSION).execute())
         .map(rows -> rows.iterator().next().getInteger("version"))

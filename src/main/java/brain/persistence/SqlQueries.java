@@ -97,22 +97,48 @@ final class SqlQueries {
   static final String RECORD_SCHEMA_VERSION = "INSERT INTO schema_version (version) VALUES (?)";
 
   static final String INSERT_JOB = """
-      INSERT INTO jobs (id, rows_a, cols_a, cols_b, created_at, status, seed, verify_mode, chunk_rows, spec, replay_of)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+      INSERT INTO jobs (id, rows_a, cols_a, cols_b, created_at, status, seed, verify_mode, chunk_rows, spec, replay_of,
+        submitted_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
   static final String DELETE_JOB = "DELETE FROM jobs WHERE id = ?";
   static final String JOB_COLUMNS = """
       id, rows_a, cols_a, cols_b, workers_used, chunks_count, total_time_ms, avg_chunk_time_ms, throughput_mops,
       efficiency_ratio, created_at, status, seed, verify_mode, chunk_rows, replay_of, started_at, completed_at,
       chunks_done, compute_time_ms, network_time_ms, transfer_time_ms, bytes_transferred, verification_method, verification_passed,
-      verification_max_abs_error, error""";
+      verification_max_abs_error, error, submitted_by""";
   static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
   static final String GET_JOB_TIMELINE = "SELECT timeline FROM jobs WHERE id = ?";
   static final String GET_JOB_SPEC = "SELECT spec FROM jobs WHERE id = ?";
   static final String LIST_JOBS = "SELECT " + JOB_COLUMNS + " FROM jobs ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?";
   static final String COUNT_JOBS = "SELECT COUNT(*) AS total FROM jobs";
+  /** One submitter's history (a requestor's own, or an admin's filter); served by jobs_by_submitter. */
+  static final String LIST_JOBS_OF = "SELECT " + JOB_COLUMNS
+      + " FROM jobs WHERE submitted_by = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?";
+  static final String COUNT_JOBS_OF = "SELECT COUNT(*) AS total FROM jobs WHERE submitted_by = ?";
+  static final String GET_JOB_OWNER = "SELECT submitted_by FROM jobs WHERE id = ?";
   static final String UNFINISHED_JOBS =
       "SELECT " + JOB_COLUMNS + ", spec FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid";
   static final String JOB_COUNTS_BY_STATUS = "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status";
+
+  // ---- quotas of requestor tokens, read inside the insert's transaction so parallel submissions cannot overshoot
+  static final String ACTIVE_JOBS_OF =
+      "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running') AND submitted_by = ?";
+  static final String STORED_BYTES_OF = """
+      SELECT COALESCE(SUM(LENGTH(r.data)), 0) AS bytes FROM job_results r JOIN jobs j ON j.id = r.job_id
+      WHERE j.submitted_by = ?""";
+
+  // ---- tokens: only hashes are stored; nothing here ever returns one
+  static final String GET_TOKEN = "SELECT name, role, quotas FROM tokens WHERE token_hash = ?";
+  static final String INSERT_TOKEN = """
+      INSERT INTO tokens (name, role, token_hash, created_at, quotas) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (name) DO NOTHING""";
+  static final String PUT_TOKEN = """
+      INSERT INTO tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET role = excluded.role, token_hash = excluded.token_hash""";
+  static final String LIST_TOKENS = "SELECT name, role, created_at, last_used_at, quotas FROM tokens ORDER BY name";
+  static final String DELETE_TOKEN = "DELETE FROM tokens WHERE name = ?";
+  static final String TOUCH_TOKEN = "UPDATE tokens SET last_used_at = ? WHERE name = ?";
+  static final String COUNT_ADMINS = "SELECT COUNT(*) AS n FROM tokens WHERE role = 'admin'";
 
   static final String SAVE_RESULT = """
       INSERT INTO job_results (job_id, rows, cols, data) VALUES (?, ?, ?, ?)

@@ -57,7 +57,9 @@ final class Inbound {
     int slots = (int) number(json, "slots", defaultSlots, 1, 8);
     double opsPerMs = number(json, "opsPerMs", 0, 0, 1e12);
     double maxBuffer = number(json, "maxBufferBytes", Long.MAX_VALUE, 1024, Long.MAX_VALUE);
+    String key = string(json, "key", false);
     return new JsonObject()
+        .put("key", key.length() > 200 ? "" : key)
         .put("workerId", workerId)
         .put("name", name.isEmpty() ? "worker " + workerId.substring(Math.max(0, workerId.length() - 6)) : name)
         .put("engine", engine)

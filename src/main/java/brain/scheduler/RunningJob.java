@@ -28,6 +28,8 @@ final class RunningJob {
   final JobSpec spec;
   final String createdAt;
   final String replayOf;
+  /** The name of the token that submitted it (null for jobs from before sign-in existed). */
+  final String submittedBy;
   final Timeline timeline;
 
   JobStatus status = JobStatus.QUEUED;
@@ -83,12 +85,13 @@ final class RunningJob {
   private final Map<String, long[]> workerWindows = new HashMap<>();
   Verification verification;
 
-  RunningJob(String id, JobSpec spec, String createdAt, String replayOf, int timelineCapacity,
+  RunningJob(String id, JobSpec spec, String createdAt, String replayOf, String submittedBy, int timelineCapacity,
       java.util.function.Consumer<JsonObject> timelineListener) {
     this.id = id;
     this.spec = spec;
     this.createdAt = createdAt;
     this.replayOf = replayOf;
+    this.submittedBy = submittedBy;
     this.timeline = new Timeline(id, timelineCapacity, timelineListener);
   }
 
@@ -382,6 +385,7 @@ final class RunningJob {
         .put("chunksDone", chunksDone)
         .put("workersUsed", workersUsed.size())
         .put("replayOf", replayOf)
+        .put("submittedBy", submittedBy)
         .put("error", error)
         .put("metrics", metrics().toJson());
     if (verification == null) {

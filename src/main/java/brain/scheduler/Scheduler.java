@@ -41,6 +41,8 @@ final class Scheduler {
   /** Jobs with a final status whose final row is being stored: still answered from here meanwhile. */
   private final Map<String, RunningJob> ending = new LinkedHashMap<>();
   private long jobsCompleted;
+  /** Whose job was started last: the next start goes to the next requestor in turn. */
+  private String lastStartedFor;
   /** Round trips of the last accepted chunks: the grid's "average response time". */
   private final double[] recentRoundTrips = new double[100];
   private long roundTripsSeen;
@@ -84,8 +86,9 @@ final class Scheduler {
     }
     JsonObject view = accepted.getJsonObject("view");
     JobSpec spec = JobSpec.fromStored(accepted.getJsonObject("spec"));
+    String submittedBy = view.getString("submittedBy");
     RunningJob job = new RunningJob(view.getString("id"), spec, view.getString("createdAt"),
-        view.getString("replayOf"), settings.timelineCapacity(), feeds::timelineEvent);
+        view.getString("replayOf"), submittedBy, settings.timelineCapacity(), e -> feeds.timelineEvent(submittedBy, e));
     queued.put(job.id, job);
     job.timeline.add("queued", null, null, null, null);
     feeds.changed(job);
@@ -124,12 +127,37 @@ final class Scheduler {
     return job.view();
   }
 
+  /**
+   * Starts queued jobs while there is room, taking requestors in turn (round robin, each one's
+   * oldest job first): one requestor with a thousand jobs queued cannot starve the others.
+   */
   private void startJobs() {
     while (running.size() < settings.maxRunningJobs() && !queued.isEmpty() && pool.anyListening()) {
-      RunningJob job = queued.values().iterator().next();
+      RunningJob job = nextInTurn();
       queued.remove(job.id);
+      lastStartedFor = job.submittedBy;
       start(job);
     }
+  }
+
+  /** The oldest queued job of the first requestor after the one served last (in order of their oldest job). */
+  private RunningJob nextInTurn() {
+    Map<String, RunningJob> oldestByRequestor = new LinkedHashMap<>();
+    for (RunningJob job : queued.values()) {
+      oldestByRequestor.putIfAbsent(String.valueOf(job.submittedBy), job);
+    }
+    if (oldestByRequestor.size() == 1) {
+      return oldestByRequestor.values().iterator().next();
+    }
+    List<String> order = new ArrayList<>(oldestByRequestor.keySet());
+    order.sort(null); // a stable ring of requestors
+    int after = order.indexOf(String.valueOf(lastStartedFor));
+    String next = order.get(after < 0 ? 0 : (after + 1) % order.size());
+    if (after < 0) {
+      // Nobody served yet (or that requestor has nothing queued): the one waiting longest.
+      return queued.values().iterator().next();
+    }
+    return oldestByRequestor.get(next);
   }
 
   private void start(RunningJob job) {
@@ -164,11 +192,18 @@ final class Scheduler {
 
   // ---------------------------------------------------------------- workers
 
-  JsonObject register(String peerId, String remoteAddress, Object body) {
+  /** {@code signedIn}: the worker presented a valid requestor or admin token (it may then join a private grid without the key). */
+  JsonObject register(String peerId, String remoteAddress, Object body, boolean signedIn) {
     if (peerId == null) {
       throw ApiError.badRequest("workers register through the event-bus bridge");
     }
     JsonObject registration = Inbound.registration(body, settings.defaultSlots());
+    if (settings.privateGrid() && !signedIn && !sameKey(registration.getString("key"), settings.workerKey())) {
+      throw new ApiError(403, registration.getString("key").isEmpty()
+          ? "this grid is private: ask its operator for the worker key and open worker.html?key=<key> "
+              + "(or worker --key KEY, or worker --token with a requestor's token)"
+          : "this grid is private and that worker key is wrong");
+    }
     WorkerSession session = pool.byPeer(peerId);
     if (session == null) {
       if (pool.size() >= settings.maxWorkers()) {
@@ -305,6 +340,12 @@ final class Scheduler {
         pool.offer(copyHolder);
       }
     }
+  }
+
+  /** Compares keys in time independent of where they differ. */
+  private static boolean sameKey(String presented, String expected) {
+    return java.security.MessageDigest.isEqual(presented.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        expected.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Excluded for its run of failures, or because its identity is. */

@@ -26,7 +26,8 @@ final class SchedulerFeeds {
   private final Supplier<Collection<WorkerSession>> sessions;
   private final JoinLedger joins = new JoinLedger();
   private final Map<String, Long> lastProgress = new HashMap<>();
-  private JsonArray timelineBatch = new JsonArray();
+  /** Timeline events since the last flush, per job, with who submitted it: the bridge shows a job's only to them. */
+  private Map<String, JsonObject> timelineBatch = new java.util.LinkedHashMap<>();
 
   SchedulerFeeds(Vertx vertx, Supplier<Collection<WorkerSession>> sessions) {
     this.vertx = vertx;
@@ -61,14 +62,16 @@ final class SchedulerFeeds {
   }
 
   /** Timeline events wait here for the next {@link #flushTimeline}. */
-  void timelineEvent(JsonObject event) {
-    timelineBatch.add(event);
+  void timelineEvent(String submittedBy, JsonObject event) {
+    timelineBatch.computeIfAbsent(event.getString("jobId"), id -> new JsonObject().put("jobId", id)
+        .put("submittedBy", submittedBy).put("events", new JsonArray())).getJsonArray("events").add(event);
   }
 
+  /** One message per job with events: {jobId, submittedBy, events}. */
   void flushTimeline() {
     if (!timelineBatch.isEmpty()) {
-      vertx.eventBus().publish(Addresses.UI_TIMELINE, new JsonObject().put("events", timelineBatch));
-      timelineBatch = new JsonArray();
+      timelineBatch.values().forEach(batch -> vertx.eventBus().publish(Addresses.UI_TIMELINE, batch));
+      timelineBatch = new java.util.LinkedHashMap<>();
     }
   }
 

@@ -11,7 +11,7 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
     long heartbeatIntervalMs, long heartbeatTimeoutMs, long maxMessageBytes, double speculationFactor,
     double speculationMinDoneFraction, long speculationMinMs, int maxWorkerFailures, long workerExclusionMs,
     long bPartBytes, int groupColumns, int probationVectors, int probationFullRows, int suspectVectors,
-    int suspectFullRows, int maxFinalCheckRounds, TrustRegistry.Settings trust) {
+    int suspectFullRows, int maxFinalCheckRounds, TrustRegistry.Settings trust, String workerKey) {
 
   static SchedulerSettings from(JsonObject config) {
     BrainConfig.Reader c = new BrainConfig.Reader(config);
@@ -51,7 +51,13 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
             c.longValue("trust.exclusionMs"),
             c.integer("trust.suspectAfterExclusions"),
             c.longValue("trust.addressMemoryMs"),
-            c.integer("trust.suspectJoinsPerMinute")));
+            c.integer("trust.suspectJoinsPerMinute")),
+        c.string("auth.workerKey"));
+  }
+
+  /** A private grid: workers must present this key when they register. */
+  boolean privateGrid() {
+    return workerKey != null && !workerKey.isEmpty();
   }
 
   /** Vectors the per-chunk check is prepared with: enough for the strictest level. */

@@ -26,11 +26,12 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long LEASE_CHECK_MS = 500;
 
   private Scheduler scheduler;
+  private SchedulerSettings settings;
   private WorkerExecutor compute;
 
   @Override
   public Future<?> start() {
-    SchedulerSettings settings = SchedulerSettings.from(config());
+    settings = SchedulerSettings.from(config());
     // Heavy work gets threads of its own: the scheduler's single thread must stay free to dispatch.
     compute = vertx.createSharedWorkerExecutor("brain-compute", Runtime.getRuntime().availableProcessors());
     scheduler = new Scheduler(vertx, settings, compute);
@@ -43,7 +44,7 @@ public final class SchedulerVerticle extends VerticleBase {
         reply(JOBS_TIMELINE, m -> found(scheduler.timeline(id(m)), m)),
         reply(JOBS_CANCEL, m -> found(scheduler.cancel(id(m)), m)),
         reply(SCHEDULER_STATS, m -> scheduler.stats()),
-        reply(WORKER_REGISTER, m -> scheduler.register(m.headers().get(HEADER_PEER), m.headers().get(HEADER_REMOTE), m.body())),
+        vertx.eventBus().consumer(WORKER_REGISTER, this::register).completion(),
         consume(WORKER_RESULT, m -> scheduler.onResult(m.headers().get(HEADER_PEER), m.body())),
         consume(WORKER_FAILURE, m -> scheduler.onFailure(m.headers().get(HEADER_PEER), m.body())),
         consume(PEER_LISTENING, m -> scheduler.peerListening(json(m).getString("peerId"))),
@@ -60,6 +61,26 @@ public final class SchedulerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return scheduler.flushJoins().eventually(() -> compute.close());
+  }
+
+  /**
+   * A registration. On a private grid a worker may present a requestor's or admin's token
+   * ({@code worker --token}) instead of the worker key: that is checked first, off this handler.
+   */
+  private void register(Message<Object> message) {
+    String peer = message.headers().get(HEADER_PEER);
+    String remote = message.headers().get(HEADER_REMOTE);
+    Object token = message.body() instanceof JsonObject body ? body.getValue("token") : null;
+    Future<Boolean> signedIn = !settings.privateGrid() || !(token instanceof String text)
+        ? Future.succeededFuture(false)
+        : vertx.eventBus().request(AUTH_VERIFY, new JsonObject().put("token", text)).map(ok -> true).otherwise(false);
+    signedIn.onComplete(ar -> {
+      try {
+        message.reply(scheduler.register(peer, remote, message.body(), ar.result()));
+      } catch (RuntimeException e) {
+        Replies.fail(message, e);
+      }
+    });
   }
 
   private void listWorkers(Message<Object> message) {

@@ -47,8 +47,20 @@ public final class BridgeClient {
 
   /** Connects to {@code /eventbus/websocket} of the server at host:port. */
   public static Future<BridgeClient> connect(Vertx vertx, WebSocketClient client, String host, int port, boolean tls) {
+    return connect(vertx, client, host, port, tls, null);
+  }
+
+  /**
+   * Connects signed in as a dashboard would be: with {@code sessionToken} in the session cookie
+   * of the handshake (the job feeds reach only signed-in sockets). Null connects anonymously.
+   */
+  public static Future<BridgeClient> connect(Vertx vertx, WebSocketClient client, String host, int port, boolean tls,
+      String sessionToken) {
     WebSocketConnectOptions options = new WebSocketConnectOptions()
         .setHost(host).setPort(port).setSsl(tls).setURI("/eventbus/websocket");
+    if (sessionToken != null) {
+      options.addHeader("cookie", brain.auth.Tokens.COOKIE + "=" + sessionToken);
+    }
     return client.connect(options).map(ws -> new BridgeClient(vertx, ws));
   }
 

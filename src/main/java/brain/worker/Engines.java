@@ -1,13 +1,88 @@
 package brain.worker;
 
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.ejml.concurrency.EjmlConcurrency;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.dense.row.CommonOps_FDRM;
 import org.ejml.dense.row.CommonOps_MT_FDRM;
 
-/** The engines a headless worker can run. */
+/**
+ * The engines a headless worker can run: OpenBLAS (native, {@link NativeBlasEngine}) where its
+ * library loads, EJML (pure Java) everywhere. {@link #select} is the worker's choice
+ * ({@code --engine}); {@link #cpu} stays EJML, the engine the tests' honest workers use.
+ */
 public final class Engines {
+  private static final System.Logger LOG = System.getLogger(Engines.class.getName());
+  private static final AtomicBoolean LOGGED = new AtomicBoolean();
+
   private Engines() {}
+
+  /** {@code --engine}: blas (OpenBLAS or fail), ejml, or auto (OpenBLAS if it loads, else EJML, saying why). */
+  public enum Choice {
+    AUTO, BLAS, EJML;
+
+    /** "auto", "blas", "openblas", "native", "ejml", "java" (any case); null or blank → the default. */
+    public static Choice parse(String text) {
+      if (text == null || text.isBlank()) {
+        return byDefault();
+      }
+      return switch (text.strip().toLowerCase(Locale.ROOT)) {
+        case "auto" -> AUTO;
+        case "blas", "openblas", "native" -> BLAS;
+        case "ejml", "java", "jvm" -> EJML;
+        default -> throw new IllegalArgumentException("unknown engine '" + text + "' (blas, ejml or auto)");
+      };
+    }
+
+    /** {@code -Dbrain.engine=…}, else the variable {@code BRAIN_ENGINE}, else auto. */
+    public static Choice byDefault() {
+      String property = System.getProperty("brain.engine");
+      if (property != null && !property.isBlank()) {
+        return parse(property);
+      }
+      String env = System.getenv("BRAIN_ENGINE");
+      return env != null && !env.isBlank() ? parse(env) : AUTO;
+    }
+  }
+
+  /** The engine for {@code choice}; BLAS throws IllegalStateException, saying why, where OpenBLAS cannot load. */
+  public static MatrixEngine select(Choice choice, int threads) {
+    return switch (choice) {
+      case BLAS -> NativeBlasEngine.create(threads);
+      case EJML -> ejml(threads);
+      case AUTO -> auto(threads, NativeBlasEngine.availability());
+    };
+  }
+
+  /**
+   * OpenBLAS when {@code available} says it loaded, else EJML with the reason in its description;
+   * the first call in a process logs which engine and why.
+   */
+  public static MatrixEngine auto(int threads, NativeBlasEngine.Availability available) {
+    if (available.loaded()) {
+      MatrixEngine engine = NativeBlasEngine.create(threads);
+      if (LOGGED.compareAndSet(false, true)) {
+        LOG.log(System.Logger.Level.INFO, "engine: {0} (native cblas_sgemm)", engine.description());
+      }
+      return engine;
+    }
+    if (LOGGED.compareAndSet(false, true)) {
+      LOG.log(System.Logger.Level.WARNING, "engine: EJML (pure Java), the fallback; OpenBLAS could not load: "
+          + available.reason());
+    }
+    return ejml(threads, "OpenBLAS could not load: " + available.shortReason());
+  }
+
+  /** EJML, pure Java: the fallback, and what {@link #cpu} answers. */
+  public static MatrixEngine ejml(int threads) {
+    return ejml(threads, null);
+  }
+
+  /** The engine the tests' honest workers use: EJML, as before native engines. */
+  public static MatrixEngine cpu(int threads) {
+    return ejml(threads, null);
+  }
 
   /**
    * Float32 products with EJML (ejml-fdense): on par with a plain i-k-j loop for small
@@ -16,14 +91,15 @@ public final class Engines {
    * one thread, 5.1 vs 4.4 on two). {@code threads} > 1 uses EJML's concurrent kernels,
    * whose thread count is process-wide.
    */
-  public static MatrixEngine cpu(int threads) {
+  private static MatrixEngine ejml(int threads, String fallbackReason) {
     if (threads > 1) {
       EjmlConcurrency.setMaxThreads(threads);
     }
     return new MatrixEngine() {
       @Override
       public String description() {
-        return "JVM CPU (EJML) × " + threads + (threads == 1 ? " thread" : " threads");
+        return "EJML (pure Java) × " + threads + (threads == 1 ? " thread" : " threads")
+            + (fallbackReason == null ? "" : " — " + fallbackReason);
       }
 
       @Override

@@ -29,22 +29,39 @@ public final class HeadlessWorker {
   private static final System.Logger LOG = System.getLogger(HeadlessWorker.class.getName());
 
   /** How to join. */
+  /**
+   * {@code key}: the worker key of a private grid, or null; {@code token}: a requestor's or
+   * admin's token, which also admits a worker to a private grid, or null.
+   */
   public record Options(String host, int port, boolean tls, String workerId, String name, int slots,
-      MatrixEngine engine, boolean reconnect) {
+      MatrixEngine engine, boolean reconnect, String key, String token) {
+    public Options(String host, int port, boolean tls, String workerId, String name, int slots, MatrixEngine engine,
+        boolean reconnect) {
+      this(host, port, tls, workerId, name, slots, engine, reconnect, null, null);
+    }
+
     public static Options of(String host, int port, String name, MatrixEngine engine) {
       return new Options(host, port, false, "w-" + UUID.randomUUID(), name, 2, engine, false);
     }
 
     public Options withSlots(int n) {
-      return new Options(host, port, tls, workerId, name, n, engine, reconnect);
+      return new Options(host, port, tls, workerId, name, n, engine, reconnect, key, token);
     }
 
     public Options withReconnect(boolean on) {
-      return new Options(host, port, tls, workerId, name, slots, engine, on);
+      return new Options(host, port, tls, workerId, name, slots, engine, on, key, token);
     }
 
     public Options withWorkerId(String id) {
-      return new Options(host, port, tls, id, name, slots, engine, reconnect);
+      return new Options(host, port, tls, id, name, slots, engine, reconnect, key, token);
+    }
+
+    public Options withKey(String workerKey) {
+      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, workerKey, token);
+    }
+
+    public Options withToken(String requestorToken) {
+      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, key, requestorToken);
     }
   }
 
@@ -118,17 +135,27 @@ public final class HeadlessWorker {
         .compose(connected -> {
           client = connected;
           client.closeHandler(v -> onClosed());
-          return client.request(WORKER_REGISTER, new JsonObject()
+          JsonObject registration = new JsonObject()
               .put("protocol", 1)
               .put("workerId", options.workerId())
               .put("name", options.name())
               .put("engine", options.engine().kind())
               .put("adapter", options.engine().description())
-              .put("slots", options.slots()));
+              .put("slots", options.slots());
+          if (options.key() != null) {
+            registration.put("key", options.key());
+          }
+          if (options.token() != null) {
+            registration.put("token", options.token());
+          }
+          return client.request(WORKER_REGISTER, registration);
         })
         .onSuccess(this::registered)
         .onFailure(err -> {
-          LOG.log(System.Logger.Level.DEBUG, options.name() + " could not join: " + err.getMessage());
+          // A refusal by the grid (private, throttled, full) is for the person running the worker to read.
+          boolean refused = err instanceof io.vertx.core.eventbus.ReplyException reply && reply.failureCode() >= 400;
+          LOG.log(refused ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+              options.name() + " could not join: " + err.getMessage());
           if (client != null) {
             client.close();
           }

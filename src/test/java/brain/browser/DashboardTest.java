@@ -53,7 +53,7 @@ class DashboardTest {
   // ------------------------------------------------------------------ helpers
 
   private Page dashboard(int width, int height) {
-    Page page = browser.open(grid.baseUrl() + "/", width, height);
+    Page page = browser.open(grid.baseUrl() + "/?token=" + TestGrid.ADMIN_TOKEN, width, height); // signs in as the admin
     page.setDefaultTimeout(WAIT_MS);
     page.waitForSelector("body[data-ready=true]");
     page.waitForSelector("#bus-status[data-state=connected]");
@@ -443,7 +443,7 @@ class DashboardTest {
         && lostChunk.equals(String.valueOf(e.getInteger("chunk")))), events.encodePrettily());
 
     // A page opened afterwards draws the same chart from GET /api/jobs/{id}/timeline.
-    Page later = browser.open(grid.baseUrl() + "/#job=" + id, 1280, 800);
+    Page later = browser.open(grid.baseUrl() + "/?token=" + TestGrid.ADMIN_TOKEN + "#job=" + id, 1280, 800);
     later.setDefaultTimeout(WAIT_MS);
     later.waitForSelector("body[data-ready=true]");
     later.waitForSelector(".gantt-lane[data-worker-name='leaving-tab'] .gantt-bar[data-outcome=lost][data-chunk='" + lostChunk + "']");

@@ -34,6 +34,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class ClusterTest {
+  /** The edge node checks tokens through the core node's AuthVerticle, over the clustered bus. */
+  private static final String BEARER = "Bearer " + TestGrid.ADMIN_TOKEN;
+
   private final List<Vertx> nodes = new ArrayList<>();
 
   @AfterEach
@@ -68,7 +71,7 @@ class ClusterTest {
     String cluster = "brain-test-" + UUID.randomUUID();
     Path dir = Files.createTempDirectory("brain-cluster");
     BrainConfig base = new BrainConfig(BrainConfig.defaults()).with("http.port", 0).with("http.host", "127.0.0.1")
-        .with("db.url", "jdbc:sqlite:" + dir.resolve("brain.db"));
+        .with("db.url", "jdbc:sqlite:" + dir.resolve("brain.db")).with("auth.adminToken", TestGrid.ADMIN_TOKEN);
     BrainServer core = TestGrid.await(BrainServer.start(node(cluster), base, BrainServer.Role.ALL));
     Vertx edgeNode = node(cluster);
     BrainServer edge = TestGrid.await(BrainServer.start(edgeNode, base, BrainServer.Role.EDGE));
@@ -79,7 +82,7 @@ class ClusterTest {
     HttpClient http = HttpClient.newHttpClient();
     String edgeUrl = "http://127.0.0.1:" + edge.port();
     HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(edgeUrl + "/api/jobs"))
-        .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"rowsA\":90,\"colsA\":70,\"colsB\":50,\"chunkRows\":10}")).build(),
+        .header("content-type", "application/json").header("authorization", BEARER).POST(HttpRequest.BodyPublishers.ofString("{\"rowsA\":90,\"colsA\":70,\"colsB\":50,\"chunkRows\":10}")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(202, accepted.statusCode(), accepted.body());
     String id = new JsonObject(accepted.body()).getString("id");
@@ -92,7 +95,7 @@ class ClusterTest {
         }
       }).completion().onSuccess(v -> {
         JsonObject now = new JsonObject(http.sendAsync(HttpRequest.newBuilder(URI.create(edgeUrl + "/api/jobs/" + id))
-            .build(), HttpResponse.BodyHandlers.ofString()).join().body());
+            .header("authorization", BEARER).build(), HttpResponse.BodyHandlers.ofString()).join().body());
         if (now.getString("status").equals("completed")) {
           promise.tryComplete(now);
         }
@@ -100,7 +103,8 @@ class ClusterTest {
     }));
     assertEquals("completed", done.getString("status"));
     assertEquals(9, worker.chunksDone(), "the edge's worker computed every chunk");
-    Reference.assertJobProduct(path -> http.sendAsync(HttpRequest.newBuilder(URI.create(edgeUrl + path)).build(),
+    Reference.assertJobProduct(path -> http.sendAsync(HttpRequest.newBuilder(URI.create(edgeUrl + path))
+        .header("authorization", BEARER).build(),
         HttpResponse.BodyHandlers.ofByteArray()).join().body(), id, 90, 70, 50);
     String coreWorkers = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + core.port() + "/api/workers"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(180)
 class RestartTest {
+  private static final String BEARER = "Bearer " + TestGrid.ADMIN_TOKEN;
   private final List<Process> processes = new ArrayList<>();
   private Vertx vertx;
 
@@ -58,7 +59,8 @@ class RestartTest {
     Path config = dir.resolve("brain-test.json");
     Files.writeString(config, new JsonObject()
         .put("db", new JsonObject().put("url", "jdbc:sqlite:" + dir.resolve("brain.db")))
-        .put("http", new JsonObject().put("host", "127.0.0.1")).encode());
+        .put("http", new JsonObject().put("host", "127.0.0.1"))
+        .put("auth", new JsonObject().put("adminToken", TestGrid.ADMIN_TOKEN)).encode());
     ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "brain.Main", "serve", "--port", String.valueOf(port),
         "--config", config.toString());
@@ -115,7 +117,7 @@ class RestartTest {
     });
 
     HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs"))
-        .header("content-type", "application/json")
+        .header("content-type", "application/json").header("authorization", BEARER)
         .POST(HttpRequest.BodyPublishers.ofString("{\"rowsA\":300,\"colsA\":120,\"colsB\":90,\"chunkRows\":5}")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(202, accepted.statusCode(), accepted.body());
@@ -159,19 +161,21 @@ class RestartTest {
 
   /**
    * Waits for the job's final status on the restarted server, event-driven: listens to its
-   * live job feed through the bridge (as a dashboard does), then reads the view once, so a
+   * live job feed through the bridge (as a signed-in dashboard does), then reads the view once, so a
    * completion before the listener was ready is not missed.
    */
   private JsonObject awaitCompleted(HttpClient http, String base, String id, int port) throws Exception {
     CompletableFuture<JsonObject> finished = new CompletableFuture<>();
-    BridgeClient feed = TestGrid.await(BridgeClient.connect(vertx, vertx.createWebSocketClient(), "127.0.0.1", port, false));
+    BridgeClient feed = TestGrid.await(BridgeClient.connect(vertx, vertx.createWebSocketClient(), "127.0.0.1", port, false,
+        TestGrid.ADMIN_TOKEN));
     feed.register(Addresses.UI_JOBS, view -> {
       if (id.equals(view.getString("id")) && List.of("completed", "failed", "cancelled").contains(view.getString("status"))) {
         finished.complete(view);
       }
     });
     TestGrid.await(feed.request(Addresses.WORKER_HEARTBEAT, new JsonObject().put("sessionId", "none")).otherwiseEmpty());
-    JsonObject now = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/" + id)).build(),
+    JsonObject now = new JsonObject(http.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/" + id))
+        .header("authorization", BEARER).build(),
         HttpResponse.BodyHandlers.ofString()).body());
     if (List.of("completed", "failed", "cancelled").contains(now.getString("status"))) {
       finished.complete(now);
@@ -181,7 +185,8 @@ class RestartTest {
 
   private static byte[] bytes(HttpClient http, String url) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+      return http.send(HttpRequest.newBuilder(URI.create(url)).header("authorization", BEARER).build(),
+          HttpResponse.BodyHandlers.ofByteArray()).body();
     } catch (java.io.IOException | InterruptedException e) {
       throw new IllegalStateException(e);
     }

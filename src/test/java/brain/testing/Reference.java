@@ -11,7 +11,8 @@ public final class Reference {
 
   /**
    * Asserts that job {@code id}'s stored result is the product of its published inputs, all
-   * three fetched as raw float32 through {@code get} (a path such as /api/jobs/ID/result → body).
+   * three fetched as raw float32 through {@code get} (a path such as /api/jobs/ID/result → body),
+   * which must send a token that may read the job (TestGrid's helpers send the admin's).
    */
   public static void assertJobProduct(java.util.function.Function<String, byte[]> get, String id, int m, int k,
       int n) {

@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestGrid implements AutoCloseable {
   public static final Duration WAIT = Duration.ofSeconds(60);
+  /** The admin token of every test grid (config auth.adminToken, as BRAIN_ADMIN_TOKEN sets it). */
+  public static final String ADMIN_TOKEN = "brain_test-admin-token-0123456789";
 
   private final Vertx vertx;
   private final BrainServer server;
@@ -43,6 +45,7 @@ public final class TestGrid implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final WebSocketClient sockets;
   private final List<HeadlessWorker> workers = new ArrayList<>();
+  private ApiClient admin;
 
   private TestGrid(Vertx vertx, BrainServer server, Path dir) {
     this.vertx = vertx;
@@ -71,7 +74,8 @@ public final class TestGrid implements AutoCloseable {
     BrainConfig config = new BrainConfig(BrainConfig.defaults())
         .with("http.port", 0)
         .with("http.host", "127.0.0.1")
-        .with("db.url", "jdbc:sqlite:" + dir.resolve("brain.db"));
+        .with("db.url", "jdbc:sqlite:" + dir.resolve("brain.db"))
+        .with("auth.adminToken", ADMIN_TOKEN);
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
       config = config.with(e.getKey(), e.getValue());
     }
@@ -101,6 +105,11 @@ public final class TestGrid implements AutoCloseable {
     return server.port();
   }
 
+  /** The server, e.g. for the dashboard line it printed at this start. */
+  public BrainServer server() {
+    return server;
+  }
+
   public Vertx vertx() {
     return vertx;
   }
@@ -115,17 +124,51 @@ public final class TestGrid implements AutoCloseable {
 
   // ------------------------------------------------------------------ HTTP
 
+  /** Requests as the admin (the grid's own helpers below), as another token, or with none ({@code as(null)}). */
+  public ApiClient as(String token) {
+    return new ApiClient(http, baseUrl(), token);
+  }
+
+  /** Requests without any token. */
+  public ApiClient anonymous() {
+    return as(null);
+  }
+
+  /** The grid's admin token ({@link #ADMIN_TOKEN}). */
+  public String adminToken() {
+    return ADMIN_TOKEN;
+  }
+
+  /** Creates a token through the API (as the admin) and answers it. */
+  public String createToken(String name, String role) {
+    return createToken(name, role, null);
+  }
+
+  public String createToken(String name, String role, JsonObject quotas) {
+    JsonObject body = new JsonObject().put("name", name).put("role", role);
+    if (quotas != null) {
+      body.put("quotas", quotas);
+    }
+    HttpResponse<String> created = post("/api/tokens", body.encode());
+    if (created.statusCode() != 201) {
+      throw new AssertionError("expected 201, got " + created.statusCode() + ": " + created.body());
+    }
+    return new JsonObject(created.body()).getString("token");
+  }
+
+  private ApiClient admin() {
+    if (admin == null) {
+      admin = as(ADMIN_TOKEN);
+    }
+    return admin;
+  }
+
   public HttpResponse<String> get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build());
+    return admin().get(path);
   }
 
   public HttpResponse<byte[]> getBytes(String path) {
-    try {
-      return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).GET().build(),
-          HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException | InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
+    return admin().getBytes(path);
   }
 
   /** Asserts that job {@code id}'s result, read back over HTTP, is the product of its inputs. */
@@ -134,33 +177,25 @@ public final class TestGrid implements AutoCloseable {
   }
 
   public HttpResponse<String> post(String path, String json) {
-    return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("content-type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    return admin().post(path, json);
   }
 
   public HttpResponse<String> delete(String path) {
-    return send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).DELETE().build());
+    return admin().delete(path);
   }
 
+  /** Sends {@code request} with the admin token unless it carries an Authorization header of its own. */
   public HttpResponse<String> send(HttpRequest request) {
-    try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException | InterruptedException e) {
-      throw new IllegalStateException(e);
-    }
+    return admin().send(request);
   }
 
   /** Submits a job and answers its id; fails unless the server answers 202. */
   public String submit(String json) {
-    HttpResponse<String> response = post("/api/jobs", json);
-    if (response.statusCode() != 202) {
-      throw new AssertionError("expected 202, got " + response.statusCode() + ": " + response.body());
-    }
-    return new JsonObject(response.body()).getString("id");
+    return admin().submit(json);
   }
 
   public JsonObject job(String id) {
-    return new JsonObject(get("/api/jobs/" + id).body());
+    return admin().job(id);
   }
 
   /** Listens to the job feed from now on; complete the returned wait before submitting to avoid races. */
