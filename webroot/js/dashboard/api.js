@@ -51,8 +51,49 @@ async function call(method, path, body) {
 
 const enc = encodeURIComponent;
 
+/**
+ * Uploads one .npy file as POST /api/matrices with XMLHttpRequest, the one browser API that
+ * reports upload progress: onProgress(sentBytes, totalBytes). The body is the File itself (the
+ * browser streams it from disk). Returns {promise, abort}; the promise gives the server's
+ * {id, rows, cols, bytes, sha256} (201 stored, 200 already there) or throws ApiError with the
+ * server's own words.
+ */
+export function uploadMatrix(file, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    xhr.open('POST', '/api/matrices');
+    xhr.setRequestHeader('content-type', 'application/x-npy');
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.responseType = 'text';
+    xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size));
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch (e) {
+        data = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300 && data && typeof data.id === 'string') {
+        resolve({ ...data, status: xhr.status });
+        return;
+      }
+      const message = data && typeof data.error === 'string' ? data.error
+        : xhr.status === 413 ? 'The file is larger than this grid accepts (413).'
+          : `${xhr.status} ${xhr.statusText}`.trim();
+      const error = new ApiError(xhr.status, message);
+      if (xhr.status === 401 && unauthorized) unauthorized(error);
+      reject(error);
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'The upload was cut off: the server cannot be reached.')));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, 'Upload cancelled.')));
+    xhr.send(file);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
 export const api = {
   submit: (jsonText) => call('POST', '/api/jobs', jsonText),
+  matrices: () => call('GET', '/api/matrices'),
   job: (id) => call('GET', `/api/jobs/${enc(id)}`),
   jobs: (limit = 20, offset = 0) => call('GET', `/api/jobs?limit=${limit}&offset=${offset}`),
   replay: (id) => call('POST', `/api/jobs/${enc(id)}/replay`),

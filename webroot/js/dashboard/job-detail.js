@@ -48,7 +48,7 @@ function render() {
   $('job-title').title = job.id;
   updateStatusPill($('job-status'), job);
   setText($('job-dims'), `A ${job.rowsA}×${job.colsA} · B ${job.colsA}×${job.colsB} → C ${job.rowsA}×${job.colsB}`);
-  setText($('job-seed'), String(job.seed));
+  setText($('job-seed'), job.seed === null || job.seed === undefined ? 'none · your matrices' : String(job.seed));
   setText($('job-verify-mode'), job.verify || 'auto');
   setText($('job-chunk-rows'), job.chunkRows ? `${job.chunkRows} rows` : 'auto');
   setText($('job-created'), clockTime(job.createdAt));
@@ -65,10 +65,16 @@ function render() {
 
   $('job-cancel').hidden = isFinal(job.status);
   $('job-replay').hidden = false;
+  // Same-origin links: the browser sends the session cookie, and saves C under these names.
+  const result = `/api/jobs/${encodeURIComponent(job.id)}/result`;
   const download = $('job-download');
   download.hidden = job.status !== 'completed';
-  download.href = `/api/jobs/${encodeURIComponent(job.id)}/result`;
-  download.setAttribute('download', `job-${job.id}-C.f32`);
+  download.href = `${result}?format=npy`;
+  download.setAttribute('download', `job-${job.id}-C.npy`);
+  const raw = $('job-download-raw');
+  raw.hidden = job.status !== 'completed';
+  raw.href = result;
+  raw.setAttribute('download', `job-${job.id}-C.f32`);
 
   const error = $('job-error');
   error.hidden = !job.error || job.status === 'cancelled' && job.error === 'cancelled by request';

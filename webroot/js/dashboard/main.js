@@ -19,6 +19,7 @@ import { store, isFinal } from './store.js';
 import { initTheme } from './theme.js';
 import { showHealth, showConnection, healthAge } from './health.js';
 import { initSubmitForm } from './submit-form.js';
+import { initNpyUpload } from './npy-upload.js';
 import { initJobsList } from './jobs-list.js';
 import { initJobDetail } from './job-detail.js';
 import { initLegend } from './heatmap.js';
@@ -128,6 +129,7 @@ async function start() {
     showScope(session);
     initLegend();
     initSubmitForm();
+    initNpyUpload();
     initJobsList();
     initJobDetail();
     initGantt();

@@ -126,6 +126,11 @@ public final class BrainServer {
     return vertx;
   }
 
+  /** The HTTP router (of the first HTTP instance; all mount the same routes): the contract test reads its routes. */
+  public io.vertx.ext.web.Router router() {
+    return http.router();
+  }
+
   /** Undeploys in reverse order: HTTP closes first, persistence last. */
   public Future<Void> stop() {
     Future<Void> chain = Future.succeededFuture();

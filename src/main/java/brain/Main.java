@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "distributed-brain", mixinStandardHelpOptions = true, version = "Distributed Brain 0.1",
     description = "A compute grid made of browser tabs.",
-    subcommands = {Main.Serve.class, WorkerCommand.class, brain.bench.BenchCommand.class, TokenCommand.class})
+    subcommands = {Main.Serve.class, WorkerCommand.class, brain.bench.BenchCommand.class, TokenCommand.class,
+        brain.cli.SubmitCommand.class, brain.cli.JobCommands.Status.class, brain.cli.JobCommands.Result.class, brain.cli.JobCommands.Cancel.class, brain.cli.JobCommands.Jobs.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {

@@ -81,6 +81,22 @@ public final class Addresses {
   public static final String DB_LEADERBOARD_STANDING = "brain.db.leaderboard.standing";
   public static final String DB_STATS = "brain.db.stats";
 
+  // ---- internal: matrices (uploads; metadata in the database, values in files under storage.dir) ----
+  /**
+   * Request: {id, rows, cols, bytes, sha256, owner} → {id, rows, cols, bytes, sha256, newOwner}: records the
+   * matrix (once) and its owner; {@code newOwner} false when that owner had it already.
+   */
+  public static final String DB_MATRIX_RECORD = "brain.db.matrices.record";
+  /** Request: {id, owner?} → {id, rows, cols, bytes, sha256, createdAt}; fails 404 unknown or not owned by owner (null: any). */
+  public static final String DB_MATRIX_GET = "brain.db.matrices.get";
+  /** Request: {owner?} → [{id, rows, cols, bytes, sha256, createdAt}] (owner null: all). */
+  public static final String DB_MATRIX_LIST = "brain.db.matrices.list";
+  /**
+   * Request: {id, owner, admin}: 409 while a queued or running job uses it; else removes owner's ownership
+   * (an admin not owning it: everyone's) → {id, removed: true when no owner is left (the file may go)}.
+   */
+  public static final String DB_MATRIX_RELEASE = "brain.db.matrices.release";
+
   // ---- internal: authentication (brain.auth) ----
   /** Request: {token} → {name, role, quotas}; fails with 401 for an unknown or revoked token. */
   public static final String AUTH_VERIFY = "brain.auth.verify";

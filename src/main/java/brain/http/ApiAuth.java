@@ -40,6 +40,8 @@ final class ApiAuth {
     // Signing in checks the token in its body; signing out must work with a stale cookie too.
     open.add("POST /api/session");
     open.add("DELETE /api/session");
+    open.add("GET /api/openapi.yaml");
+    open.add("GET /api/docs");
     authentication = SimpleAuthenticationHandler.create().authenticate(this::authenticate);
   }
 

@@ -39,6 +39,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private final BridgeGuard guard;
   private HttpServer server;
+  private Router router;
 
   public HttpVerticle(BridgeGuard guard) {
     this.guard = guard;
@@ -50,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
     long maxMessageBytes = conf.longValue("bridge.maxMessageBytes");
 
     Router router = Router.router(vertx);
+    this.router = router;
     router.route().handler(HttpVerticle::securityHeaders);
     List<String> origins = conf.array("http.allowedOrigins").stream().map(String::valueOf).toList();
     if (!origins.isEmpty()) {
@@ -67,8 +69,15 @@ public final class HttpVerticle extends VerticleBase {
     router.post("/api/*").handler(JsonBodiesOnly::check);
     new SessionApi(auth).mount(router);
     new TokensApi(vertx).mount(router);
-    new JobsApi(vertx, conf.integer("limits.maxJsonResultValues")).mount(router, conf.longValue("http.maxBodyBytes"));
+    new JobsApi(vertx, conf.integer("limits.maxJsonResultValues"), java.nio.file.Path.of(conf.string("storage.dir")))
+        .mount(router, conf.longValue("http.maxBodyBytes"));
+    Future<Void> storage = new MatricesApi(vertx, conf).mount(router);
     new GridApi(vertx).mount(router);
+    // The API's contract (src/main/resources/openapi.yaml) and Swagger UI on it (webroot/api-docs.html): public.
+    router.get("/api/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml; charset=utf-8")
+        .putHeader("cache-control", "no-cache").sendFile("openapi.yaml"));
+    router.get("/api/docs").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
+        .putHeader("cache-control", "no-cache").sendFile("webroot/api-docs.html"));
     router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
         "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
     router.route("/api/*").failureHandler(this::apiFailure);
@@ -93,7 +102,7 @@ public final class HttpVerticle extends VerticleBase {
             .completion(),
         vertx.eventBus().consumer(BRIDGE_STATS, m -> m.reply(new JsonObject().put("openSockets", guard.openSockets())))
             .completion());
-    return consumers.compose(v -> vertx.createHttpServer(options).requestHandler(router)
+    return Future.all(consumers, storage).compose(v -> vertx.createHttpServer(options).requestHandler(router)
             .listen(conf.integer("http.port"), conf.string("http.host")))
         .onSuccess(s -> server = s);
   }
@@ -121,6 +130,11 @@ public final class HttpVerticle extends VerticleBase {
     router.route("/eventbus/*").handler(brain.bridge.DashboardAuth::keepSessionCookie);
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJSOptions).bridge(
         BridgeGuard.options(conf.longValue("bridge.pingTimeoutMs"), conf.longValue("bridge.replyTimeoutMs")), guard));
+  }
+
+  /** The routes as mounted (the contract test compares them with openapi.yaml). */
+  public Router router() {
+    return router;
   }
 
   /** The port actually bound (the configured one, or the one picked for port 0). */

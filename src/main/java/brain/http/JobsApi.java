@@ -26,10 +26,12 @@ final class JobsApi {
 
   private final Vertx vertx;
   private final int maxJsonValues;
+  private final java.nio.file.Path storageDir;
 
-  JobsApi(Vertx vertx, int maxJsonValues) {
+  JobsApi(Vertx vertx, int maxJsonValues, java.nio.file.Path storageDir) {
     this.vertx = vertx;
     this.maxJsonValues = maxJsonValues;
+    this.storageDir = storageDir;
   }
 
   void mount(Router router, long maxBodyBytes) {
@@ -74,7 +76,8 @@ final class JobsApi {
    * admin). Set here, over anything the client put in those fields.
    */
   private static JsonObject submitter(JsonObject body, Caller caller) {
-    return body.put("submittedBy", caller.name()).put("quotas", caller.admin() ? null : caller.quotas());
+    return body.put("submittedBy", caller.name()).put("quotas", caller.admin() ? null : caller.quotas())
+        .put("submitterIsAdmin", caller.admin());
   }
 
   private void accepted(RoutingContext ctx, Future<JsonObject> job) {
@@ -159,13 +162,31 @@ final class JobsApi {
       HttpReplies.error(ctx, 404, "a job has inputs a and b, not '" + which + "'");
       return;
     }
+    String fileName = "job-" + id + "-" + which.toUpperCase() + ".f32";
+    // A job of uploaded matrices: its inputs are those files, streamed.
+    Future<JsonObject> spec = owner(id, Caller.of(ctx))
+        .compose(owner -> request(DB_JOB_GET, new JsonObject().put("id", id).put("part", "spec")));
+    spec.onFailure(err -> HttpReplies.failure(ctx, err)).onSuccess(stored -> {
+      String matrixId = stored.getString(which);
+      if (matrixId == null) {
+        generatedInput(ctx, id, which, fileName);
+        return;
+      }
+      int rows = which.equals("a") ? stored.getInteger("rowsA") : stored.getInteger("colsA");
+      int cols = which.equals("a") ? stored.getInteger("colsA") : stored.getInteger("colsB");
+      MatrixResponses.sendFile(ctx, rows, cols, MatricesApi.fileOf(storageDir, matrixId), fileName, maxJsonValues,
+          "input " + which + " of job " + id + " was the uploaded matrix " + matrixId + ", which has been deleted since");
+    });
+  }
+
+  private void generatedInput(RoutingContext ctx, String id, String which, String fileName) {
     findView(id, Caller.of(ctx)).compose(view -> vertx.executeBlocking(() -> {
       long seed = view.getLong("seed");
       int rowsA = view.getInteger("rowsA");
       int colsA = view.getInteger("colsA");
       int colsB = view.getInteger("colsB");
       return which.equals("a") ? InputGenerator.a(seed, rowsA, colsA) : InputGenerator.b(seed, colsA, colsB);
-    }, false)).onSuccess(m -> MatrixResponses.send(ctx, m, "job-" + id + "-" + which.toUpperCase() + ".f32", maxJsonValues))
+    }, false)).onSuccess(m -> MatrixResponses.send(ctx, m, fileName, maxJsonValues))
         .onFailure(err -> HttpReplies.failure(ctx, err));
   }
 

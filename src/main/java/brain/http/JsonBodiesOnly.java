@@ -17,6 +17,12 @@ final class JsonBodiesOnly {
 
   static void check(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
+    // Uploads take .npy or raw float32 bodies: MatricesApi applies its own rule (415 naming those two types),
+    // which a browser cannot send cross-origin without a preflight either.
+    if (MatricesApi.isUpload(ctx)) {
+      ctx.next();
+      return;
+    }
     if (!hasBody(request) || isJson(request.getHeader("content-type"))) {
       ctx.next();
       return;

@@ -43,6 +43,12 @@ public final class JobIntakeVerticle extends VerticleBase {
     try {
       JsonObject body = message.body() instanceof JsonObject json ? json.copy() : null;
       Submitter submitter = Submitter.take(body);
+      if (JobSpec.namesMatrices(body)) {
+        String[] ids = JobSpec.matrixIds(body);
+        Replies.replyWith(message, withMatrices(body, ids[0], ids[1], submitter)
+            .compose(spec -> accept(spec, null, submitter)));
+        return;
+      }
       Replies.replyWith(message, accept(JobSpec.parse(body, limits, random), null, submitter));
     } catch (ApiError e) {
       Replies.fail(message, e);
@@ -56,8 +62,52 @@ public final class JobIntakeVerticle extends VerticleBase {
     Submitter submitter = Submitter.take(body);
     Future<JsonObject> replayed = vertx.eventBus()
         .<JsonObject>request(DB_JOB_GET, new JsonObject().put("id", original).put("part", "spec"))
-        .compose(spec -> accept(JobSpec.fromStored(spec.body()), original, submitter));
+        .compose(spec -> {
+          JobSpec stored = JobSpec.fromStored(spec.body());
+          // The replayer must still have the matrices (they may have been deleted since).
+          return (stored.fromMatrices() ? withMatrices(stored.toJson(), stored.a(), stored.b(), submitter)
+              .map(checked -> stored) : Future.succeededFuture(stored));
+        })
+        .compose(spec -> accept(spec, original, submitter));
     Replies.replyWith(message, replayed);
+  }
+
+  /**
+   * A job of uploaded matrices: both must exist and be the submitter's (an admin's: any), 404
+   * naming the id otherwise; cols(A) must equal rows(B), 422 naming both shapes otherwise. The
+   * dimensions are the matrices'; verify and chunkRows come from the submission.
+   */
+  private Future<JobSpec> withMatrices(JsonObject body, String a, String b, Submitter submitter) {
+    String owner = submitter.admin() ? null : submitter.name();
+    Future<JsonObject> matrixA = matrix(a, owner);
+    Future<JsonObject> matrixB = matrix(b, owner);
+    return Future.all(matrixA, matrixB).compose(both -> {
+      JsonObject ma = matrixA.result();
+      JsonObject mb = matrixB.result();
+      if (!ma.getInteger("cols").equals(mb.getInteger("rows"))) {
+        return Future.failedFuture(new ApiError(422, "the shapes do not agree: A (" + a + ") is " + ma.getInteger("rows")
+            + "×" + ma.getInteger("cols") + " and B (" + b + ") is " + mb.getInteger("rows") + "×" + mb.getInteger("cols")
+            + "; A·B needs cols(A) = rows(B)"));
+      }
+      try {
+        JsonObject options = new JsonObject();
+        if (body.containsKey("verify")) {
+          options.put("verify", body.getValue("verify"));
+        }
+        if (body.containsKey("chunkRows")) {
+          options.put("chunkRows", body.getValue("chunkRows"));
+        }
+        return Future.succeededFuture(JobSpec.parseWithMatrices(options, a, ma.getInteger("rows"),
+            ma.getInteger("cols"), b, mb.getInteger("cols"), limits, random));
+      } catch (ApiError e) {
+        return Future.failedFuture(e);
+      }
+    });
+  }
+
+  private Future<JsonObject> matrix(String id, String owner) {
+    return vertx.eventBus().<JsonObject>request(DB_MATRIX_GET, new JsonObject().put("id", id).put("owner", owner))
+        .map(m -> m.body());
   }
 
   /**
@@ -65,15 +115,16 @@ public final class JobIntakeVerticle extends VerticleBase {
    * jobs and stored bytes by the database, in the insert's own transaction (so a burst of
    * parallel submissions cannot overshoot).
    */
-  private record Submitter(String name, Quotas quotas) {
+  private record Submitter(String name, Quotas quotas, boolean admin) {
     static Submitter take(JsonObject body) {
       if (body == null) {
-        return new Submitter(null, null);
+        return new Submitter(null, null, false);
       }
       Object name = body.remove("submittedBy");
       Object quotas = body.remove("quotas");
+      Object admin = body.remove("submitterIsAdmin");
       return new Submitter(name instanceof String s ? s : null,
-          quotas instanceof JsonObject q ? Quotas.fromJson(q) : null);
+          quotas instanceof JsonObject q ? Quotas.fromJson(q) : null, Boolean.TRUE.equals(admin));
     }
 
     /** The insert's quota check, or null when there is none (an admin). */

@@ -8,9 +8,12 @@ import java.util.random.RandomGenerator;
 
 /**
  * What a requestor asked for: C = A·B with A rowsA×colsA and B colsA×colsB generated from
- * {@code seed}, how to verify the product, and optionally the chunk height.
+ * {@code seed}, or the uploaded matrices {@code a} and {@code b} (their ids; null for a
+ * generated job, the dimensions then being theirs), how to verify the product, and optionally
+ * the chunk height.
  */
-public record JobSpec(int rowsA, int colsA, int colsB, long seed, String verify, Integer chunkRows) {
+public record JobSpec(int rowsA, int colsA, int colsB, long seed, String verify, Integer chunkRows, String a,
+    String b) {
   public static final String VERIFY_AUTO = "auto";
   public static final List<String> VERIFY_MODES =
       List.of(VERIFY_AUTO, Verification.FULL, Verification.FREIVALDS, Verification.NONE);
@@ -18,6 +21,68 @@ public record JobSpec(int rowsA, int colsA, int colsB, long seed, String verify,
   public static final long MAX_SEED = (1L << 53) - 1;
 
   private static final Set<String> FIELDS = Set.of("rowsA", "colsA", "colsB", "seed", "verify", "chunkRows");
+  private static final Set<String> MATRIX_FIELDS = Set.of("a", "b", "verify", "chunkRows");
+  private static final java.util.regex.Pattern MATRIX_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,128}");
+
+  /** A generated job. */
+  public JobSpec(int rowsA, int colsA, int colsB, long seed, String verify, Integer chunkRows) {
+    this(rowsA, colsA, colsB, seed, verify, chunkRows, null, null);
+  }
+
+  /** Whether A and B are uploaded matrices (their ids) rather than generated from the seed. */
+  public boolean fromMatrices() {
+    return a != null && b != null;
+  }
+
+  /** Whether a submission names uploaded matrices ({@code {"a","b",...}}) instead of dimensions. */
+  public static boolean namesMatrices(JsonObject body) {
+    return body != null && (body.containsKey("a") || body.containsKey("b"));
+  }
+
+  /**
+   * The ids {a, b} of a submission of the matrix form, checked for form only (whether they
+   * exist, and their shapes, is the caller's to look up).
+   *
+   * @throws ApiError 400 with a sentence saying what is wrong
+   */
+  public static String[] matrixIds(JsonObject body) {
+    for (String field : body.fieldNames()) {
+      if (!MATRIX_FIELDS.contains(field)) {
+        throw ApiError.badRequest("unknown field '" + field + "' in a job of uploaded matrices; it takes a and b "
+            + "(matrix ids from POST /api/matrices), and optionally verify, chunkRows");
+      }
+    }
+    return new String[] {matrixId(body, "a"), matrixId(body, "b")};
+  }
+
+  private static String matrixId(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      throw ApiError.badRequest(field + " is required: the id of an uploaded matrix (POST /api/matrices)");
+    }
+    if (!(value instanceof String id) || !MATRIX_ID.matcher(id).matches()) {
+      throw ApiError.badRequest(field + " must be a matrix id (as POST /api/matrices answers), got " + describe(value));
+    }
+    return id;
+  }
+
+  /**
+   * Validates a submission of the matrix form once the matrices' shapes are known: A is
+   * rowsA×colsA, B colsA×colsB (the caller checked that they agree). The seed is drawn and
+   * recorded but unused.
+   */
+  public static JobSpec parseWithMatrices(JsonObject body, String a, int rowsA, int colsA, String b, int colsB,
+      Limits limits, RandomGenerator random) {
+    JsonObject generated = new JsonObject().put("rowsA", rowsA).put("colsA", colsA).put("colsB", colsB);
+    if (body.containsKey("verify")) {
+      generated.put("verify", body.getValue("verify"));
+    }
+    if (body.containsKey("chunkRows")) {
+      generated.put("chunkRows", body.getValue("chunkRows"));
+    }
+    JobSpec spec = parse(generated, limits, random);
+    return new JobSpec(spec.rowsA, spec.colsA, spec.colsB, spec.seed, spec.verify, spec.chunkRows, a, b);
+  }
 
   /** The bounds a submission is checked against (from configuration). */
   public record Limits(int maxDimension, long maxElements, long maxChunkBytes, long fullMaxOps) {}
@@ -45,13 +110,17 @@ public record JobSpec(int rowsA, int colsA, int colsB, long seed, String verify,
     if (chunkRows != null) {
       json.put("chunkRows", chunkRows);
     }
+    if (a != null) {
+      json.put("a", a).put("b", b);
+    }
     return json;
   }
 
   /** Reads a stored spec (already validated once). */
   public static JobSpec fromStored(JsonObject json) {
     return new JobSpec(json.getInteger("rowsA"), json.getInteger("colsA"), json.getInteger("colsB"),
-        json.getLong("seed"), json.getString("verify"), json.getInteger("chunkRows"));
+        json.getLong("seed"), json.getString("verify"), json.getInteger("chunkRows"), json.getString("a"),
+        json.getString("b"));
   }
 
   /**

@@ -38,11 +38,12 @@ public final class PersistenceVerticle extends VerticleBase {
   /** Addresses whose messages write to the database: counted, so floods can be shown to cost no writes. */
   private static final java.util.Set<String> WRITES = java.util.Set.of(DB_JOB_INSERT, DB_JOB_UPDATE, DB_JOB_DELETE,
       DB_RESULT_SAVE, DB_CREDITS_GRANT, DB_LEADERBOARD_JOINED, DB_TOKEN_CREATE, DB_TOKEN_PUT, DB_TOKEN_DELETE,
-      DB_TOKEN_TOUCH);
+      DB_TOKEN_TOUCH, DB_MATRIX_RECORD, DB_MATRIX_RELEASE);
 
   private Pool writer;
   private Pool reader;
   private TokenStore tokens;
+  private MatrixStore matrices;
   private long writes;
 
   @Override
@@ -51,6 +52,7 @@ public final class PersistenceVerticle extends VerticleBase {
     writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1));
     reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(2));
     tokens = new TokenStore(writer, reader);
+    matrices = new MatrixStore(writer, reader);
     return Schema.migrate(writer)
         .onSuccess(version -> LOG.log(System.Logger.Level.INFO, "database " + url + " at schema version " + version))
         .compose(v -> Future.all(List.of(
@@ -73,7 +75,11 @@ public final class PersistenceVerticle extends VerticleBase {
             this.<JsonObject>consume(DB_TOKEN_LIST, m -> tokens.list()),
             this.<JsonObject>consume(DB_TOKEN_DELETE, m -> tokens.delete(m.body())),
             this.<JsonObject>consume(DB_TOKEN_TOUCH, m -> tokens.touch(m.body())),
-            this.<JsonObject>consume(DB_TOKEN_ADMINS, m -> tokens.admins()))));
+            this.<JsonObject>consume(DB_TOKEN_ADMINS, m -> tokens.admins()),
+            this.<JsonObject>consume(DB_MATRIX_RECORD, m -> matrices.record(m.body())),
+            this.<JsonObject>consume(DB_MATRIX_GET, m -> matrices.get(m.body())),
+            this.<JsonObject>consume(DB_MATRIX_LIST, m -> matrices.list(m.body())),
+            this.<JsonObject>consume(DB_MATRIX_RELEASE, m -> matrices.release(m.body())))));
   }
 
   @Override

@@ -90,7 +90,26 @@ final class SqlQueries {
             quotas TEXT
           )""",
           "ALTER TABLE jobs ADD COLUMN submitted_by TEXT",
-          "CREATE INDEX jobs_by_submitter ON jobs (submitted_by, created_at DESC)"));
+          "CREATE INDEX jobs_by_submitter ON jobs (submitted_by, created_at DESC)"),
+      // 4: uploaded matrices (files under storage.dir, named by their content id), owned by the requestors who sent them.
+      List.of(
+          """
+          CREATE TABLE matrices (
+            id TEXT PRIMARY KEY,
+            rows INTEGER NOT NULL,
+            cols INTEGER NOT NULL,
+            bytes INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            created_at TEXT NOT NULL
+          )""",
+          """
+          CREATE TABLE matrix_owners (
+            matrix_id TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (matrix_id, owner)
+          )""",
+          "CREATE INDEX matrix_owners_by_owner ON matrix_owners (owner, created_at DESC)"));
 
   static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
   static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
@@ -126,6 +145,31 @@ final class SqlQueries {
   static final String STORED_BYTES_OF = """
       SELECT COALESCE(SUM(LENGTH(r.data)), 0) AS bytes FROM job_results r JOIN jobs j ON j.id = r.job_id
       WHERE j.submitted_by = ?""";
+
+  // ---- uploaded matrices: metadata here, values in files named by the id
+  static final String INSERT_MATRIX = """
+      INSERT INTO matrices (id, rows, cols, bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO NOTHING""";
+  static final String INSERT_MATRIX_OWNER = """
+      INSERT INTO matrix_owners (matrix_id, owner, created_at) VALUES (?, ?, ?)
+      ON CONFLICT (matrix_id, owner) DO NOTHING""";
+  static final String GET_MATRIX = "SELECT id, rows, cols, bytes, sha256, created_at FROM matrices WHERE id = ?";
+  static final String GET_OWNED_MATRIX = """
+      SELECT m.id, m.rows, m.cols, m.bytes, m.sha256, o.created_at FROM matrices m
+      JOIN matrix_owners o ON o.matrix_id = m.id WHERE m.id = ? AND o.owner = ?""";
+  static final String LIST_MATRICES =
+      "SELECT id, rows, cols, bytes, sha256, created_at FROM matrices ORDER BY created_at DESC, id";
+  static final String LIST_MATRICES_OF = """
+      SELECT m.id, m.rows, m.cols, m.bytes, m.sha256, o.created_at FROM matrices m
+      JOIN matrix_owners o ON o.matrix_id = m.id WHERE o.owner = ? ORDER BY o.created_at DESC, m.id""";
+  /** Queued or running jobs (of anyone) whose stored spec names the matrix as A or B. */
+  static final String JOBS_USING_MATRIX = """
+      SELECT id FROM jobs WHERE status IN ('queued', 'running')
+      AND (json_extract(spec, '$.a') = ? OR json_extract(spec, '$.b') = ?) LIMIT 5""";
+  static final String DELETE_MATRIX_OWNER = "DELETE FROM matrix_owners WHERE matrix_id = ? AND owner = ?";
+  static final String DELETE_MATRIX_OWNERS = "DELETE FROM matrix_owners WHERE matrix_id = ?";
+  static final String COUNT_MATRIX_OWNERS = "SELECT COUNT(*) AS n FROM matrix_owners WHERE matrix_id = ?";
+  static final String DELETE_MATRIX = "DELETE FROM matrices WHERE id = ?";
 
   // ---- tokens: only hashes are stored; nothing here ever returns one
   static final String GET_TOKEN = "SELECT name, role, quotas FROM tokens WHERE token_hash = ?";

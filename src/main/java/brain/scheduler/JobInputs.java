@@ -6,6 +6,8 @@ import brain.model.Freivalds;
 import brain.model.InputGenerator;
 import brain.model.JobSpec;
 import brain.model.Matrix;
+import brain.matrix.MatrixFiles;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.security.SecureRandom;
@@ -23,10 +25,16 @@ record JobInputs(Matrix a, Matrix b, ChunkPlan plan, String[] aSlices, List<BPar
   /** Rows {@code rowStart ..} of B, encoded. */
   record BPart(int rowStart, int rowCount, String data) {}
 
-  /** Blocking: generates and encodes; call from a worker thread. */
-  static JobInputs prepare(JobSpec spec, ChunkPlan plan, long bPartBytes, int checkVectors, int groupColumns) {
-    Matrix a = InputGenerator.a(spec.seed(), spec.rowsA(), spec.colsA());
-    Matrix b = InputGenerator.b(spec.seed(), spec.colsA(), spec.colsB());
+  /**
+   * Blocking: generates (or, for a job of uploaded matrices, loads from {@code storageDir}) and
+   * encodes; call from a worker thread.
+   */
+  static JobInputs prepare(JobSpec spec, ChunkPlan plan, long bPartBytes, int checkVectors, int groupColumns,
+      Path storageDir) {
+    Matrix a = spec.fromMatrices() ? MatrixFiles.load(storageDir.resolve(spec.a() + ".f32"), spec.rowsA(), spec.colsA())
+        : InputGenerator.a(spec.seed(), spec.rowsA(), spec.colsA());
+    Matrix b = spec.fromMatrices() ? MatrixFiles.load(storageDir.resolve(spec.b() + ".f32"), spec.colsA(), spec.colsB())
+        : InputGenerator.b(spec.seed(), spec.colsA(), spec.colsB());
     String[] slices = new String[plan.size()];
     for (ChunkPlan.Chunk chunk : plan.chunks()) {
       slices[chunk.index()] = Float32Codec.toBase64(a.data(), a.offsetOf(chunk.rowStart()), chunk.rows() * a.cols());

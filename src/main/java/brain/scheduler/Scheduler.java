@@ -175,7 +175,7 @@ final class Scheduler {
     feeds.changed(job);
     // Generating and encoding the inputs is O(size of A and B): a worker thread's job.
     compute.executeBlocking(() -> JobInputs.prepare(spec, plan, settings.bPartBytes(),
-        settings.preparedVectors(), settings.groupColumns()), false)
+        settings.preparedVectors(), settings.groupColumns(), settings.storageDir()), false)
         .onComplete(ar -> {
           if (job.status != JobStatus.RUNNING) {
             return;

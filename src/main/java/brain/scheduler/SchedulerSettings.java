@@ -11,7 +11,8 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
     long heartbeatIntervalMs, long heartbeatTimeoutMs, long maxMessageBytes, double speculationFactor,
     double speculationMinDoneFraction, long speculationMinMs, int maxWorkerFailures, long workerExclusionMs,
     long bPartBytes, int groupColumns, int probationVectors, int probationFullRows, int suspectVectors,
-    int suspectFullRows, int maxFinalCheckRounds, TrustRegistry.Settings trust, String workerKey) {
+    int suspectFullRows, int maxFinalCheckRounds, TrustRegistry.Settings trust, String workerKey,
+    java.nio.file.Path storageDir) {
 
   static SchedulerSettings from(JsonObject config) {
     BrainConfig.Reader c = new BrainConfig.Reader(config);
@@ -52,7 +53,8 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
             c.integer("trust.suspectAfterExclusions"),
             c.longValue("trust.addressMemoryMs"),
             c.integer("trust.suspectJoinsPerMinute")),
-        c.string("auth.workerKey"));
+        c.string("auth.workerKey"),
+        java.nio.file.Path.of(c.string("storage.dir")));
   }
 
   /** A private grid: workers must present this key when they register. */

@@ -75,6 +75,7 @@ public final class TestGrid implements AutoCloseable {
         .with("http.port", 0)
         .with("http.host", "127.0.0.1")
         .with("db.url", "jdbc:sqlite:" + dir.resolve("brain.db"))
+        .with("storage.dir", dir.resolve("matrices").toString())
         .with("auth.adminToken", ADMIN_TOKEN);
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
       config = config.with(e.getKey(), e.getValue());
