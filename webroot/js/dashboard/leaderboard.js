@@ -1,4 +1,4 @@
-// Leaderboard: the top 10 contributors by compute time (stored in SQLite by the server),
+// Leaderboard: the top 10 contributors by verified work (GFLOP) (stored in SQLite by the server),
 // Gold/Silver/Bronze for the top three. When ranks change, rows glide to their new place
 // (FLIP: measure First, move to Last, Invert with a transform, Play the transition).
 

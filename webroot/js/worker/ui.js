@@ -93,7 +93,7 @@ export function setStanding({ chunksDone, computeMs, rank }) {
     el.title = MEDALS[rank - 1] ? `${MEDALS[rank - 1]} · rank ${rank} on the leaderboard` : `rank ${rank} on the leaderboard`;
   }
   $('standing').dataset.known = 'true';
-  $('standing-note').textContent = 'Your place on the leaderboard, by compute time, kept across sessions.';
+  $('standing-note').textContent = 'Your place on the leaderboard, by verified work (credited when each job passes its final check), kept across sessions.';
 }
 
 export function setReady(ready) {
