@@ -68,7 +68,13 @@ public final class Addresses {
   public static final String DB_JOB_LIST = "brain.db.jobs.list";
   public static final String DB_JOB_UNFINISHED = "brain.db.jobs.unfinished";
   public static final String DB_RESULT_SAVE = "brain.db.results.save";
+  /**
+   * Request {id}: a result stored as a file answers {rows, cols, bytes, sha256, file} (the file's
+   * absolute path); one stored as a blob before schema 5 answers the Matrix itself.
+   */
   public static final String DB_RESULT_GET = "brain.db.results.get";
+  /** Request {}: runs the retention sweep now (it also runs at start and daily); answers what it deleted. */
+  public static final String DB_STORAGE_SWEEP = "brain.db.storage.sweep";
   /**
    * Request: {jobId, chunks: [{chunk, workerId, name, multiplyAdds, computeMs}]}, sent once a job's product
    * passed its final check; answers {granted: n} (0 when the job was credited before: never twice).

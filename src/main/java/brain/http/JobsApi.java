@@ -130,10 +130,19 @@ final class JobsApi {
     HttpReplies.reply(ctx, 200, cancelled);
   }
 
+  /** A result file is streamed (raw, .npy) or loaded on a worker thread (JSON); a blob from before schema 5 is sent as is. */
   private void result(RoutingContext ctx) {
     String id = jobId(ctx);
-    storedResult(id, Caller.of(ctx)).onSuccess(c -> MatrixResponses.send(ctx, c, "job-" + id + "-C.f32", maxJsonValues))
-        .onFailure(err -> HttpReplies.failure(ctx, err));
+    String fileName = "job-" + id + "-C.f32";
+    storedResult(id, Caller.of(ctx)).onSuccess(stored -> {
+      if (stored instanceof JsonObject file) {
+        MatrixResponses.sendFile(ctx, file.getInteger("rows"), file.getInteger("cols"),
+            java.nio.file.Path.of(file.getString("file")), fileName, maxJsonValues,
+            "the result file of job " + id + " is missing from the storage directory");
+      } else {
+        MatrixResponses.send(ctx, (Matrix) stored, fileName, maxJsonValues);
+      }
+    }).onFailure(err -> HttpReplies.failure(ctx, err));
   }
 
   /** A downsampled picture of C for heatmaps: {@code ?size=} cells a side (8-256, default 64). */
@@ -141,17 +150,30 @@ final class JobsApi {
     String id = jobId(ctx);
     int size = HttpReplies.intParam(ctx, "size", 64, 8, 256);
     HttpReplies.reply(ctx, 200, storedResult(id, Caller.of(ctx))
-        .compose(c -> vertx.executeBlocking(() -> MatrixResponses.preview(c, size), false)));
+        .compose(stored -> vertx.executeBlocking(() -> MatrixResponses.preview(loaded(stored), size), false)));
   }
 
-  private Future<Matrix> storedResult(String id, Caller caller) {
+  /** Blocking: the result as a Matrix (a file is loaded). */
+  private static Matrix loaded(Object stored) {
+    if (stored instanceof JsonObject file) {
+      java.nio.file.Path path = java.nio.file.Path.of(file.getString("file"));
+      if (!java.nio.file.Files.exists(path)) {
+        throw new ApiError(410, "the result file is missing from the storage directory");
+      }
+      return brain.matrix.MatrixFiles.load(path, file.getInteger("rows"), file.getInteger("cols"));
+    }
+    return (Matrix) stored;
+  }
+
+  /** {rows, cols, file} for a result file, or the Matrix of a blob from before schema 5. */
+  private Future<Object> storedResult(String id, Caller caller) {
     return findView(id, caller).compose(view -> {
       if (!JobStatus.COMPLETED.wire().equals(view.getString("status"))) {
         return Future.failedFuture(ApiError.conflict("job " + id + " is " + view.getString("status") + " ("
             + view.getInteger("chunksDone") + " of " + view.getInteger("chunksTotal")
             + " chunks done); its result is available once it is completed"));
       }
-      return this.<Matrix>request(DB_RESULT_GET, new JsonObject().put("id", id));
+      return this.<Object>request(DB_RESULT_GET, new JsonObject().put("id", id));
     });
   }
 
@@ -179,15 +201,52 @@ final class JobsApi {
     });
   }
 
+  /**
+   * A generated input is materialised once per job, as {@code <storage.dir>/inputs/<jobId>-a.f32}
+   * (or {@code -b}), on a worker thread, then streamed like any stored matrix. Concurrent first
+   * downloads (on any HTTP instance of this server) share one write: {@link #MATERIALISING}.
+   */
   private void generatedInput(RoutingContext ctx, String id, String which, String fileName) {
-    findView(id, Caller.of(ctx)).compose(view -> vertx.executeBlocking(() -> {
-      long seed = view.getLong("seed");
-      int rowsA = view.getInteger("rowsA");
-      int colsA = view.getInteger("colsA");
-      int colsB = view.getInteger("colsB");
-      return which.equals("a") ? InputGenerator.a(seed, rowsA, colsA) : InputGenerator.b(seed, colsA, colsB);
-    }, false)).onSuccess(m -> MatrixResponses.send(ctx, m, fileName, maxJsonValues))
+    findView(id, Caller.of(ctx)).compose(view -> {
+      int rows = which.equals("a") ? view.getInteger("rowsA") : view.getInteger("colsA");
+      int cols = which.equals("a") ? view.getInteger("colsA") : view.getInteger("colsB");
+      return materialised(id, which, view.getLong("seed"), view.getInteger("rowsA"), view.getInteger("colsA"),
+          view.getInteger("colsB")).map(file -> new Object[] {file, rows, cols});
+    }).onSuccess(found -> MatrixResponses.sendFile(ctx, (Integer) found[1], (Integer) found[2],
+            (java.nio.file.Path) found[0], fileName, maxJsonValues, "input " + which + " of job " + id + " is gone"))
         .onFailure(err -> HttpReplies.failure(ctx, err));
+  }
+
+  /** Writes in progress, by file, shared by the HTTP instances of this JVM; an entry leaves once its file is in place. */
+  private static final java.util.concurrent.ConcurrentHashMap<java.nio.file.Path,
+      java.util.concurrent.CompletableFuture<java.nio.file.Path>> MATERIALISING = new java.util.concurrent.ConcurrentHashMap<>();
+  /** How many generated inputs were written (tests check that a file is written once). */
+  static final java.util.concurrent.atomic.AtomicLong MATERIALISED = new java.util.concurrent.atomic.AtomicLong();
+
+  private Future<java.nio.file.Path> materialised(String id, String which, long seed, int rowsA, int colsA, int colsB) {
+    java.nio.file.Path file = brain.persistence.ResultFiles.inputFile(storageDir, id, which);
+    java.util.concurrent.CompletableFuture<java.nio.file.Path> mine = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<java.nio.file.Path> shared = MATERIALISING.putIfAbsent(file, mine);
+    if (shared == null) {
+      shared = mine;
+      vertx.executeBlocking(() -> {
+        if (!java.nio.file.Files.exists(file)) {
+          Matrix m = which.equals("a") ? InputGenerator.a(seed, rowsA, colsA) : InputGenerator.b(seed, colsA, colsB);
+          brain.matrix.MatrixFiles.writeRaw(m, file);
+          MATERIALISED.incrementAndGet();
+        }
+        return file;
+      }, false).onComplete(ar -> {
+        MATERIALISING.remove(file, mine);
+        if (ar.succeeded()) {
+          mine.complete(ar.result());
+        } else {
+          mine.completeExceptionally(ar.cause());
+        }
+      });
+    }
+    // Back on this request's own context, whichever instance did the write.
+    return Future.fromCompletionStage(shared, vertx.getOrCreateContext());
   }
 
   private void timeline(RoutingContext ctx) {

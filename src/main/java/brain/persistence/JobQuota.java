@@ -25,7 +25,7 @@ final class JobQuota {
       if (n >= maxActive) {
         return Future.failedFuture(Quotas.activeJobsRefusal(n, maxActive));
       }
-      return conn.preparedQuery(SqlQueries.STORED_BYTES_OF).execute(Tuple.of(submitter));
+      return conn.preparedQuery(SqlQueries.STORED_BYTES_OF).execute(Tuple.of(submitter, submitter));
     }).compose(stored -> {
       long bytes = stored.iterator().next().getLong("bytes");
       if (bytes + adding > maxStored) {

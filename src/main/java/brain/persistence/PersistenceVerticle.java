@@ -45,10 +45,21 @@ public final class PersistenceVerticle extends VerticleBase {
   private TokenStore tokens;
   private MatrixStore matrices;
   private long writes;
+  private java.nio.file.Path storageDir;
+  private int keepResultsDays;
+  private long sweepTimer = -1;
+  /** Files younger than this are never orphans: an upload's file exists a moment before its row. */
+  static final long ORPHAN_MIN_AGE_MS = 10 * 60_000L;
+  private long orphanMinAgeMs = ORPHAN_MIN_AGE_MS;
 
   @Override
   public Future<?> start() {
-    String url = DatabaseUrl.prepare(new BrainConfig.Reader(config()).string("db.url"));
+    BrainConfig.Reader conf = new BrainConfig.Reader(config());
+    String url = DatabaseUrl.prepare(conf.string("db.url"));
+    storageDir = java.nio.file.Path.of(conf.string("storage.dir")).toAbsolutePath();
+    JsonObject storage = config().getJsonObject("storage", new JsonObject());
+    keepResultsDays = storage.getInteger("keepResultsDays", 0);
+    orphanMinAgeMs = storage.getLong("orphanMinAgeMs", ORPHAN_MIN_AGE_MS);
     writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1));
     reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(2));
     tokens = new TokenStore(writer, reader);
@@ -64,6 +75,7 @@ public final class PersistenceVerticle extends VerticleBase {
             consume(DB_JOB_UNFINISHED, this::unfinishedJobs),
             consume(DB_RESULT_SAVE, this::saveResult),
             consume(DB_RESULT_GET, this::getResult),
+            consume(DB_STORAGE_SWEEP, m -> sweep()),
             consume(DB_CREDITS_GRANT, this::grantCredits),
             consume(DB_LEADERBOARD_JOINED, this::joined),
             consume(DB_LEADERBOARD_TOP, this::leaderboard),
@@ -79,11 +91,19 @@ public final class PersistenceVerticle extends VerticleBase {
             this.<JsonObject>consume(DB_MATRIX_RECORD, m -> matrices.record(m.body())),
             this.<JsonObject>consume(DB_MATRIX_GET, m -> matrices.get(m.body())),
             this.<JsonObject>consume(DB_MATRIX_LIST, m -> matrices.list(m.body())),
-            this.<JsonObject>consume(DB_MATRIX_RELEASE, m -> matrices.release(m.body())))));
+            this.<JsonObject>consume(DB_MATRIX_RELEASE, m -> matrices.release(m.body())))))
+        .onSuccess(v -> {
+          // Retention: at start, then daily. A failed sweep is logged and retried the next day.
+          sweep();
+          sweepTimer = vertx.setPeriodic(24L * 3600_000L, id -> sweep());
+        });
   }
 
   @Override
   public Future<?> stop() {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
     return Future.all(writer.close(), reader.close());
   }
 
@@ -129,8 +149,14 @@ public final class PersistenceVerticle extends VerticleBase {
     return writer.preparedQuery(update.sql()).execute(update.params()).map(RowSet::rowCount);
   }
 
+  /** Deletes the row (its result rows go with it) and then the job's files: result and materialised inputs. */
   private Future<?> deleteJob(Message<JsonObject> message) {
-    return writer.preparedQuery(SqlQueries.DELETE_JOB).execute(Tuple.of(message.body().getString("id"))).map(RowSet::rowCount);
+    String id = message.body().getString("id");
+    return reader.preparedQuery(SqlQueries.GET_RESULT_FILE).execute(Tuple.of(id)).compose(found -> {
+      String recorded = found.size() == 0 ? null : found.iterator().next().getString("path");
+      return writer.preparedQuery(SqlQueries.DELETE_JOB).execute(Tuple.of(id)).compose(rows -> vertx.executeBlocking(
+          () -> ResultFiles.deleteJobFiles(storageDir, id, recorded), false).map(files -> rows.rowCount()));
+    });
   }
 
   private Future<?> getJob(Message<JsonObject> message) {
@@ -187,27 +213,127 @@ public final class PersistenceVerticle extends VerticleBase {
     });
   }
 
-  /** Body: the result matrix; header {@code jobId}. The bytes are converted on the JDBC worker thread. */
+  /**
+   * Body: the result matrix; header {@code jobId}. C is written to {@code <storage.dir>/results/<jobId>.f32}
+   * on a worker thread (never an event loop); the database records its shape, size, hash and path.
+   */
   private Future<?> saveResult(Message<Matrix> message) {
     String jobId = message.headers().get("jobId");
     Matrix c = message.body();
-    return vertx.executeBlocking(() -> Float32Codec.toBytes(c.data()), false)
-        .compose(bytes -> writer.preparedQuery(SqlQueries.SAVE_RESULT).execute(Tuple.of(jobId, c.rows(), c.cols(), bytes)))
+    String recorded = ResultFiles.relativePath(jobId);
+    java.nio.file.Path file = ResultFiles.resolve(storageDir, recorded);
+    return vertx.executeBlocking(() -> ResultFiles.write(c, file), false)
+        .compose(sha -> writer.preparedQuery(SqlQueries.SAVE_RESULT_FILE)
+            .execute(Tuple.of(jobId, c.rows(), c.cols(), (long) c.rows() * c.cols() * 4, sha, recorded)))
+        .compose(rows -> writer.preparedQuery(SqlQueries.DELETE_RESULT_BLOB).execute(Tuple.of(jobId)))
         .map(rows -> jobId);
   }
 
+  /** A file result answers its metadata and absolute path; a blob from before schema 5 answers the Matrix. */
   private Future<?> getResult(Message<JsonObject> message) {
     String id = message.body().getString("id");
-    return reader.preparedQuery(SqlQueries.GET_RESULT).execute(Tuple.of(id)).compose(rows -> {
-      if (rows.size() == 0) {
-        return Future.failedFuture(ApiError.notFound("no stored result for job " + id));
+    return reader.preparedQuery(SqlQueries.GET_RESULT_FILE).execute(Tuple.of(id)).compose(files -> {
+      if (files.size() > 0) {
+        Row row = files.iterator().next();
+        return Future.succeededFuture(new JsonObject().put("rows", row.getInteger("rows")).put("cols", row.getInteger("cols"))
+            .put("bytes", row.getLong("bytes")).put("sha256", row.getString("sha256"))
+            .put("file", ResultFiles.resolve(storageDir, row.getString("path")).toString()));
       }
-      Row row = rows.iterator().next();
-      int r = row.getInteger("rows");
-      int c = row.getInteger("cols");
-      byte[] bytes = row.getBuffer("data").getBytes();
-      return vertx.executeBlocking(() -> new Matrix(r, c, Float32Codec.fromBytes(bytes)), false);
+      return reader.preparedQuery(SqlQueries.GET_RESULT).execute(Tuple.of(id)).compose(rows -> {
+        if (rows.size() == 0) {
+          return Future.failedFuture(ApiError.notFound("no stored result for job " + id));
+        }
+        Row row = rows.iterator().next();
+        int r = row.getInteger("rows");
+        int c = row.getInteger("cols");
+        byte[] bytes = row.getBuffer("data").getBytes();
+        return vertx.executeBlocking(() -> new Matrix(r, c, Float32Codec.fromBytes(bytes)), false);
+      });
     });
+  }
+
+  /**
+   * Retention: with {@code storage.keepResultsDays} N &gt; 0, the results (file and row, or blob) and
+   * materialised inputs of jobs finished more than N days ago are deleted (the job rows stay, as
+   * history). Always: uploaded matrices no owner holds and no job names are deleted, and so are
+   * {@code .f32} files under storage.dir that no row names (orphans; only files older than
+   * {@code storage.orphanMinAgeMs}, so an upload in progress is never taken). File work runs on
+   * a worker thread. Answers counts of what was deleted.
+   */
+  Future<JsonObject> sweep() {
+    JsonObject report = new JsonObject();
+    Future<Void> expired = Future.succeededFuture();
+    if (keepResultsDays > 0) {
+      String cutoff = Times.iso(System.currentTimeMillis() - keepResultsDays * 86_400_000L);
+      expired = reader.preparedQuery(SqlQueries.EXPIRED_RESULT_FILES).execute(Tuple.of(cutoff))
+          .compose(files -> reader.preparedQuery(SqlQueries.EXPIRED_RESULT_BLOBS).execute(Tuple.of(cutoff))
+              .compose(blobs -> reader.preparedQuery(SqlQueries.EXPIRED_INPUT_JOBS).execute(Tuple.of(cutoff))
+                  .compose(finished -> {
+                    List<Tuple> jobIds = new ArrayList<>();
+                    List<String[]> paths = new ArrayList<>();
+                    files.forEach(r -> {
+                      jobIds.add(Tuple.of(r.getString("job_id")));
+                      paths.add(new String[] {r.getString("job_id"), r.getString("path")});
+                    });
+                    blobs.forEach(r -> jobIds.add(Tuple.of(r.getString("job_id"))));
+                    List<String> inputs = new ArrayList<>();
+                    finished.forEach(r -> inputs.add(r.getString("id")));
+                    report.put("expiredResults", jobIds.size());
+                    Future<?> rows = jobIds.isEmpty() ? Future.succeededFuture()
+                        : writer.preparedQuery(SqlQueries.DELETE_RESULT_FILE_ROW).executeBatch(jobIds)
+                            .compose(v -> writer.preparedQuery(SqlQueries.DELETE_RESULT_BLOB).executeBatch(jobIds));
+                    return rows.compose(v -> vertx.executeBlocking(() -> {
+                      int n = 0;
+                      for (String[] p : paths) {
+                        n += ResultFiles.deleteQuietly(ResultFiles.resolve(storageDir, p[1])) ? 1 : 0;
+                        n += ResultFiles.deleteQuietly(ResultFiles.resultFile(storageDir, p[0])) ? 1 : 0;
+                      }
+                      for (String job : inputs) {
+                        n += ResultFiles.deleteQuietly(ResultFiles.inputFile(storageDir, job, "a")) ? 1 : 0;
+                        n += ResultFiles.deleteQuietly(ResultFiles.inputFile(storageDir, job, "b")) ? 1 : 0;
+                      }
+                      return n;
+                    }, false)).map(n -> {
+                      report.put("expiredFiles", n);
+                      return (Void) null;
+                    });
+                  })));
+    }
+    Future<Void> unreferenced = expired.compose(v -> reader.query(SqlQueries.UNREFERENCED_MATRICES).execute())
+        .compose(rows -> {
+          List<Tuple> ids = new ArrayList<>();
+          rows.forEach(r -> ids.add(Tuple.of(r.getString("id"))));
+          report.put("unreferencedMatrices", ids.size());
+          if (ids.isEmpty()) {
+            return Future.succeededFuture();
+          }
+          return writer.preparedQuery(SqlQueries.DELETE_MATRIX).executeBatch(ids).compose(d -> vertx.executeBlocking(() -> {
+            ids.forEach(t -> ResultFiles.deleteQuietly(storageDir.resolve(t.getString(0) + brain.matrix.MatrixFiles.SUFFIX)));
+            return null;
+          }, false)).mapEmpty();
+        });
+    return unreferenced.compose(v -> Future.all(reader.query(SqlQueries.ALL_MATRIX_IDS).execute(),
+        reader.query(SqlQueries.ALL_RESULT_PATHS).execute(), reader.query(SqlQueries.ALL_JOB_IDS).execute()))
+        .compose(all -> {
+          java.util.Set<String> matrixIds = new java.util.HashSet<>();
+          java.util.Set<String> resultFiles = new java.util.HashSet<>();
+          java.util.Set<String> jobIds = new java.util.HashSet<>();
+          all.<RowSet<Row>>resultAt(0).forEach(r -> matrixIds.add(r.getString("id")));
+          all.<RowSet<Row>>resultAt(1).forEach(r -> resultFiles.add(
+              ResultFiles.resolve(storageDir, r.getString("path")).toAbsolutePath().normalize().toString()));
+          all.<RowSet<Row>>resultAt(2).forEach(r -> jobIds.add(r.getString("id")));
+          long minAge = orphanMinAgeMs;
+          return vertx.executeBlocking(() -> {
+            int n = ResultFiles.deleteOrphans(storageDir, stem -> !matrixIds.contains(stem), minAge);
+            java.nio.file.Path results = storageDir.resolve("results");
+            n += ResultFiles.deleteOrphans(results, stem -> !resultFiles.contains(
+                results.resolve(stem + brain.matrix.MatrixFiles.SUFFIX).toAbsolutePath().normalize().toString()), minAge);
+            n += ResultFiles.deleteOrphans(storageDir.resolve("inputs"), stem -> ResultFiles.orphanInput(stem, jobIds), minAge);
+            return n;
+          }, false);
+        })
+        .map(orphans -> report.put("orphanFiles", orphans))
+        .onFailure(err -> LOG.log(System.Logger.Level.WARNING, "storage sweep failed: " + err.getMessage()));
   }
 
   /**

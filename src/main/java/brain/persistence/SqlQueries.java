@@ -109,7 +109,19 @@ final class SqlQueries {
             created_at TEXT NOT NULL,
             PRIMARY KEY (matrix_id, owner)
           )""",
-          "CREATE INDEX matrix_owners_by_owner ON matrix_owners (owner, created_at DESC)"));
+          "CREATE INDEX matrix_owners_by_owner ON matrix_owners (owner, created_at DESC)"),
+      // 5: results as files under storage.dir/results (raw float32); the database keeps their metadata only.
+      // Results stored before this migration stay as blobs in job_results and are still served.
+      List.of(
+          """
+          CREATE TABLE job_result_files (
+            job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+            rows INTEGER,
+            cols INTEGER,
+            bytes INTEGER,
+            sha256 TEXT,
+            path TEXT
+          )"""));
 
   static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
   static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
@@ -143,8 +155,10 @@ final class SqlQueries {
   static final String ACTIVE_JOBS_OF =
       "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running') AND submitted_by = ?";
   static final String STORED_BYTES_OF = """
-      SELECT COALESCE(SUM(LENGTH(r.data)), 0) AS bytes FROM job_results r JOIN jobs j ON j.id = r.job_id
-      WHERE j.submitted_by = ?""";
+      SELECT (SELECT COALESCE(SUM(LENGTH(r.data)), 0) FROM job_results r JOIN jobs j ON j.id = r.job_id
+        WHERE j.submitted_by = ?)
+      + (SELECT COALESCE(SUM(f.bytes), 0) FROM job_result_files f JOIN jobs j ON j.id = f.job_id
+        WHERE j.submitted_by = ?) AS bytes""";
 
   // ---- uploaded matrices: metadata here, values in files named by the id
   static final String INSERT_MATRIX = """
@@ -188,6 +202,33 @@ final class SqlQueries {
       INSERT INTO job_results (job_id, rows, cols, data) VALUES (?, ?, ?, ?)
       ON CONFLICT (job_id) DO UPDATE SET rows = excluded.rows, cols = excluded.cols, data = excluded.data""";
   static final String GET_RESULT = "SELECT rows, cols, data FROM job_results WHERE job_id = ?";
+  static final String SAVE_RESULT_FILE = """
+      INSERT INTO job_result_files (job_id, rows, cols, bytes, sha256, path) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (job_id) DO UPDATE SET rows = excluded.rows, cols = excluded.cols, bytes = excluded.bytes,
+        sha256 = excluded.sha256, path = excluded.path""";
+  static final String GET_RESULT_FILE = "SELECT rows, cols, bytes, sha256, path FROM job_result_files WHERE job_id = ?";
+  /** A blob of the same job from before migration 5 is dropped once its result is a file. */
+  static final String DELETE_RESULT_BLOB = "DELETE FROM job_results WHERE job_id = ?";
+  static final String DELETE_RESULT_FILE_ROW = "DELETE FROM job_result_files WHERE job_id = ?";
+
+  // ---- retention
+  /** Results of jobs completed before a cutoff (ISO text): file rows and blobs alike. */
+  static final String EXPIRED_RESULT_FILES = """
+      SELECT f.job_id, f.path FROM job_result_files f JOIN jobs j ON j.id = f.job_id
+      WHERE j.completed_at IS NOT NULL AND j.completed_at < ?""";
+  static final String EXPIRED_RESULT_BLOBS = """
+      SELECT r.job_id FROM job_results r JOIN jobs j ON j.id = r.job_id
+      WHERE j.completed_at IS NOT NULL AND j.completed_at < ?""";
+  static final String EXPIRED_INPUT_JOBS = """
+      SELECT id FROM jobs WHERE status IN ('completed', 'failed', 'cancelled')
+      AND completed_at IS NOT NULL AND completed_at < ?""";
+  static final String ALL_RESULT_PATHS = "SELECT path FROM job_result_files";
+  static final String ALL_JOB_IDS = "SELECT id FROM jobs";
+  static final String ALL_MATRIX_IDS = "SELECT id FROM matrices";
+  /** Uploaded matrices no owner holds and no job (of any status) names as A or B. */
+  static final String UNREFERENCED_MATRICES = """
+      SELECT m.id FROM matrices m WHERE NOT EXISTS (SELECT 1 FROM matrix_owners o WHERE o.matrix_id = m.id)
+      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE json_extract(j.spec, '$.a') = m.id OR json_extract(j.spec, '$.b') = m.id)""";
 
   /** Whether a job's chunks were credited already: a job is credited whole, once. */
   static final String JOB_CREDITED = "SELECT 1 AS credited FROM chunk_credits WHERE job_id = ? LIMIT 1";

@@ -79,9 +79,11 @@ class JobLifecycleTest {
         assertEquals(1, row.getInt("verification_passed"));
       }
       try (Connection db = grid.database(); Statement st = db.createStatement();
-           ResultSet row = st.executeQuery("SELECT rows, cols, length(data) AS n FROM job_results WHERE job_id = '" + id + "'")) {
+           ResultSet row = st.executeQuery("SELECT rows, cols, bytes AS n, path FROM job_result_files WHERE job_id = '" + id + "'")) {
         assertTrue(row.next(), "the result is stored");
         assertEquals(157 * 71 * 4, row.getInt("n"));
+        java.nio.file.Path file = grid.dir().resolve("matrices").resolve(row.getString("path"));
+        assertEquals(157L * 71 * 4, java.nio.file.Files.size(file), "the result is a file under storage.dir/results");
       }
     }
   }

@@ -31,13 +31,16 @@ import org.junit.jupiter.api.Timeout;
 class PersistenceTest {
   private Vertx vertx;
   private Path file;
+  private Path storage;
 
   @BeforeEach
   void start() throws Exception {
     file = Files.createTempDirectory("brain-db").resolve("sub/folder/brain.db");
     vertx = Vertx.vertx();
     Codecs.register(vertx);
-    JsonObject config = new BrainConfig(BrainConfig.defaults()).with("db.url", "jdbc:sqlite:" + file).json();
+    storage = file.getParent().getParent().getParent().resolve("matrices");
+    JsonObject config = new BrainConfig(BrainConfig.defaults()).with("db.url", "jdbc:sqlite:" + file)
+        .with("storage.dir", storage.toString()).with("storage.keepResultsDays", 1).json();
     TestGrid.await(vertx.deployVerticle(new PersistenceVerticle(), new DeploymentOptions().setConfig(config)));
   }
 
@@ -102,7 +105,9 @@ class PersistenceTest {
     TestGrid.await(vertx.close());
     vertx = Vertx.vertx();
     Codecs.register(vertx);
-    JsonObject config = new BrainConfig(BrainConfig.defaults()).with("db.url", "jdbc:sqlite:" + file).json();
+    storage = file.getParent().getParent().getParent().resolve("matrices");
+    JsonObject config = new BrainConfig(BrainConfig.defaults()).with("db.url", "jdbc:sqlite:" + file)
+        .with("storage.dir", storage.toString()).with("storage.keepResultsDays", 1).json();
     TestGrid.await(vertx.deployVerticle(new PersistenceVerticle(), new DeploymentOptions().setConfig(config)));
     JsonObject view = ask(DB_JOB_GET, new JsonObject().put("id", "survivor"));
     assertEquals("queued", view.getString("status"));
@@ -169,13 +174,88 @@ class PersistenceTest {
   }
 
   @Test
-  void resultsRoundTripAsLittleEndianBlobs() throws Exception {
+  @DisplayName("a result is a raw float32 file under storage.dir/results; the database keeps its metadata only")
+  void resultsAreFiles() throws Exception {
     ask(DB_JOB_INSERT, job("with-result"));
     Matrix c = new Matrix(2, 4, new float[] {1, -2, 3.5f, 4, 5, 6, 7, 8e-8f});
     TestGrid.await(vertx.eventBus().request(DB_RESULT_SAVE, c, new DeliveryOptions().addHeader("jobId", "with-result")));
-    Matrix back = ask(DB_RESULT_GET, new JsonObject().put("id", "with-result"));
-    assertArrayEquals(c.data(), back.data());
-    assertEquals(32, countRowsOutside("SELECT length(data) FROM job_results WHERE job_id = 'with-result'"));
+    JsonObject back = ask(DB_RESULT_GET, new JsonObject().put("id", "with-result"));
+    Path result = storage.resolve("results/with-result.f32");
+    assertEquals(result.toAbsolutePath().toString(), back.getString("file"));
+    assertEquals(2, back.getInteger("rows"));
+    assertEquals(4, back.getInteger("cols"));
+    assertEquals(32L, back.getLong("bytes"));
+    assertEquals(ResultFiles.sha256(result), back.getString("sha256"));
+    assertArrayEquals(c.data(), brain.matrix.MatrixFiles.load(result, 2, 4).data());
+    assertEquals(0, countRowsOutside("SELECT COUNT(*) FROM job_results"), "no blob");
+    assertEquals(32, countRowsOutside("SELECT bytes FROM job_result_files WHERE job_id = 'with-result'"));
+
+    // Deleting the job deletes its row, its result row and its file.
+    ask(DB_JOB_DELETE, new JsonObject().put("id", "with-result"));
+    assertFalse(Files.exists(result));
+    assertEquals(0, countRowsOutside("SELECT COUNT(*) FROM job_result_files"));
+  }
+
+  @Test
+  @DisplayName("a result stored as a blob before schema 5 is still read back as the matrix")
+  void blobEraResultsStillRead() throws Exception {
+    ask(DB_JOB_INSERT, job("old-result"));
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    bytes.putFloat(1).putFloat(2).putFloat(-3).putFloat(4.5f);
+    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+         java.sql.PreparedStatement st = db.prepareStatement("INSERT INTO job_results (job_id, rows, cols, data) VALUES (?, 2, 2, ?)")) {
+      st.setString(1, "old-result");
+      st.setBytes(2, bytes.array());
+      st.executeUpdate();
+    }
+    Matrix back = ask(DB_RESULT_GET, new JsonObject().put("id", "old-result"));
+    assertArrayEquals(new float[] {1, 2, -3, 4.5f}, back.data());
+  }
+
+  @Test
+  @DisplayName("retention: results of jobs finished over keepResultsDays ago, unowned unused matrices and orphan files go")
+  void retentionSweep() throws Exception {
+    ask(DB_JOB_INSERT, job("old"));
+    ask(DB_JOB_INSERT, job("recent"));
+    Matrix c = new Matrix(1, 2, new float[] {1, 2});
+    for (String id : List.of("old", "recent")) {
+      TestGrid.await(vertx.eventBus().request(DB_RESULT_SAVE, c, new DeliveryOptions().addHeader("jobId", id)));
+    }
+    ask(DB_JOB_UPDATE, new JsonObject().put("id", "old").put("status", "completed")
+        .put("completedAt", brain.model.Times.iso(System.currentTimeMillis() - 3 * 86_400_000L)));
+    ask(DB_JOB_UPDATE, new JsonObject().put("id", "recent").put("status", "completed").put("completedAt", brain.model.Times.now()));
+    Files.createDirectories(storage.resolve("inputs"));
+    Path oldInput = Files.write(storage.resolve("inputs/old-a.f32"), new byte[8]);
+    // An uploaded matrix nobody owns or uses, one still owned, and orphan files (old, and too fresh to judge).
+    ask(DB_MATRIX_RECORD, new JsonObject().put("id", "m-unowned").put("rows", 1).put("cols", 2).put("bytes", 8L)
+        .put("sha256", "x").put("owner", "alice"));
+    ask(DB_MATRIX_RELEASE, new JsonObject().put("id", "m-unowned").put("owner", "alice"));
+    ask(DB_MATRIX_RECORD, new JsonObject().put("id", "m-kept").put("rows", 1).put("cols", 2).put("bytes", 8L)
+        .put("sha256", "y").put("owner", "bob"));
+    Path unowned = Files.write(storage.resolve("m-unowned.f32"), new byte[8]);
+    Path kept = Files.write(storage.resolve("m-kept.f32"), new byte[8]);
+    Path orphan = Files.write(storage.resolve("m-orphan.f32"), new byte[8]);
+    Path fresh = Files.write(storage.resolve("m-fresh.f32"), new byte[8]);
+    Path orphanResult = Files.write(storage.resolve("results/gone.f32"), new byte[8]);
+    long hourAgo = System.currentTimeMillis() - 3_600_000L;
+    for (Path p : List.of(unowned, kept, orphan, orphanResult, oldInput, storage.resolve("results/old.f32"),
+        storage.resolve("results/recent.f32"))) {
+      Files.setLastModifiedTime(p, java.nio.file.attribute.FileTime.fromMillis(hourAgo));
+    }
+
+    JsonObject report = ask(DB_STORAGE_SWEEP, new JsonObject());
+    assertEquals(1, report.getInteger("expiredResults"), report.encode());
+    assertFalse(Files.exists(storage.resolve("results/old.f32")));
+    assertFalse(Files.exists(oldInput));
+    assertTrue(Files.exists(storage.resolve("results/recent.f32")));
+    assertEquals(1, countRowsOutside("SELECT COUNT(*) FROM job_result_files"));
+    assertEquals(2, countRowsOutside("SELECT COUNT(*) FROM jobs"), "the jobs stay in the history");
+    assertFalse(Files.exists(unowned));
+    assertEquals(0, countRowsOutside("SELECT COUNT(*) FROM matrices WHERE id = 'm-unowned'"));
+    assertTrue(Files.exists(kept));
+    assertFalse(Files.exists(orphan));
+    assertFalse(Files.exists(orphanResult));
+    assertTrue(Files.exists(fresh), "a file younger than the orphan age may be an upload whose row is coming");
   }
 
   @Test
