@@ -8,9 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -57,7 +55,7 @@ public final class NpyHeader {
 
   /** The descr shown the way Python prints it, for messages. */
   public String descrText() {
-    return repr(descr);
+    return PyLiteral.repr(descr);
   }
 
   public boolean fortranOrder() {
@@ -149,7 +147,7 @@ public final class NpyHeader {
 
   /** Parses the dict text of a header; package-private for tests. */
   static NpyHeader parse(int major, int minor, String text, long dataOffset) {
-    Map<String, Object> dict = new Literal(text).dict();
+    Map<String, Object> dict = new PyLiteral(text).dict();
     for (String key : List.of("descr", "fortran_order", "shape")) {
       if (!dict.containsKey(key)) {
         throw malformed("the key '" + key + "' is missing", text);
@@ -161,25 +159,25 @@ public final class NpyHeader {
       }
     }
     Object descr = dict.get("descr");
-    if (!(descr instanceof String) && !(descr instanceof PyList)) {
-      throw malformed("'descr' must be a string or a list, got " + repr(descr), text);
+    if (!(descr instanceof String) && !(descr instanceof PyLiteral.PyList)) {
+      throw malformed("'descr' must be a string or a list, got " + PyLiteral.repr(descr), text);
     }
     if (!(dict.get("fortran_order") instanceof Boolean)) {
-      throw malformed("'fortran_order' must be True or False, got " + repr(dict.get("fortran_order")), text);
+      throw malformed("'fortran_order' must be True or False, got " + PyLiteral.repr(dict.get("fortran_order")), text);
     }
     Object shapeValue = dict.get("shape");
-    if (!(shapeValue instanceof PyTuple)) {
-      throw malformed("'shape' must be a tuple of integers, got " + repr(shapeValue), text);
+    if (!(shapeValue instanceof PyLiteral.PyTuple)) {
+      throw malformed("'shape' must be a tuple of integers, got " + PyLiteral.repr(shapeValue), text);
     }
-    List<Object> items = ((PyTuple) shapeValue).items();
+    List<Object> items = ((PyLiteral.PyTuple) shapeValue).items();
     long[] shape = new long[items.size()];
     for (int i = 0; i < shape.length; i++) {
       if (!(items.get(i) instanceof Long)) {
-        throw malformed("'shape' must be a tuple of integers, got " + repr(shapeValue), text);
+        throw malformed("'shape' must be a tuple of integers, got " + PyLiteral.repr(shapeValue), text);
       }
       shape[i] = (Long) items.get(i);
       if (shape[i] < 0) {
-        throw malformed("'shape' " + repr(shapeValue) + " has a negative dimension", text);
+        throw malformed("'shape' " + PyLiteral.repr(shapeValue) + " has a negative dimension", text);
       }
     }
     return new NpyHeader(major, minor, descr, (Boolean) dict.get("fortran_order"), shape, dataOffset);
@@ -232,7 +230,7 @@ public final class NpyHeader {
         + hex + hint;
   }
 
-  private static ApiError malformed(String what, String text) {
+  static ApiError malformed(String what, String text) {
     String shown = text.strip();
     if (shown.length() > 200) {
       shown = shown.substring(0, 200) + "…";
@@ -246,231 +244,5 @@ public final class NpyHeader {
       }
     }
     return new ApiError(400, "malformed .npy header: " + what + " in " + printable);
-  }
-
-  record PyTuple(List<Object> items) {}
-
-  record PyList(List<Object> items) {}
-
-  private static final Object NONE = new Object() {
-    @Override
-    public String toString() {
-      return "None";
-    }
-  };
-
-  static String repr(Object v) {
-    if (v instanceof String s) {
-      return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
-    }
-    if (v instanceof Boolean b) {
-      return b ? "True" : "False";
-    }
-    if (v instanceof PyTuple t) {
-      StringBuilder s = new StringBuilder("(");
-      for (int i = 0; i < t.items().size(); i++) {
-        s.append(i == 0 ? "" : ", ").append(repr(t.items().get(i)));
-      }
-      return s.append(t.items().size() == 1 ? ",)" : ")").toString();
-    }
-    if (v instanceof PyList l) {
-      StringBuilder s = new StringBuilder("[");
-      for (int i = 0; i < l.items().size(); i++) {
-        s.append(i == 0 ? "" : ", ").append(repr(l.items().get(i)));
-      }
-      return s.append("]").toString();
-    }
-    if (v instanceof Map<?, ?>) {
-      return "{…}";
-    }
-    return String.valueOf(v);
-  }
-
-  /**
-   * A small strict parser for the Python literals a header holds: one dict with string keys, whose
-   * values are strings, integers, True/False/None, tuples and lists. Whitespace and trailing commas
-   * are allowed where Python allows them; nothing else (no expressions, no escapes but \\ \' \").
-   */
-  private static final class Literal {
-    private final String text;
-    private int at;
-    private int depth;
-
-    Literal(String text) {
-      this.text = text;
-    }
-
-    Map<String, Object> dict() {
-      skipSpace();
-      expect('{');
-      Map<String, Object> dict = new HashMap<>();
-      skipSpace();
-      while (peek() != '}') {
-        int keyAt = at;
-        Object key = value();
-        if (!(key instanceof String k)) {
-          at = keyAt;
-          throw fail("a string key");
-        }
-        skipSpace();
-        expect(':');
-        skipSpace();
-        Object value = value();
-        if (dict.put(k, value) != null) {
-          throw malformed("the key '" + k + "' appears twice", text);
-        }
-        skipSpace();
-        if (peek() == ',') {
-          at++;
-          skipSpace();
-        } else if (peek() != '}') {
-          throw fail("',' or '}'");
-        }
-      }
-      at++;
-      skipSpace();
-      if (at != text.length()) {
-        throw fail("the end of the header after the dict");
-      }
-      return dict;
-    }
-
-    private Object value() {
-      char c = peek();
-      if (c == '\'' || c == '"') {
-        return string();
-      }
-      if (c == '(' || c == '[') {
-        return sequence(c);
-      }
-      if (c == '-' || (c >= '0' && c <= '9')) {
-        return integer();
-      }
-      if (text.startsWith("True", at)) {
-        at += 4;
-        return Boolean.TRUE;
-      }
-      if (text.startsWith("False", at)) {
-        at += 5;
-        return Boolean.FALSE;
-      }
-      if (text.startsWith("None", at)) {
-        at += 4;
-        return NONE;
-      }
-      throw fail("a string, an integer, True, False, a tuple or a list");
-    }
-
-    private Object sequence(char open) {
-      if (++depth > 32) {
-        throw fail("less nesting");
-      }
-      char close = open == '(' ? ')' : ']';
-      at++;
-      List<Object> items = new ArrayList<>();
-      boolean comma = false;
-      skipSpace();
-      while (peek() != close) {
-        items.add(value());
-        skipSpace();
-        if (peek() == ',') {
-          comma = true;
-          at++;
-          skipSpace();
-        } else if (peek() != close) {
-          throw fail("',' or '" + close + "'");
-        }
-      }
-      at++;
-      depth--;
-      if (open == '[') {
-        return new PyList(items);
-      }
-      // (x) is x in Python, not a tuple; (x,) and () and (x, y) are tuples
-      return items.size() == 1 && !comma ? items.get(0) : new PyTuple(items);
-    }
-
-    private Long integer() {
-      int start = at;
-      boolean negative = peek() == '-';
-      if (negative) {
-        at++;
-      }
-      int digitsAt = at;
-      long v = 0;
-      boolean overflow = false;
-      while (at < text.length() && text.charAt(at) >= '0' && text.charAt(at) <= '9') {
-        int d = text.charAt(at++) - '0';
-        if (v > (Long.MAX_VALUE - d) / 10) {
-          overflow = true;
-        } else {
-          v = v * 10 + d;
-        }
-      }
-      if (at == digitsAt) {
-        at = start;
-        throw fail("an integer");
-      }
-      if (text.charAt(digitsAt) == '0' && at - digitsAt > 1) {
-        at = start;
-        throw fail("an integer without leading zeros");
-      }
-      if (at < text.length() && text.charAt(at) == 'L') {
-        at++; // Python 2 long, written by old numpy in format 1.0 files
-      }
-      if (overflow) {
-        v = Long.MAX_VALUE; // far beyond any limit: refused as too large, not as malformed
-      }
-      return negative ? -v : v;
-    }
-
-    private String string() {
-      char quote = text.charAt(at++);
-      StringBuilder s = new StringBuilder();
-      while (true) {
-        if (at >= text.length() || text.charAt(at) == '\n') {
-          throw fail("the closing quote " + quote);
-        }
-        char c = text.charAt(at++);
-        if (c == quote) {
-          return s.toString();
-        }
-        if (c == '\\') {
-          char e = at < text.length() ? text.charAt(at) : 0;
-          if (e != '\\' && e != '\'' && e != '"') {
-            at--;
-            throw fail("no escape other than \\\\, \\' or \\\"");
-          }
-          at++;
-          s.append(e);
-        } else {
-          s.append(c);
-        }
-      }
-    }
-
-    private char peek() {
-      if (at >= text.length()) {
-        throw fail("more text (the header ends early)");
-      }
-      return text.charAt(at);
-    }
-
-    private void expect(char c) {
-      if (peek() != c) {
-        throw fail("'" + c + "'");
-      }
-      at++;
-    }
-
-    private void skipSpace() {
-      while (at < text.length() && " \t\r\n".indexOf(text.charAt(at)) >= 0) {
-        at++;
-      }
-    }
-
-    private ApiError fail(String expected) {
-      return malformed("expected " + expected + " at character " + at, text);
-    }
   }
 }

@@ -7,9 +7,6 @@ import brain.config.BrainConfig;
 import brain.model.ApiError;
 import brain.model.Float32Codec;
 import brain.model.Matrix;
-import brain.model.Times;
-import brain.model.WorkerLabel;
-import brain.model.Work;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -23,7 +20,6 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,13 +40,11 @@ public final class PersistenceVerticle extends VerticleBase {
   private Pool reader;
   private TokenStore tokens;
   private MatrixStore matrices;
+  private LeaderboardStore leaderboard;
   private long writes;
   private java.nio.file.Path storageDir;
-  private int keepResultsDays;
+  private StorageSweep sweeper;
   private long sweepTimer = -1;
-  /** Files younger than this are never orphans: an upload's file exists a moment before its row. */
-  static final long ORPHAN_MIN_AGE_MS = 10 * 60_000L;
-  private long orphanMinAgeMs = ORPHAN_MIN_AGE_MS;
 
   @Override
   public Future<?> start() {
@@ -58,12 +52,14 @@ public final class PersistenceVerticle extends VerticleBase {
     String url = DatabaseUrl.prepare(conf.string("db.url"));
     storageDir = java.nio.file.Path.of(conf.string("storage.dir")).toAbsolutePath();
     JsonObject storage = config().getJsonObject("storage", new JsonObject());
-    keepResultsDays = storage.getInteger("keepResultsDays", 0);
-    orphanMinAgeMs = storage.getLong("orphanMinAgeMs", ORPHAN_MIN_AGE_MS);
+    int keepResultsDays = storage.getInteger("keepResultsDays", 0);
+    long orphanMinAgeMs = storage.getLong("orphanMinAgeMs", StorageSweep.ORPHAN_MIN_AGE_MS);
     writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1));
     reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(2));
     tokens = new TokenStore(writer, reader);
     matrices = new MatrixStore(writer, reader);
+    leaderboard = new LeaderboardStore(writer, reader);
+    sweeper = new StorageSweep(vertx, writer, reader, storageDir, keepResultsDays, orphanMinAgeMs);
     return Schema.migrate(writer)
         .onSuccess(version -> LOG.log(System.Logger.Level.INFO, "database " + url + " at schema version " + version))
         .compose(v -> Future.all(List.of(
@@ -75,11 +71,11 @@ public final class PersistenceVerticle extends VerticleBase {
             consume(DB_JOB_UNFINISHED, this::unfinishedJobs),
             consume(DB_RESULT_SAVE, this::saveResult),
             consume(DB_RESULT_GET, this::getResult),
-            consume(DB_STORAGE_SWEEP, m -> sweep()),
-            consume(DB_CREDITS_GRANT, this::grantCredits),
-            consume(DB_LEADERBOARD_JOINED, this::joined),
-            consume(DB_LEADERBOARD_TOP, this::leaderboard),
-            consume(DB_LEADERBOARD_STANDING, this::standing),
+            consume(DB_STORAGE_SWEEP, m -> sweeper.run()),
+            this.<JsonObject>consume(DB_CREDITS_GRANT, m -> leaderboard.grant(m.body())),
+            this.<JsonObject>consume(DB_LEADERBOARD_JOINED, m -> leaderboard.joined(m.body())),
+            this.<JsonObject>consume(DB_LEADERBOARD_TOP, m -> leaderboard.top(m.body())),
+            this.<JsonObject>consume(DB_LEADERBOARD_STANDING, m -> leaderboard.standing(m.body())),
             consume(DB_STATS, this::stats),
             this.<JsonObject>consume(DB_TOKEN_GET, m -> tokens.get(m.body())),
             this.<JsonObject>consume(DB_TOKEN_CREATE, m -> tokens.create(m.body())),
@@ -94,8 +90,8 @@ public final class PersistenceVerticle extends VerticleBase {
             this.<JsonObject>consume(DB_MATRIX_RELEASE, m -> matrices.release(m.body())))))
         .onSuccess(v -> {
           // Retention: at start, then daily. A failed sweep is logged and retried the next day.
-          sweep();
-          sweepTimer = vertx.setPeriodic(24L * 3600_000L, id -> sweep());
+          sweeper.run();
+          sweepTimer = vertx.setPeriodic(24L * 3600_000L, id -> sweeper.run());
         });
   }
 
@@ -250,180 +246,6 @@ public final class PersistenceVerticle extends VerticleBase {
         return vertx.executeBlocking(() -> new Matrix(r, c, Float32Codec.fromBytes(bytes)), false);
       });
     });
-  }
-
-  /**
-   * Retention: with {@code storage.keepResultsDays} N &gt; 0, the results (file and row, or blob) and
-   * materialised inputs of jobs finished more than N days ago are deleted (the job rows stay, as
-   * history). Always: uploaded matrices no owner holds and no job names are deleted, and so are
-   * {@code .f32} files under storage.dir that no row names (orphans; only files older than
-   * {@code storage.orphanMinAgeMs}, so an upload in progress is never taken). File work runs on
-   * a worker thread. Answers counts of what was deleted.
-   */
-  Future<JsonObject> sweep() {
-    JsonObject report = new JsonObject();
-    Future<Void> expired = Future.succeededFuture();
-    if (keepResultsDays > 0) {
-      String cutoff = Times.iso(System.currentTimeMillis() - keepResultsDays * 86_400_000L);
-      expired = reader.preparedQuery(SqlQueries.EXPIRED_RESULT_FILES).execute(Tuple.of(cutoff))
-          .compose(files -> reader.preparedQuery(SqlQueries.EXPIRED_RESULT_BLOBS).execute(Tuple.of(cutoff))
-              .compose(blobs -> reader.preparedQuery(SqlQueries.EXPIRED_INPUT_JOBS).execute(Tuple.of(cutoff))
-                  .compose(finished -> {
-                    List<Tuple> jobIds = new ArrayList<>();
-                    List<String[]> paths = new ArrayList<>();
-                    files.forEach(r -> {
-                      jobIds.add(Tuple.of(r.getString("job_id")));
-                      paths.add(new String[] {r.getString("job_id"), r.getString("path")});
-                    });
-                    blobs.forEach(r -> jobIds.add(Tuple.of(r.getString("job_id"))));
-                    List<String> inputs = new ArrayList<>();
-                    finished.forEach(r -> inputs.add(r.getString("id")));
-                    report.put("expiredResults", jobIds.size());
-                    Future<?> rows = jobIds.isEmpty() ? Future.succeededFuture()
-                        : writer.preparedQuery(SqlQueries.DELETE_RESULT_FILE_ROW).executeBatch(jobIds)
-                            .compose(v -> writer.preparedQuery(SqlQueries.DELETE_RESULT_BLOB).executeBatch(jobIds));
-                    return rows.compose(v -> vertx.executeBlocking(() -> {
-                      int n = 0;
-                      for (String[] p : paths) {
-                        n += ResultFiles.deleteQuietly(ResultFiles.resolve(storageDir, p[1])) ? 1 : 0;
-                        n += ResultFiles.deleteQuietly(ResultFiles.resultFile(storageDir, p[0])) ? 1 : 0;
-                      }
-                      for (String job : inputs) {
-                        n += ResultFiles.deleteQuietly(ResultFiles.inputFile(storageDir, job, "a")) ? 1 : 0;
-                        n += ResultFiles.deleteQuietly(ResultFiles.inputFile(storageDir, job, "b")) ? 1 : 0;
-                      }
-                      return n;
-                    }, false)).map(n -> {
-                      report.put("expiredFiles", n);
-                      return (Void) null;
-                    });
-                  })));
-    }
-    Future<Void> unreferenced = expired.compose(v -> reader.query(SqlQueries.UNREFERENCED_MATRICES).execute())
-        .compose(rows -> {
-          List<Tuple> ids = new ArrayList<>();
-          rows.forEach(r -> ids.add(Tuple.of(r.getString("id"))));
-          report.put("unreferencedMatrices", ids.size());
-          if (ids.isEmpty()) {
-            return Future.succeededFuture();
-          }
-          return writer.preparedQuery(SqlQueries.DELETE_MATRIX).executeBatch(ids).compose(d -> vertx.executeBlocking(() -> {
-            ids.forEach(t -> ResultFiles.deleteQuietly(storageDir.resolve(t.getString(0) + brain.matrix.MatrixFiles.SUFFIX)));
-            return null;
-          }, false)).mapEmpty();
-        });
-    return unreferenced.compose(v -> Future.all(reader.query(SqlQueries.ALL_MATRIX_IDS).execute(),
-        reader.query(SqlQueries.ALL_RESULT_PATHS).execute(), reader.query(SqlQueries.ALL_JOB_IDS).execute()))
-        .compose(all -> {
-          java.util.Set<String> matrixIds = new java.util.HashSet<>();
-          java.util.Set<String> resultFiles = new java.util.HashSet<>();
-          java.util.Set<String> jobIds = new java.util.HashSet<>();
-          all.<RowSet<Row>>resultAt(0).forEach(r -> matrixIds.add(r.getString("id")));
-          all.<RowSet<Row>>resultAt(1).forEach(r -> resultFiles.add(
-              ResultFiles.resolve(storageDir, r.getString("path")).toAbsolutePath().normalize().toString()));
-          all.<RowSet<Row>>resultAt(2).forEach(r -> jobIds.add(r.getString("id")));
-          long minAge = orphanMinAgeMs;
-          return vertx.executeBlocking(() -> {
-            int n = ResultFiles.deleteOrphans(storageDir, stem -> !matrixIds.contains(stem), minAge);
-            java.nio.file.Path results = storageDir.resolve("results");
-            n += ResultFiles.deleteOrphans(results, stem -> !resultFiles.contains(
-                results.resolve(stem + brain.matrix.MatrixFiles.SUFFIX).toAbsolutePath().normalize().toString()), minAge);
-            n += ResultFiles.deleteOrphans(storageDir.resolve("inputs"), stem -> ResultFiles.orphanInput(stem, jobIds), minAge);
-            return n;
-          }, false);
-        })
-        .map(orphans -> report.put("orphanFiles", orphans))
-        .onFailure(err -> LOG.log(System.Logger.Level.WARNING, "storage sweep failed: " + err.getMessage()));
-  }
-
-  /**
-   * Credits a job's verified chunks, in one transaction: one chunk_credits row per chunk, and
-   * each worker's totals. A job is credited whole and once: a repeat (a restart, a replayed
-   * message, a failover) finds its rows and changes nothing.
-   */
-  private Future<?> grantCredits(Message<JsonObject> message) {
-    String jobId = message.body().getString("jobId");
-    JsonArray chunks = message.body().getJsonArray("chunks", new JsonArray());
-    if (jobId == null || chunks.isEmpty()) {
-      return Future.succeededFuture(new JsonObject().put("granted", 0));
-    }
-    String now = Times.now();
-    List<Tuple> rows = new ArrayList<>();
-    java.util.Map<String, double[]> totals = new java.util.LinkedHashMap<>(); // computeMs, tasks, multiplyAdds, sessions
-    java.util.Map<String, String> names = new java.util.HashMap<>();
-    for (int i = 0; i < chunks.size(); i++) {
-      JsonObject c = chunks.getJsonObject(i);
-      String workerId = c.getString("workerId");
-      rows.add(Tuple.of(jobId, c.getInteger("chunk"), workerId, c.getLong("multiplyAdds"), c.getDouble("computeMs"), now));
-      double[] t = totals.computeIfAbsent(workerId, w -> new double[4]);
-      t[3] = Math.max(t[3], c.getInteger("sessions", 1));
-      t[0] += c.getDouble("computeMs");
-      t[1] += 1;
-      t[2] += c.getLong("multiplyAdds");
-      names.put(workerId, c.getString("name"));
-    }
-    List<Tuple> workers = new ArrayList<>();
-    totals.forEach((workerId, t) -> workers.add(
-        Tuple.of(workerId, names.get(workerId), t[0], (long) t[1], (long) t[3], now, (long) t[2])));
-    return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.JOB_CREDITED)
-        .execute(Tuple.of(jobId))
-        .compose(found -> found.size() > 0 ? Future.succeededFuture(0)
-            : conn.preparedQuery(SqlQueries.INSERT_CHUNK_CREDIT).executeBatch(rows)
-                .compose(v -> conn.preparedQuery(SqlQueries.CREDIT_WORKER).executeBatch(workers))
-                .map(v -> rows.size())))
-        .map(granted -> new JsonObject().put("granted", granted));
-  }
-
-  /** {joins: [{workerId, name, sessions}]}: counts sessions on existing rows only. */
-  private Future<?> joined(Message<JsonObject> message) {
-    JsonArray joins = message.body().getJsonArray("joins", new JsonArray());
-    if (joins.isEmpty()) {
-      return Future.succeededFuture(0);
-    }
-    String now = Times.now();
-    List<Tuple> batch = new ArrayList<>();
-    for (int i = 0; i < joins.size(); i++) {
-      JsonObject join = joins.getJsonObject(i);
-      batch.add(Tuple.of(join.getInteger("sessions"), join.getString("name"), now, join.getString("workerId")));
-    }
-    return writer.preparedQuery(SqlQueries.WORKER_JOINED).executeBatch(batch).map(rows -> batch.size());
-  }
-
-  private Future<?> leaderboard(Message<JsonObject> message) {
-    int limit = message.body().getInteger("limit", 10);
-    return reader.preparedQuery(SqlQueries.LEADERBOARD_TOP).execute(Tuple.of(limit)).map(rows -> {
-      JsonArray entries = new JsonArray();
-      int rank = 0;
-      for (Row row : rows) {
-        entries.add(new JsonObject()
-            .put("rank", ++rank)
-            .put("label", WorkerLabel.of(row.getString("worker_id")))
-            .put("name", row.getString("display_name"))
-            .put("gflop", Work.gflop(row.getLong("verified_multiply_adds")))
-            .put("totalComputeMs", row.getDouble("total_compute_ms"))
-            .put("tasksCompleted", row.getLong("tasks_completed"))
-            .put("sessionsJoined", row.getLong("sessions_joined"))
-            .put("lastSeen", row.getString("last_seen")));
-      }
-      return entries;
-    });
-  }
-
-  private Future<?> standing(Message<JsonObject> message) {
-    JsonArray ids = message.body().getJsonArray("workerIds", new JsonArray());
-    if (ids.isEmpty() || ids.size() > 500) {
-      return Future.succeededFuture(new JsonObject());
-    }
-    return reader.preparedQuery(SqlQueries.leaderboardStanding(ids.size())).execute(Tuple.tuple(ids.getList()))
-        .map(rows -> {
-          JsonObject standing = new JsonObject();
-          rows.forEach(row -> standing.put(row.getString("worker_id"), new JsonObject()
-              .put("rank", row.getLong("rank"))
-              .put("totalComputeMs", row.getDouble("total_compute_ms"))
-              .put("gflop", Work.gflop(row.getLong("verified_multiply_adds")))
-              .put("tasksCompleted", row.getLong("tasks_completed"))));
-          return standing;
-        });
   }
 
   private Future<?> stats(Message<JsonObject> message) {
