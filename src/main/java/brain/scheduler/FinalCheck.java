@@ -6,7 +6,6 @@ import brain.model.Freivalds;
 import brain.model.JobStatus;
 import brain.model.Matrix;
 import brain.model.Verification;
-import brain.trust.TrustRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -26,18 +25,13 @@ final class FinalCheck {
   private final Vertx vertx;
   private final Scheduler scheduler;
   private final SchedulerSettings settings;
-  private final WorkerPool pool;
-  private final TrustRegistry trust;
   private final SchedulerFeeds feeds;
   private final WorkerExecutor compute;
 
-  FinalCheck(Vertx vertx, Scheduler scheduler, SchedulerSettings settings, WorkerPool pool, TrustRegistry trust,
-      SchedulerFeeds feeds, WorkerExecutor compute) {
+  FinalCheck(Vertx vertx, Scheduler scheduler, SchedulerSettings settings, SchedulerFeeds feeds, WorkerExecutor compute) {
     this.vertx = vertx;
     this.scheduler = scheduler;
     this.settings = settings;
-    this.pool = pool;
-    this.trust = trust;
     this.feeds = feeds;
     this.compute = compute;
   }
@@ -86,30 +80,14 @@ final class FinalCheck {
           + job.finalCheckRounds + " times; last on chunks " + chunks);
       return;
     }
-    long now = System.currentTimeMillis();
     for (int chunk : chunks) {
       String producer = job.redo(chunk);
       if (producer != null) {
-        long until = trust.refused(producer, addressOf(producer), now);
-        for (WorkerSession session : pool.sessions()) {
-          if (session.workerId.equals(producer)) {
-            session.excludedUntil = Math.max(session.excludedUntil, until);
-            job.timeline.add("excluded", null, session, null, "its chunk " + chunk + " failed the final check");
-          }
-        }
+        scheduler.excludeIdentity(producer, scheduler.addressOf(producer), job, "its chunk " + chunk + " failed the final check");
       }
     }
     feeds.changed(job);
     scheduler.pump();
-  }
-
-  private String addressOf(String workerId) {
-    for (WorkerSession session : pool.sessions()) {
-      if (session.workerId.equals(workerId)) {
-        return session.remoteAddress;
-      }
-    }
-    return null;
   }
 
   private void storeResult(RunningJob job) {

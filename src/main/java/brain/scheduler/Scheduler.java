@@ -61,7 +61,7 @@ final class Scheduler {
     this.feeds = new SchedulerFeeds(vertx, pool::sessions);
     this.trust = new TrustRegistry(settings.trust());
     this.settlement = new Settlement(vertx, this, settings, pool, trust, feeds, compute, running::get);
-    this.finalCheck = new FinalCheck(vertx, this, settings, pool, trust, feeds, compute);
+    this.finalCheck = new FinalCheck(vertx, this, settings, feeds, compute);
   }
 
   Future<Void> flushJoins() {
@@ -220,9 +220,7 @@ final class Scheduler {
       int slots = level == TrustRegistry.Level.SUSPECT ? 1
           : Math.min(registration.getInteger("slots"), settings.maxSlotsPerWorker());
       session = new WorkerSession("s-" + newId(), peerId, remoteAddress, registration, slots, level);
-      if (trust.excluded(workerId, now)) {
-        session.excludedUntil = Long.MAX_VALUE; // until its identity's exclusion ends, re-read on each pump
-      }
+      session.excludedUntil = trust.excludedUntil(workerId); // a new session does not end its identity's exclusion
       pool.add(session);
       vertx.eventBus().publish(Addresses.WORKERS_JOINED, new JsonObject().put("sessionId", session.sessionId)
           .put("peerId", peerId).put("workerId", session.workerId));
@@ -298,9 +296,9 @@ final class Scheduler {
     long now = System.currentTimeMillis();
     for (RunningJob job : List.copyOf(running.values())) {
       while (job.dispatchable()) {
-        WorkerSession session = pool.take(s -> s.canTake(job) && !excluded(s, now) && job.hasPendingFor(s.workerId, false));
+        WorkerSession session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, false));
         if (session == null) {
-          session = pool.take(s -> s.canTake(job) && !excluded(s, now) && job.hasPendingFor(s.workerId, true));
+          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, true));
         }
         if (session == null) {
           break;
@@ -332,7 +330,7 @@ final class Scheduler {
           continue;
         }
         WorkerSession copyHolder = pool.take(s -> !s.workerId.equals(lease.session.workerId) && s.canTake(job)
-            && !excluded(s, now) && s.trust != TrustRegistry.Level.SUSPECT);
+            && !s.excluded(now) && s.trust != TrustRegistry.Level.SUSPECT);
         if (copyHolder == null) {
           return;
         }
@@ -348,12 +346,33 @@ final class Scheduler {
         expected.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  /** Excluded for its run of failures, or because its identity is. */
-  private boolean excluded(WorkerSession session, long now) {
-    if (session.excludedUntil == Long.MAX_VALUE && !trust.excluded(session.workerId, now)) {
-      session.excludedUntil = 0;
+  /**
+   * A wrong result of {@code workerId}'s (on arrival or in the final check): its identity is
+   * excluded, on every live session of it, and the job's timeline says why.
+   */
+  void excludeIdentity(String workerId, String address, RunningJob job, String why) {
+    long now = System.currentTimeMillis();
+    long until = trust.refused(workerId, address, now);
+    for (WorkerSession session : pool.sessions()) {
+      if (session.workerId.equals(workerId)) {
+        if (!session.excluded(now)) {
+          job.timeline.add("excluded", null, session, null, why + "; no chunks for "
+              + Math.max(1, (until - now) / 1000) + " s, then stricter checks");
+          LOG.log(INFO, "worker " + session.label + " (" + session.name + ") excluded: " + why);
+        }
+        session.excludedUntil = Math.max(session.excludedUntil, until);
+      }
     }
-    return session.excluded(now) || trust.excluded(session.workerId, now);
+  }
+
+  /** The network address of a live session of {@code workerId}, or null. */
+  String addressOf(String workerId) {
+    for (WorkerSession session : pool.sessions()) {
+      if (session.workerId.equals(workerId)) {
+        return session.remoteAddress;
+      }
+    }
+    return null;
   }
 
   private void dispatch(WorkerSession session, RunningJob job, int chunk, boolean speculative) {

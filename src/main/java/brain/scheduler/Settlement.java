@@ -1,7 +1,5 @@
 package brain.scheduler;
 
-import static java.lang.System.Logger.Level.INFO;
-
 import brain.model.ApiError;
 import brain.model.ChunkPlan;
 import brain.model.JobStatus;
@@ -21,7 +19,6 @@ import java.util.function.Function;
  * session and job, and never a database write. Confined to the scheduler's thread.
  */
 final class Settlement {
-  private static final System.Logger LOG = System.getLogger(Settlement.class.getName());
 
   /** Why a lease is being closed without its result. */
   enum Fault { WRONG_RESULT, REPORTED, EXPIRED }
@@ -171,18 +168,12 @@ final class Settlement {
     if (fault != Fault.EXPIRED) {
       vertx.eventBus().send(session.address(), WorkerMessages.refused(lease, reason));
     }
-    long now = System.currentTimeMillis();
     if (fault == Fault.WRONG_RESULT) {
-      long until = trust.refused(session.workerId, session.remoteAddress, now);
-      if (!session.excluded(now)) {
-        job.timeline.add("excluded", null, session, null, "a wrong result; no chunks for "
-            + Math.max(1, (until - now) / 1000) + " s, then stricter checks");
-        LOG.log(INFO, "worker " + session.label + " (" + session.name + ") excluded: " + reason);
-      }
-      session.excludedUntil = Math.max(session.excludedUntil, until);
+      scheduler.excludeIdentity(session.workerId, session.remoteAddress, job, "a wrong result: " + reason);
       job.requeue(lease.chunkIndex);
       return;
     }
+    long now = System.currentTimeMillis();
     if (++session.consecutiveFailures >= settings.maxWorkerFailures() && !session.excluded(now)) {
       session.excludedUntil = now + settings.workerExclusionMs();
       job.timeline.add("excluded", null, session, null, session.consecutiveFailures + " failures in a row; no chunks for "

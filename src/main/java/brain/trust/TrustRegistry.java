@@ -86,8 +86,13 @@ public final class TrustRegistry {
   }
 
   public boolean excluded(String workerId, long now) {
+    return excludedUntil(workerId) > now;
+  }
+
+  /** Until when the identity is excluded (0 if it never was). */
+  public long excludedUntil(String workerId) {
     Identity identity = identities.get(workerId);
-    return identity != null && identity.excludedUntil > now;
+    return identity == null ? 0 : identity.excludedUntil;
   }
 
   /**
