@@ -33,6 +33,8 @@ public final class Addresses {
   public static final String HEADER_PEER = "peer";
   /** Stamped by the bridge too: the socket's remote host (an IP address), for per-address trust and throttling. */
   public static final String HEADER_REMOTE = "remote";
+  /** Stamped by the bridge too: the id of the node whose bridge holds the socket ({@link brain.cluster.NodeId}). */
+  public static final String HEADER_NODE = "node";
   /** Published when a bridge socket closes: {peerId}. */
   public static final String PEER_CLOSED = "brain.bridge.peer.closed";
   /** Published when a worker's private handler is live on its socket: {peerId}. */
@@ -122,6 +124,12 @@ public final class Addresses {
   public static final String DB_TOKEN_TOUCH = "brain.db.tokens.touch";
   /** Request: {} → {admins: n}, the admin tokens stored. */
   public static final String DB_TOKEN_ADMINS = "brain.db.tokens.admins";
+
+  // ---- internal: cluster ----
+  /** Request, answered on every node by its own consumer: {} → {nodes: [{id, url, upSince, sockets, workers, scheduler}]}. */
+  public static final String CLUSTER_NODES = "brain.cluster.nodes";
+  /** Published by a node when it becomes the scheduler: {nodeId, fence}. Workers' bridges relay it so workers re-register. */
+  public static final String SCHEDULER_ANNOUNCE = "brain.cluster.scheduler.announce";
 
   // ---- internal: metrics ----
   public static final String METRICS_HEALTH = "brain.metrics.health";
