@@ -131,6 +131,9 @@ public final class Addresses {
   /** Published by a node when it becomes the scheduler: {nodeId, fence}. Workers' bridges relay it so workers re-register. */
   public static final String SCHEDULER_ANNOUNCE = "brain.cluster.scheduler.announce";
 
+  /** Published on each node, locally, when a cluster member leaves (died or stopped): {nodeId}. */
+  public static final String CLUSTER_NODE_LEFT = "brain.cluster.node.left";
+
   // ---- internal: metrics ----
   public static final String METRICS_HEALTH = "brain.metrics.health";
 }
