@@ -60,7 +60,8 @@ public final class BrainServer {
             Map.entry(new HeartbeatVerticle(), options),
             Map.entry(new SchedulerVerticle(), ownThread), Map.entry(new JobIntakeVerticle(), options),
             Map.entry(new MetricsVerticle(), options))
-        : List.of();
+        // Database requests and token checks are answered on the node that asks (node-local consumers).
+        : List.of(Map.entry(new PersistenceVerticle(), options), Map.entry(auth, options));
     Future<Void> chain = Future.succeededFuture();
     for (Map.Entry<VerticleBase, DeploymentOptions> deployment : order) {
       chain = chain.compose(v -> vertx.deployVerticle(deployment.getKey(), deployment.getValue()).map(id -> {
