@@ -46,6 +46,12 @@ public final class BrainServer {
   }
 
   public static Future<BrainServer> start(Vertx vertx, BrainConfig config, Role role) {
+    java.util.Optional<String> refused = vertx.isClustered()
+        ? brain.persistence.Dialect.refusedInCluster(config.json().getJsonObject("db").getString("url"))
+        : java.util.Optional.empty();
+    if (refused.isPresent()) {
+      return Future.failedFuture(new IllegalStateException(refused.get()));
+    }
     Codecs.register(vertx);
     DeploymentOptions options = new DeploymentOptions().setConfig(config.json());
     List<String> ids = new ArrayList<>();

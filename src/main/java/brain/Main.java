@@ -69,6 +69,18 @@ public final class Main implements Callable<Integer> {
       if (port != null) {
         config = config.with("http.port", port);
       }
+      // Refused before joining: a node on SQLite would split or corrupt the grid's data.
+      java.util.Optional<String> refused;
+      try {
+        refused = cluster ? brain.persistence.Dialect.refusedInCluster(config.json().getJsonObject("db").getString("url"))
+            : java.util.Optional.empty();
+      } catch (IllegalArgumentException e) {
+        refused = java.util.Optional.of(e.getMessage());
+      }
+      if (refused.isPresent()) {
+        System.err.println("Distributed Brain could not start: " + refused.get());
+        return 2;
+      }
       Vertx vertx = cluster
           ? Vertx.builder().with(new VertxOptions()).withClusterManager(new HazelcastClusterManager(ClusterConfig.load()))
               .buildClustered().await(2, TimeUnit.MINUTES)

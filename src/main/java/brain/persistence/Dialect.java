@@ -53,6 +53,21 @@ public enum Dialect {
         + ": use jdbc:sqlite:FILE or jdbc:postgresql://HOST:PORT/DATABASE?user=...&password=...");
   }
 
+  /**
+   * Why a node of a cluster may not use this database, or empty. Every node runs its own
+   * persistence on the cluster's database, so SQLite (a file on one machine) is refused.
+   */
+  public static java.util.Optional<String> refusedInCluster(String jdbcUrl) {
+    if (of(jdbcUrl) != SQLITE) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("a cluster cannot use the SQLite database " + jdbcUrl + ": SQLite is a file on one "
+        + "machine, and every node of a cluster writes to the grid's database, so each node would keep its own "
+        + "(jobs, tokens and credits split between them) or they would corrupt a shared file. Give every node one "
+        + "PostgreSQL database: BRAIN_DB_URL=jdbc:postgresql://HOST:5432/DATABASE?user=USER&password=PASSWORD "
+        + "(or db.url in the config); SQLite is for a single node without --cluster.");
+  }
+
   /** The URL as given to the driver: SQLite's gets its folder created and our pragmas. */
   public String prepare(String jdbcUrl) {
     return this == SQLITE ? DatabaseUrl.prepare(jdbcUrl) : jdbcUrl;
