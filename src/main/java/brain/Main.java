@@ -81,10 +81,12 @@ public final class Main implements Callable<Integer> {
         System.err.println("Distributed Brain could not start: " + refused.get());
         return 2;
       }
-      Vertx vertx = cluster
-          ? Vertx.builder().with(new VertxOptions()).withClusterManager(new HazelcastClusterManager(ClusterConfig.load()))
+      // Metrics on (GET /metrics): Vert.x's own meters and the grid's, on this node's Prometheus registry.
+      brain.metrics.NodeMetrics metrics = brain.metrics.NodeMetrics.create();
+      Vertx vertx = metrics.attach(cluster
+          ? metrics.builder(new VertxOptions()).withClusterManager(new HazelcastClusterManager(ClusterConfig.load()))
               .buildClustered().await(2, TimeUnit.MINUTES)
-          : Vertx.vertx();
+          : metrics.builder(new VertxOptions()).build());
       BrainConfig settings = config;
       BrainServer server = BrainServer.start(vertx, settings, cluster ? role : BrainServer.Role.ALL)
           .onFailure(err -> {

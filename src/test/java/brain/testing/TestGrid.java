@@ -82,7 +82,7 @@ public final class TestGrid implements AutoCloseable {
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
       config = config.with(e.getKey(), e.getValue());
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = brain.metrics.NodeMetrics.vertx();
     BrainServer server = await(BrainServer.start(vertx, config));
     return new TestGrid(vertx, server, dir, config.json().getJsonObject("db").getString("url"));
   }
