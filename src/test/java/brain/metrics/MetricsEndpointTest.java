@@ -55,6 +55,7 @@ class MetricsEndpointTest {
       assertTrue(sum(text, "vertx_http_server_requests_total") >= 3, "Vert.x's HTTP server meters: "
           + lines(text, "vertx_http_server_requests_total"));
       assertTrue(text.contains("vertx_eventbus_"), "Vert.x's event-bus meters");
+      assertTrue(text.contains("jvm_memory_used_bytes"), "the JVM's meters");
       assertFalse(Pattern.compile("address=\"brain\\.worker\\.to\\.client\\.[A-Za-z0-9_-]{22}\"").matcher(text).find(),
           "a worker's private address is not a label value of its own");
 
