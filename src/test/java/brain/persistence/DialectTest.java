@@ -46,5 +46,6 @@ class DialectTest {
     assertTrue(Dialect.refusedInCluster("jdbc:postgresql://db/brain").isEmpty());
     String why = Dialect.refusedInCluster("jdbc:sqlite:data/brain.db").orElseThrow();
     assertTrue(why.contains("SQLite is a file on one machine") && why.contains("BRAIN_DB_URL=jdbc:postgresql://"), why);
+    assertTrue(Dialect.refusedInCluster("jdbc:h2:mem:x").orElseThrow().contains("unsupported database URL"));
   }
 }
