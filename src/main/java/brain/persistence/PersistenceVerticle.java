@@ -53,7 +53,7 @@ public final class PersistenceVerticle extends VerticleBase {
   public Future<?> start() {
     BrainConfig.Reader conf = new BrainConfig.Reader(config());
     String given = conf.string("db.url");
-    Dialect dialect = Dialect.of(given);
+    dialect = Dialect.of(given);
     String url = dialect.prepare(given);
     storageDir = java.nio.file.Path.of(conf.string("storage.dir")).toAbsolutePath();
     JsonObject storage = config().getJsonObject("storage", new JsonObject());
@@ -62,7 +62,6 @@ public final class PersistenceVerticle extends VerticleBase {
     writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1));
     reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url),
         new PoolOptions().setMaxSize(dialect.readers()));
-    this.dialect = dialect;
     tokens = new TokenStore(writer, reader);
     matrices = new MatrixStore(writer, reader, dialect);
     leaderboard = new LeaderboardStore(writer, reader, dialect);
