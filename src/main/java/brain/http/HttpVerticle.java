@@ -57,9 +57,9 @@ public final class HttpVerticle extends VerticleBase {
     if (!origins.isEmpty()) {
       router.route("/api/*").handler(CorsHandler.create().addOrigins(origins)
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
-          .allowedHeaders(Set.of("content-type", "accept", "authorization"))
+          .allowedHeaders(Set.of("content-type", "accept", "authorization", "idempotency-key"))
           .exposedHeaders(Set.of("location", "x-matrix-rows", "x-matrix-cols", "x-matrix-format", "retry-after",
-              "www-authenticate")));
+              "www-authenticate", "idempotent-replayed")));
     }
     // Authentication first (a stranger learns nothing more than 401): every route below finds
     // its caller in ctx.user(), or is public.

@@ -27,9 +27,11 @@ final class JobsApi {
   private final Vertx vertx;
   private final int maxJsonValues;
   private final java.nio.file.Path storageDir;
+  private final Idempotency idempotency;
 
   JobsApi(Vertx vertx, int maxJsonValues, java.nio.file.Path storageDir) {
     this.vertx = vertx;
+    this.idempotency = new Idempotency(vertx);
     this.maxJsonValues = maxJsonValues;
     this.storageDir = storageDir;
   }
@@ -61,7 +63,32 @@ final class JobsApi {
       HttpReplies.failure(ctx, e);
       return;
     }
-    accepted(ctx, request(JOBS_SUBMIT, submitter(body, Caller.of(ctx))));
+    if (body.containsKey("idempotency")) {
+      throw ApiError.badRequest("unknown field 'idempotency'; an idempotency key goes in the Idempotency-Key header");
+    }
+    Caller caller = Caller.of(ctx);
+    String key = Idempotency.key(ctx);
+    if (key == null) {
+      accepted(ctx, request(JOBS_SUBMIT, submitter(body, caller)));
+      return;
+    }
+    // The same key and body again: the first answer (202, same job), whether or not that one is still running.
+    idempotency.claim(caller, key, Idempotency.fingerprint("POST", "/api/jobs", ctx.body().asString()))
+        .compose(claim -> {
+          if (claim.replay() != null) {
+            return Future.succeededFuture(claim.replay());
+          }
+          if (claim.resourceId() != null) {
+            // The first request stored its job but not its answer (its server stopped): the job, as first answered.
+            return stored(claim.resourceId()).map(view -> new Idempotency.Answer(202, withLinks(new JsonObject()
+                .put("id", view.getString("id")).put("status", view.getString("status"))
+                .put("seed", view.getLong("seed"))), true));
+          }
+          return idempotency.run(claim.held(), held -> this.<JsonObject>request(JOBS_SUBMIT,
+              submitter(body.put("idempotency", held), caller)).map(job -> Idempotency.Answer.of(202, withLinks(job))));
+        })
+        .onSuccess(answer -> answer.send(ctx, "/api/jobs"))
+        .onFailure(err -> HttpReplies.failure(ctx, err));
   }
 
   /** A replay is a new job of whoever replays it (and counts against that caller's quotas). */
@@ -82,10 +109,13 @@ final class JobsApi {
 
   private void accepted(RoutingContext ctx, Future<JsonObject> job) {
     job.onSuccess(created -> {
-      String location = "/api/jobs/" + created.getString("id");
-      ctx.response().putHeader("location", location);
-      HttpReplies.json(ctx, 202, created.put("links", new JsonObject().put("self", location)));
+      ctx.response().putHeader("location", "/api/jobs/" + created.getString("id"));
+      HttpReplies.json(ctx, 202, withLinks(created));
     }).onFailure(err -> HttpReplies.failure(ctx, err));
+  }
+
+  private static JsonObject withLinks(JsonObject created) {
+    return created.put("links", new JsonObject().put("self", "/api/jobs/" + created.getString("id")));
   }
 
   private void list(RoutingContext ctx) {

@@ -43,9 +43,11 @@ final class MatricesApi {
   private final MatrixFiles.Limits limits;
   private final long maxUploadBytes;
   private final int maxJsonValues;
+  private final Idempotency idempotency;
 
   MatricesApi(Vertx vertx, BrainConfig.Reader conf) {
     this.vertx = vertx;
+    this.idempotency = new Idempotency(vertx);
     this.storageDir = Path.of(conf.string("storage.dir"));
     this.uploadsDir = storageDir.resolve("uploads");
     this.limits = new MatrixFiles.Limits(conf.integer("limits.maxDimension"), conf.longValue("limits.maxElements"));
@@ -89,6 +91,7 @@ final class MatricesApi {
     }
     int rows;
     int cols;
+    String key;
     try {
       rows = npy ? 0 : dimension(ctx, "rows");
       cols = npy ? 0 : dimension(ctx, "cols");
@@ -99,6 +102,7 @@ final class MatricesApi {
       if (length != null && Long.parseLong(length.trim()) > maxUploadBytes) {
         throw tooLarge();
       }
+      key = Idempotency.key(ctx);
     } catch (NumberFormatException e) {
       refuse(ctx, ApiError.badRequest("the Content-Length header is not a number"));
       return;
@@ -115,20 +119,35 @@ final class MatricesApi {
       } finally {
         Files.deleteIfExists(temp);
       }
-    }, false)).compose(imported -> this.<JsonObject>request(DB_MATRIX_RECORD, new JsonObject()
-        .put("id", imported.id()).put("rows", imported.rows()).put("cols", imported.cols())
-        .put("bytes", imported.bytes()).put("sha256", imported.sha256()).put("owner", caller.name())))
-        .onSuccess(recorded -> {
-          boolean created = recorded.getBoolean("newOwner", true);
-          recorded.remove("newOwner");
-          String location = PATH + "/" + recorded.getString("id");
-          ctx.response().putHeader("location", location);
-          HttpReplies.json(ctx, created ? 201 : 200, recorded);
-        })
+    }, false)).compose(imported -> key == null ? record(imported, caller) : recordOnce(imported, caller, key))
+        .onSuccess(answer -> answer.send(ctx, PATH))
         .onFailure(err -> {
           vertx.fileSystem().delete(temp.toString()).onFailure(ignored -> {});
           refuse(ctx, err);
         });
+  }
+
+  /** Records the matrix and its owner: 201 for a new owner, 200 when the caller had it already. */
+  private Future<Idempotency.Answer> record(MatrixFiles.Imported imported, Caller caller) {
+    return this.<JsonObject>request(DB_MATRIX_RECORD, new JsonObject()
+        .put("id", imported.id()).put("rows", imported.rows()).put("cols", imported.cols())
+        .put("bytes", imported.bytes()).put("sha256", imported.sha256()).put("owner", caller.name()))
+        .map(recorded -> {
+          boolean created = recorded.getBoolean("newOwner", true);
+          recorded.remove("newOwner");
+          return Idempotency.Answer.of(created ? 201 : 200, recorded);
+        });
+  }
+
+  /**
+   * An upload with an Idempotency-Key: claimed once its content is known (the request's
+   * fingerprint is its shape and values' SHA-256), so a retry answers what the first upload did.
+   */
+  private Future<Idempotency.Answer> recordOnce(MatrixFiles.Imported imported, Caller caller, String key) {
+    String content = imported.rows() + "x" + imported.cols() + " " + imported.sha256();
+    return idempotency.claim(caller, key, Idempotency.fingerprint("POST", PATH, content)).compose(claim ->
+        claim.replay() != null ? Future.succeededFuture(claim.replay())
+            : claim.held() == null ? record(imported, caller) : idempotency.run(claim.held(), held -> record(imported, caller)));
   }
 
   /**
