@@ -65,7 +65,11 @@ final class Idempotency {
     this.vertx = vertx;
   }
 
-  /** The request's key, or null when it sends none; 400 when the header is not a key. */
+  /**
+   * The request's key, or null when it sends none; 400 when the header is not a key. The
+   * document says the same (the router checks it on a job submission), but uploads are not
+   * validated by the router: this check is theirs.
+   */
   static String key(RoutingContext ctx) {
     String key = ctx.request().getHeader(HEADER);
     if (key == null) {

@@ -78,6 +78,27 @@ class IdempotencyTest {
   }
 
   @Test
+  @DisplayName("the same key sent twice at once: one job; the other answer is the same job or 409")
+  void concurrentRetries() throws Exception {
+    int before = jobsOf("alice");
+    String body = "{\"rowsA\":8,\"colsA\":6,\"colsB\":4,\"seed\":5}";
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      var first = pool.submit(() -> submit(alice, "race-1", body));
+      var second = pool.submit(() -> submit(alice, "race-1", body));
+      HttpResponse<String> a = first.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      HttpResponse<String> b = second.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(before + 1, jobsOf("alice"), a.body() + " / " + b.body());
+      for (HttpResponse<String> r : java.util.List.of(a, b)) {
+        assertTrue(r.statusCode() == 202 || r.statusCode() == 409, r.statusCode() + " " + r.body());
+      }
+      assertTrue(a.statusCode() == 202 || b.statusCode() == 202, "one of them was accepted");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   @DisplayName("the same key with another body: 422 naming the key, and no second job")
   void otherBodyIsRefused() throws Exception {
     assertEquals(202, submit(alice, "retry-2", "{\"rowsA\":8,\"colsA\":6,\"colsB\":4}").statusCode());
@@ -112,18 +133,26 @@ class IdempotencyTest {
   }
 
   @Test
-  @DisplayName("a key still held by a request in flight answers 409")
-  void inFlightIsAConflict() {
-    JsonObject claim = new JsonObject().put("caller", "alice").put("key", "in-flight").put("fingerprint", "f");
+  @DisplayName("a key still held by a request in flight answers 409, to the store and over HTTP")
+  void inFlightIsAConflict() throws Exception {
+    String body = "{\"rowsA\":5,\"colsA\":6,\"colsB\":4}";
+    // What the API computes for that request: SHA-256 of method, path and body.
+    java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    sha.update(("POST /api/jobs\n" + body).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    String fingerprint = java.util.HexFormat.of().formatHex(sha.digest());
+    // A first request holds the key and has not answered yet (as if its node paused mid-request).
+    JsonObject claim = new JsonObject().put("caller", "alice").put("key", "in-flight").put("fingerprint", fingerprint);
     JsonObject held = TestGrid.await(grid.vertx().eventBus().<JsonObject>request(Addresses.DB_IDEMPOTENCY_CLAIM, claim))
         .body();
     assertNotNull(held.getString("attempt"), held.encode());
     ReplyException busy = assertThrows(ReplyException.class,
         () -> TestGrid.awaitOrThrow(grid.vertx().eventBus().request(Addresses.DB_IDEMPOTENCY_CLAIM, claim)));
     assertEquals(409, busy.failureCode());
-    // Through HTTP too: the same caller and key, while that first request has not answered.
-    HttpResponse<String> retry = submit(alice, "in-flight", "{\"rowsA\":5,\"colsA\":6,\"colsB\":4}");
-    assertEquals(422, retry.statusCode(), "another fingerprint than the held one: " + retry.body());
+    int before = jobsOf("alice");
+    HttpResponse<String> retry = submit(alice, "in-flight", body);
+    assertEquals(409, retry.statusCode(), retry.body());
+    assertTrue(new JsonObject(retry.body()).getString("error").contains("still in progress"), retry.body());
+    assertEquals(before, jobsOf("alice"), "the retry created nothing");
   }
 
   @Test
