@@ -182,6 +182,9 @@ final class ApiRoutes {
    */
   static JsonObject validatable(JsonObject doc) {
     JsonObject copy = doc.copy();
+    // Only /api is this router's: GET /metrics (outside it, as scrapers expect) is mounted by MetricsApi.
+    JsonObject paths = copy.getJsonObject("paths");
+    new ArrayList<>(paths.fieldNames()).stream().filter(path -> !path.startsWith("/api/")).forEach(paths::remove);
     copy.remove("security");
     copy.getJsonObject("components", new JsonObject()).remove("securitySchemes");
     strip(copy);

@@ -87,6 +87,8 @@ public final class HttpVerticle extends VerticleBase {
       router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
           "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
       router.route("/api/*").failureHandler(this::apiFailure);
+      new MetricsApi(vertx).mount(router, auth, conf.bool("auth.public.metrics"));
+      router.get("/metrics").failureHandler(this::apiFailure);
       mountPages(router, conf, origins, maxMessageBytes);
       return uploads;
     });

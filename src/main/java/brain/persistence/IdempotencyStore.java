@@ -30,9 +30,11 @@ final class IdempotencyStore {
   static final long TAKE_OVER_AFTER_MS = 60_000L;
 
   private final Pool writer;
+  private final Dialect dialect;
 
-  IdempotencyStore(Pool writer) {
+  IdempotencyStore(Pool writer, Dialect dialect) {
     this.writer = writer;
+    this.dialect = dialect;
   }
 
   /**
@@ -47,7 +49,7 @@ final class IdempotencyStore {
     String fingerprint = body.getString("fingerprint");
     String attempt = UUID.randomUUID().toString();
     long now = System.currentTimeMillis();
-    return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.DELETE_EXPIRED_IDEMPOTENCY_KEY)
+    return Transactions.inTransaction(writer, dialect, conn -> conn.preparedQuery(SqlQueries.DELETE_EXPIRED_IDEMPOTENCY_KEY)
         .execute(Tuple.of(caller, key, Times.iso(now - KEEP_MS)))
         .compose(v -> conn.preparedQuery(SqlQueries.CLAIM_IDEMPOTENCY_KEY)
             .execute(Tuple.of(caller, key, fingerprint, attempt, now, Times.iso(now))))

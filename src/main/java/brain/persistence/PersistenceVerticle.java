@@ -25,8 +25,10 @@ import java.util.List;
 /**
  * The only code that touches the database. JDBC is blocking: the Vert.x JDBC client runs every
  * statement on a worker thread. SQLite takes one writer at a time, so all writes go through a
- * pool of exactly one connection (no "database is locked" between our own writes); reads use
- * a separate small pool, which WAL mode lets run beside the writer.
+ * pool of exactly one connection (no "database is locked" between our own writes, and updates
+ * applied in the order they were sent; PostgreSQL keeps the one writer for that order); reads
+ * use a separate small pool, which WAL mode lets run beside the writer. What differs between
+ * SQLite and PostgreSQL is in {@link Dialect}.
  */
 public final class PersistenceVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(PersistenceVerticle.class.getName());
@@ -39,6 +41,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
   private Pool writer;
   private Pool reader;
+  private Dialect dialect;
   private TokenStore tokens;
   private MatrixStore matrices;
   private LeaderboardStore leaderboard;
@@ -52,20 +55,24 @@ public final class PersistenceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     BrainConfig.Reader conf = new BrainConfig.Reader(config());
-    String url = DatabaseUrl.prepare(conf.string("db.url"));
+    String given = conf.string("db.url");
+    dialect = Dialect.of(given);
+    String url = dialect.prepare(given);
     storageDir = java.nio.file.Path.of(conf.string("storage.dir")).toAbsolutePath();
     JsonObject storage = config().getJsonObject("storage", new JsonObject());
     int keepResultsDays = storage.getInteger("keepResultsDays", 0);
     long orphanMinAgeMs = storage.getLong("orphanMinAgeMs", StorageSweep.ORPHAN_MIN_AGE_MS);
     writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1));
-    reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(2));
+    reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url),
+        new PoolOptions().setMaxSize(dialect.readers()));
     tokens = new TokenStore(writer, reader);
-    matrices = new MatrixStore(writer, reader);
-    leaderboard = new LeaderboardStore(writer, reader);
-    idempotency = new IdempotencyStore(writer);
-    sweeper = new StorageSweep(vertx, writer, reader, storageDir, keepResultsDays, orphanMinAgeMs);
-    return Schema.migrate(writer)
-        .onSuccess(version -> LOG.log(System.Logger.Level.INFO, "database " + url + " at schema version " + version))
+    matrices = new MatrixStore(writer, reader, dialect);
+    leaderboard = new LeaderboardStore(writer, reader, dialect);
+    idempotency = new IdempotencyStore(writer, dialect);
+    sweeper = new StorageSweep(vertx, writer, reader, dialect, storageDir, keepResultsDays, orphanMinAgeMs);
+    return Schema.migrate(writer, dialect)
+        .onSuccess(version -> LOG.log(System.Logger.Level.INFO,
+            "database " + Dialect.redact(url) + " at schema version " + version))
         .compose(v -> Future.all(List.of(
             consume(DB_JOB_INSERT, this::insertJob),
             consume(DB_JOB_UPDATE, this::updateJob),
@@ -118,7 +125,9 @@ public final class PersistenceVerticle extends VerticleBase {
 
   private <T> Future<Void> consume(String address, java.util.function.Function<Message<T>, Future<?>> handler) {
     boolean write = WRITES.contains(address);
-    MessageConsumer<T> consumer = vertx.eventBus().consumer(address, message -> {
+    // Node-local: in a cluster every node runs its own persistence on the shared database, and a
+    // request must not wander to another node (it would fail when that node dies).
+    MessageConsumer<T> consumer = vertx.eventBus().localConsumer(address, message -> {
       if (write) {
         writes++;
       }
@@ -148,7 +157,7 @@ public final class PersistenceVerticle extends VerticleBase {
     if (quota == null && key == null) {
       return writer.preparedQuery(SqlQueries.INSERT_JOB).execute(row).map(rows -> id);
     }
-    return Transactions.inTransaction(writer, conn -> (key == null ? Future.<Void>succeededFuture()
+    return Transactions.inTransaction(writer, dialect, conn -> (key == null ? Future.<Void>succeededFuture()
             : IdempotencyStore.created(conn, key, id))
         .compose(held -> quota == null ? Future.<Void>succeededFuture()
             : JobQuota.check(conn, view.getString("submittedBy"), quota))

@@ -390,6 +390,7 @@ final class Scheduler {
     session.inFlight.put(assignmentId, lease);
     vertx.eventBus().send(address, message);
     int attempt = job.attempts(chunk);
+    brain.metrics.GridMeters.of(vertx).dispatched(attempt > 1 && !speculative); // GridMeters hook
     job.timeline.add(speculative ? "speculate" : "dispatch", chunk, session, lease,
         attempt > 1 ? "attempt " + attempt : null);
   }
@@ -421,6 +422,7 @@ final class Scheduler {
     WorkerSession session = lease.session;
     job.closeLease(lease);
     job.accept(lease, values, computeMs, waitMs, roundTrip, bytesIn);
+    brain.metrics.GridMeters.of(vertx).accepted(roundTrip); // GridMeters hook
     session.chunksDone++;
     session.computeMs += computeMs;
     session.consecutiveFailures = 0;

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -27,30 +28,36 @@ import org.junit.jupiter.api.Timeout;
  * caller, a key still in flight answers 409, and a retried upload answers what the first did.
  */
 @Timeout(120)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IdempotencyTest {
-  private static TestGrid grid;
-  private static ApiClient alice;
-  private static ApiClient bob;
+  private TestGrid grid;
+  private ApiClient alice;
+  private ApiClient bob;
 
   @BeforeAll
-  static void start() {
-    grid = TestGrid.start();
+  void start() {
+    grid = startGrid();
     alice = grid.as(grid.createToken("alice", "requestor"));
     bob = grid.as(grid.createToken("bob", "requestor"));
   }
 
+  /** On a fresh SQLite file; PostgresIdempotencyTest runs the same cases on PostgreSQL. */
+  TestGrid startGrid() {
+    return TestGrid.start();
+  }
+
   @AfterAll
-  static void stop() {
+  void stop() {
     grid.close();
   }
 
-  private static HttpResponse<String> submit(ApiClient client, String key, String json) {
+  private HttpResponse<String> submit(ApiClient client, String key, String json) {
     return client.send(HttpRequest.newBuilder(URI.create(grid.baseUrl() + "/api/jobs"))
         .header("content-type", "application/json").header("idempotency-key", key)
         .POST(HttpRequest.BodyPublishers.ofString(json)).build());
   }
 
-  private static int jobsOf(String submitter) throws Exception {
+  private int jobsOf(String submitter) throws Exception {
     try (Connection db = grid.database();
         PreparedStatement count = db.prepareStatement("SELECT COUNT(*) FROM jobs WHERE submitted_by = ?")) {
       count.setString(1, submitter);
@@ -168,7 +175,7 @@ class IdempotencyTest {
     assertEquals(422, other.statusCode(), other.body());
   }
 
-  private static HttpResponse<String> upload(String key, float first) {
+  private HttpResponse<String> upload(String key, float first) {
     ByteBuffer values = ByteBuffer.allocate(6 * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < 6; i++) {
       values.putFloat(first + i);
