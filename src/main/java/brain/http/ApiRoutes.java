@@ -146,7 +146,12 @@ final class ApiRoutes {
       this.path = path;
       this.operationId = operations.get(method.name() + " " + path.replaceAll(":([A-Za-z0-9_]+)", "{$1}"));
       if (operationId == null) {
-        throw new IllegalStateException(method + " " + path + " has no operation in openapi.yaml");
+        JsonObject item = document.getJsonObject("paths").getJsonObject(path.replaceAll(":([A-Za-z0-9_]+)", "{$1}"));
+        boolean pending = item != null && item.getValue(method.name().toLowerCase(java.util.Locale.ROOT))
+            instanceof JsonObject op && op.getBoolean("x-brain-pending", false);
+        throw new IllegalStateException(method + " " + path + (pending
+            ? " is marked x-brain-pending in openapi.yaml: now that it is served, remove the mark"
+            : " has no operation in openapi.yaml"));
       }
     }
 
@@ -185,6 +190,18 @@ final class ApiRoutes {
     // Only /api is this router's: GET /metrics (outside it, as scrapers expect) is mounted by MetricsApi.
     JsonObject paths = copy.getJsonObject("paths");
     new ArrayList<>(paths.fieldNames()).stream().filter(path -> !path.startsWith("/api/")).forEach(paths::remove);
+    // An operation marked x-brain-pending is in the contract but not served yet (the contract test
+    // skips it while no route answers it): not this router's until the mark goes.
+    for (String path : new ArrayList<>(paths.fieldNames())) {
+      JsonObject item = paths.getJsonObject(path);
+      new ArrayList<>(item.fieldNames()).stream()
+          .filter(method -> item.getValue(method) instanceof JsonObject op && op.getBoolean("x-brain-pending", false))
+          .forEach(item::remove);
+      if (item.fieldNames().stream().allMatch(field -> field.equals("parameters") || field.equals("summary")
+          || field.equals("description"))) {
+        paths.remove(path);
+      }
+    }
     copy.remove("security");
     copy.getJsonObject("components", new JsonObject()).remove("securitySchemes");
     strip(copy);
