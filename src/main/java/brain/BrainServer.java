@@ -138,6 +138,11 @@ public final class BrainServer {
     return http.router();
   }
 
+  /** The API's operations (built from openapi.yaml, mounted inside {@link #router()}). */
+  public io.vertx.ext.web.Router apiRouter() {
+    return http.apiRouter();
+  }
+
   /** Undeploys in reverse order: HTTP closes first, persistence last. */
   public Future<Void> stop() {
     Future<Void> chain = Future.succeededFuture();

@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /** The pool, the leaderboard and health. */
@@ -17,7 +16,7 @@ final class GridApi {
     this.vertx = vertx;
   }
 
-  void mount(Router router) {
+  void mount(ApiRoutes router) {
     router.get("/api/workers").handler(this::workers);
     router.get("/api/leaderboard").handler(this::leaderboard);
     router.get("/api/health").handler(this::health);
@@ -28,7 +27,7 @@ final class GridApi {
   }
 
   private void leaderboard(RoutingContext ctx) {
-    int limit = HttpReplies.intParam(ctx, "limit", 10, 1, 100);
+    int limit = HttpReplies.intParam(ctx, "limit", 10);
     HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonArray>request(DB_LEADERBOARD_TOP, new JsonObject().put("limit", limit))
         .map(reply -> new JsonObject().put("leaderboard", reply.body())));
   }

@@ -40,6 +40,7 @@ public final class HttpVerticle extends VerticleBase {
   private final BridgeGuard guard;
   private HttpServer server;
   private Router router;
+  private Router apiRouter;
 
   public HttpVerticle(BridgeGuard guard) {
     this.guard = guard;
@@ -57,9 +58,9 @@ public final class HttpVerticle extends VerticleBase {
     if (!origins.isEmpty()) {
       router.route("/api/*").handler(CorsHandler.create().addOrigins(origins)
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
-          .allowedHeaders(Set.of("content-type", "accept", "authorization"))
+          .allowedHeaders(Set.of("content-type", "accept", "authorization", "idempotency-key"))
           .exposedHeaders(Set.of("location", "x-matrix-rows", "x-matrix-cols", "x-matrix-format", "retry-after",
-              "www-authenticate")));
+              "www-authenticate", "idempotent-replayed")));
     }
     // Authentication first (a stranger learns nothing more than 401): every route below finds
     // its caller in ctx.user(), or is public.
@@ -67,29 +68,30 @@ public final class HttpVerticle extends VerticleBase {
     auth.mount(router);
     // Before any route reads a body: the API takes JSON bodies only (415 otherwise).
     router.post("/api/*").handler(JsonBodiesOnly::check);
-    new SessionApi(auth).mount(router);
-    new TokensApi(vertx).mount(router);
-    new JobsApi(vertx, conf.integer("limits.maxJsonResultValues"), java.nio.file.Path.of(conf.string("storage.dir")))
-        .mount(router, conf.longValue("http.maxBodyBytes"));
-    Future<Void> storage = new MatricesApi(vertx, conf).mount(router);
-    new GridApi(vertx).mount(router);
-    // The API's contract (src/main/resources/openapi.yaml) and Swagger UI on it (webroot/api-docs.html): public.
-    router.get("/api/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml; charset=utf-8")
-        .putHeader("cache-control", "no-cache").sendFile("openapi.yaml"));
-    router.get("/api/docs").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
-        .putHeader("cache-control", "no-cache").sendFile("webroot/api-docs.html"));
-    router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
-        "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
-    router.route("/api/*").failureHandler(this::apiFailure);
-
-    new MetricsApi(vertx).mount(router, auth, conf.bool("auth.public.metrics"));
-    router.get("/metrics").failureHandler(this::apiFailure);
-
-    mountBridge(router, conf, origins, maxMessageBytes);
-
-    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));
-    router.route("/shaders/*").handler(StaticHandler.create("shaders").setMaxAgeSeconds(60));
-    router.route().handler(StaticHandler.create("webroot").setMaxAgeSeconds(60));
+    // The operations: built from openapi.yaml (ApiRoutes), behind the checks above.
+    Future<Void> storage = ApiRoutes.load(vertx, router).compose(api -> {
+      new SessionApi(auth).mount(api);
+      new TokensApi(vertx).mount(api);
+      new JobsApi(vertx, conf.integer("limits.maxJsonResultValues"), java.nio.file.Path.of(conf.string("storage.dir")))
+          .mount(api, conf.longValue("http.maxBodyBytes"));
+      Future<Void> uploads = new MatricesApi(vertx, conf).mount(api);
+      new GridApi(vertx).mount(api);
+      // The API's contract (src/main/resources/openapi.yaml) and Swagger UI on it (webroot/api-docs.html): public.
+      api.get("/api/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml; charset=utf-8")
+          .putHeader("cache-control", "no-cache").sendFile("openapi.yaml"));
+      api.get("/api/docs").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
+          .putHeader("cache-control", "no-cache").sendFile("webroot/api-docs.html"));
+      // Its routes keep the document's absolute paths (/api/...): mounted at the root.
+      apiRouter = api.build();
+      router.route("/*").subRouter(apiRouter);
+      router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
+          "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
+      router.route("/api/*").failureHandler(this::apiFailure);
+      new MetricsApi(vertx).mount(router, auth, conf.bool("auth.public.metrics"));
+      router.get("/metrics").failureHandler(this::apiFailure);
+      mountPages(router, conf, origins, maxMessageBytes);
+      return uploads;
+    });
 
     HttpServerOptions options = new HttpServerOptions()
         // Browsers send a message as one frame: both limits must admit a whole result. A larger
@@ -108,6 +110,14 @@ public final class HttpVerticle extends VerticleBase {
     return Future.all(consumers, storage).compose(v -> vertx.createHttpServer(options).requestHandler(router)
             .listen(conf.integer("http.port"), conf.string("http.host")))
         .onSuccess(s -> server = s);
+  }
+
+  /** After the API: the bridge, then WebJars, shaders and pages. */
+  private void mountPages(Router router, BrainConfig.Reader conf, List<String> origins, long maxMessageBytes) {
+    mountBridge(router, conf, origins, maxMessageBytes);
+    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));
+    router.route("/shaders/*").handler(StaticHandler.create("shaders").setMaxAgeSeconds(60));
+    router.route().handler(StaticHandler.create("webroot").setMaxAgeSeconds(60));
   }
 
   /**
@@ -138,6 +148,11 @@ public final class HttpVerticle extends VerticleBase {
   /** The routes as mounted (the contract test compares them with openapi.yaml). */
   public Router router() {
     return router;
+  }
+
+  /** The API's operations, the router built from openapi.yaml (mounted inside {@link #router()}). */
+  public Router apiRouter() {
+    return apiRouter;
   }
 
   /** The port actually bound (the configured one, or the one picked for port 0). */

@@ -43,13 +43,15 @@ public final class JobIntakeVerticle extends VerticleBase {
     try {
       JsonObject body = message.body() instanceof JsonObject json ? json.copy() : null;
       Submitter submitter = Submitter.take(body);
+      // Set by the API for a request with an Idempotency-Key: {caller, key, attempt}.
+      JsonObject key = body == null || !(body.remove("idempotency") instanceof JsonObject k) ? null : k;
       if (JobSpec.namesMatrices(body)) {
         String[] ids = JobSpec.matrixIds(body);
         Replies.replyWith(message, withMatrices(body, ids[0], ids[1], submitter)
-            .compose(spec -> accept(spec, null, submitter)));
+            .compose(spec -> accept(spec, null, submitter, key)));
         return;
       }
-      Replies.replyWith(message, accept(JobSpec.parse(body, limits, random), null, submitter));
+      Replies.replyWith(message, accept(JobSpec.parse(body, limits, random), null, submitter, key));
     } catch (ApiError e) {
       Replies.fail(message, e);
     }
@@ -68,7 +70,7 @@ public final class JobIntakeVerticle extends VerticleBase {
           return (stored.fromMatrices() ? withMatrices(stored.toJson(), stored.a(), stored.b(), submitter)
               .map(checked -> stored) : Future.succeededFuture(stored));
         })
-        .compose(spec -> accept(spec, original, submitter));
+        .compose(spec -> accept(spec, original, submitter, null));
     Replies.replyWith(message, replayed);
   }
 
@@ -142,7 +144,8 @@ public final class JobIntakeVerticle extends VerticleBase {
     }
   }
 
-  private Future<JsonObject> accept(JobSpec spec, String replayOf, Submitter submitter) {
+  /** {@code idempotency}: the key this submission holds ({caller, key, attempt}), or null. */
+  private Future<JsonObject> accept(JobSpec spec, String replayOf, Submitter submitter, JsonObject idempotency) {
     JsonObject quota;
     try {
       quota = submitter.insertCheck(spec);
@@ -157,8 +160,11 @@ public final class JobIntakeVerticle extends VerticleBase {
         .put("replayOf", replayOf)
         .put("submittedBy", submitter.name());
     JsonObject job = new JsonObject().put("view", view).put("spec", spec.toJson());
-    return vertx.eventBus().request(DB_JOB_INSERT, quota == null ? job : job.copy().put("quota", quota))
-        .recover(err -> Future.failedFuture(err instanceof ReplyException reply && reply.failureCode() == 429 ? err
+    JsonObject insert = quota == null && idempotency == null ? job
+        : job.copy().put("quota", quota).put("idempotency", idempotency);
+    return vertx.eventBus().request(DB_JOB_INSERT, insert)
+        .recover(err -> Future.failedFuture(err instanceof ReplyException reply
+            && (reply.failureCode() == 429 || reply.failureCode() == 409) ? err
             : new ApiError(503, "the job could not be stored: " + err.getMessage())))
         .compose(stored -> vertx.eventBus().request(JOBS_ENQUEUE, job).<Object>map(m -> m.body())
             .recover(err -> forget(id, err)))

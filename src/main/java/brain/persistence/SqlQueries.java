@@ -124,7 +124,45 @@ final class SqlQueries {
             bytes INTEGER,
             sha256 TEXT,
             path TEXT
-          )"""));
+          )"""),
+      // 6: Idempotency-Key on POST /api/jobs and /api/matrices: one row per (caller, key), swept after 24 h.
+      List.of(
+          """
+          CREATE TABLE idempotency_keys (
+            caller TEXT NOT NULL,
+            idem_key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            attempt TEXT NOT NULL,
+            claimed_at BIGINT NOT NULL,
+            resource_id TEXT,
+            response_status INTEGER,
+            response_body TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (caller, idem_key)
+          )""",
+          "CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at)"));
+
+  static final String DELETE_EXPIRED_IDEMPOTENCY_KEY =
+      "DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? AND created_at < ?";
+  static final String CLAIM_IDEMPOTENCY_KEY = """
+      INSERT INTO idempotency_keys (caller, idem_key, fingerprint, attempt, claimed_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (caller, idem_key) DO NOTHING""";
+  static final String GET_IDEMPOTENCY_KEY = """
+      SELECT fingerprint, attempt, claimed_at, resource_id, response_status, response_body
+      FROM idempotency_keys WHERE caller = ? AND idem_key = ?""";
+  static final String TAKE_OVER_IDEMPOTENCY_KEY = """
+      UPDATE idempotency_keys SET attempt = ?, claimed_at = ?
+      WHERE caller = ? AND idem_key = ? AND attempt = ? AND resource_id IS NULL AND response_status IS NULL""";
+  /** In a job insert's transaction: 0 rows means another attempt holds the key now (the insert is rolled back). */
+  static final String IDEMPOTENCY_KEY_CREATED = """
+      UPDATE idempotency_keys SET resource_id = ?
+      WHERE caller = ? AND idem_key = ? AND attempt = ? AND resource_id IS NULL""";
+  static final String COMPLETE_IDEMPOTENCY_KEY = """
+      UPDATE idempotency_keys SET response_status = ?, response_body = ?, resource_id = COALESCE(resource_id, ?)
+      WHERE caller = ? AND idem_key = ? AND attempt = ?""";
+  static final String RELEASE_IDEMPOTENCY_KEY =
+      "DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? AND attempt = ? AND response_status IS NULL";
+  static final String SWEEP_IDEMPOTENCY_KEYS = "DELETE FROM idempotency_keys WHERE created_at < ?";
 
   static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
   static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
