@@ -53,12 +53,17 @@ public final class HttpVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     this.router = router;
     router.route().handler(HttpVerticle::securityHeaders);
+    String node = brain.cluster.NodeId.of(vertx);
+    router.route().handler(ctx -> { // which node answered: what a person behind a load balancer asks first
+      ctx.response().putHeader("x-brain-node", node);
+      ctx.next();
+    });
     List<String> origins = conf.array("http.allowedOrigins").stream().map(String::valueOf).toList();
     if (!origins.isEmpty()) {
       router.route("/api/*").handler(CorsHandler.create().addOrigins(origins)
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
           .allowedHeaders(Set.of("content-type", "accept", "authorization"))
-          .exposedHeaders(Set.of("location", "x-matrix-rows", "x-matrix-cols", "x-matrix-format", "retry-after",
+          .exposedHeaders(Set.of("location", "x-brain-node", "x-matrix-rows", "x-matrix-cols", "x-matrix-format", "retry-after",
               "www-authenticate")));
     }
     // Authentication first (a stranger learns nothing more than 401): every route below finds

@@ -47,7 +47,9 @@ public final class MetricsVerticle extends VerticleBase {
     Future<JsonObject> scheduler = ask(SCHEDULER_STATS);
     Future<JsonObject> database = ask(DB_STATS);
     Future<JsonObject> bridge = ask(BRIDGE_STATS);
-    return Future.join(scheduler, database, bridge).transform(ignored -> {
+    Future<JsonObject> cluster = vertx.eventBus().<JsonObject>request(CLUSTER_NODES, new JsonObject(),
+        new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true)).map(Message::body);
+    return Future.join(scheduler, database, bridge, cluster).transform(ignored -> {
       JsonObject s = scheduler.succeeded() ? scheduler.result() : new JsonObject();
       JsonObject db = database.succeeded() ? database.result() : new JsonObject();
       JsonObject health = new JsonObject()
@@ -66,6 +68,9 @@ public final class MetricsVerticle extends VerticleBase {
               ? new JsonObject().put("status", "up").put("openSockets", bridge.result().getInteger("openSockets"))
               : new JsonObject().put("status", "unavailable"))
           .put("uptimeMs", System.currentTimeMillis() - startedAt);
+      if (cluster.succeeded()) {
+        ClusterHealth.add(health, cluster.result().getJsonArray("nodes"));
+      }
       return Future.succeededFuture(health);
     });
   }
