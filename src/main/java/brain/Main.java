@@ -70,6 +70,18 @@ public final class Main implements Callable<Integer> {
       if (port != null) {
         config = config.with("http.port", port);
       }
+      // Refused before joining: a node on SQLite would split or corrupt the grid's data.
+      java.util.Optional<String> refused;
+      try {
+        refused = cluster ? brain.persistence.Dialect.refusedInCluster(config.json().getJsonObject("db").getString("url"))
+            : java.util.Optional.empty();
+      } catch (IllegalArgumentException e) {
+        refused = java.util.Optional.of(e.getMessage());
+      }
+      if (refused.isPresent()) {
+        System.err.println("Distributed Brain could not start: " + refused.get());
+        return 2;
+      }
       Vertx vertx = cluster ? clustered(config) : Vertx.vertx();
       BrainConfig settings = config;
       BrainServer server = BrainServer.start(vertx, settings, cluster ? role : BrainServer.Role.ALL)

@@ -20,10 +20,12 @@ import java.util.List;
 final class LeaderboardStore {
   private final Pool writer;
   private final Pool reader;
+  private final Dialect dialect;
 
-  LeaderboardStore(Pool writer, Pool reader) {
+  LeaderboardStore(Pool writer, Pool reader, Dialect dialect) {
     this.writer = writer;
     this.reader = reader;
+    this.dialect = dialect;
   }
 
   /**
@@ -55,7 +57,7 @@ final class LeaderboardStore {
     List<Tuple> workers = new ArrayList<>();
     totals.forEach((workerId, t) -> workers.add(
         Tuple.of(workerId, names.get(workerId), t[0], (long) t[1], (long) t[3], now, (long) t[2])));
-    return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.JOB_CREDITED)
+    return Transactions.inTransaction(writer, dialect, conn -> conn.preparedQuery(SqlQueries.JOB_CREDITED)
         .execute(Tuple.of(jobId))
         .compose(found -> found.size() > 0 ? Future.succeededFuture(0)
             : conn.preparedQuery(SqlQueries.INSERT_CHUNK_CREDIT).executeBatch(rows)
