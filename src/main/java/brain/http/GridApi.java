@@ -34,7 +34,9 @@ final class GridApi {
   }
 
   private void health(RoutingContext ctx) {
-    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(METRICS_HEALTH, new JsonObject()).map(Message::body)
+    // Bounded: a health check that hangs tells an operator (or a load balancer) nothing.
+    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(METRICS_HEALTH, new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000)).map(Message::body)
         .recover(err -> waiting()));
   }
 
