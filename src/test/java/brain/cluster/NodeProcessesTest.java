@@ -52,6 +52,12 @@ class NodeProcessesTest {
 
   /** A core and an edge node of a cluster of their own, both listening. */
   private NodeProcess[] twoNodes(JsonObject clusterSettings) throws Exception {
+    return twoNodes(clusterSettings, false, node -> { });
+  }
+
+  /** {@code edgeFirst}: the edge starts alone, and {@code between} runs before the core starts. */
+  private NodeProcess[] twoNodes(JsonObject clusterSettings, boolean edgeFirst, ThrowingConsumer<NodeProcess> between)
+      throws Exception {
     Path dir = Files.createTempDirectory("brain-nodes");
     String db = Postgres.freshDatabaseUrl(); // a cluster's nodes share one PostgreSQL database
     String cluster = "brain-test-" + UUID.randomUUID();
@@ -62,12 +68,20 @@ class NodeProcessesTest {
     nodes.add(core);
     nodes.add(edge);
     long began = System.nanoTime();
-    core.start(90);
-    long coreMs = (System.nanoTime() - began) / 1_000_000;
-    edge.start(90);
-    System.out.printf("node processes: core listening after %d ms, edge after %d ms more%n", coreMs,
-        (System.nanoTime() - began) / 1_000_000 - coreMs);
+    NodeProcess first = edgeFirst ? edge : core;
+    NodeProcess second = edgeFirst ? core : edge;
+    first.start(90);
+    long firstMs = (System.nanoTime() - began) / 1_000_000;
+    between.accept(first);
+    long secondAt = System.nanoTime();
+    second.start(90);
+    System.out.printf("node processes: %s listening after %d ms, %s %d ms after its start%n", edgeFirst ? "edge" : "core",
+        firstMs, edgeFirst ? "core" : "edge", (System.nanoTime() - secondAt) / 1_000_000);
     return new NodeProcess[] {core, edge};
+  }
+
+  interface ThrowingConsumer<T> {
+    void accept(T value) throws Exception;
   }
 
   private HttpResponse<String> get(String url) throws Exception {
@@ -134,9 +148,18 @@ class NodeProcessesTest {
   }
 
   @Test
-  @DisplayName("health on either node lists both nodes (id, URL, sockets, workers, scheduler); every API answer names its node")
+  @DisplayName("an edge alone answers health 200, waiting for a scheduler; then health on either node lists both nodes "
+      + "(id, URL, sockets, workers, scheduler); every API answer names its node")
   void healthListsTheNodes() throws Exception {
-    NodeProcess[] pair = twoNodes(new JsonObject());
+    NodeProcess[] pair = twoNodes(new JsonObject(), true, alone -> {
+      HttpResponse<String> waiting = get(alone.url() + "/api/health");
+      assertEquals(200, waiting.statusCode(), waiting.body());
+      JsonObject health = new JsonObject(waiting.body());
+      assertEquals("waiting", health.getString("status"), health.encodePrettily());
+      assertEquals("waiting", health.getString("scheduler"));
+      assertEquals(1, health.getJsonArray("nodes").size(), "itself");
+      assertEquals(alone.url(), health.getJsonArray("nodes").getJsonObject(0).getString("url"));
+    });
     NodeProcess core = pair[0];
     NodeProcess edge = pair[1];
     HeadlessWorker worker = worker(edge, "on-the-edge", 0);
