@@ -30,7 +30,7 @@ export function showNodes(health) {
         el('span', { class: 'node-bar-fill' })),
       el('div', { class: 'node-figures small muted' },
         el('span', { class: 'node-workers', text: `${count(workers)} worker${workers === 1 ? '' : 's'}` }),
-        el('span', { text: ` · ${count(n.sockets || 0)} sockets · up ${sinceIso(n.upSince).replace(' ago', '')}` }))));
+        el('span', { text: ` · ${count(n.sockets || 0)} socket${n.sockets === 1 ? '' : 's'} · up ${sinceIso(n.upSince).replace(' ago', '')}` }))));
     // The bar's width through the CSSOM (the page's policy allows no inline style attributes).
     list.lastChild.querySelector('.node-bar-fill').style.width = `${Math.round((workers / most) * 100)}%`;
   }

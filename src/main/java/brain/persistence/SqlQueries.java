@@ -124,7 +124,9 @@ final class SqlQueries {
             bytes INTEGER,
             sha256 TEXT,
             path TEXT
-          )"""));
+          )"""),
+      // 8 (h4; after h1's 6 and h3's 7 when merged): the node whose API accepted each job.
+      List.of("ALTER TABLE jobs ADD COLUMN accepted_by TEXT"));
 
   static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
   static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
@@ -132,14 +134,14 @@ final class SqlQueries {
 
   static final String INSERT_JOB = """
       INSERT INTO jobs (id, rows_a, cols_a, cols_b, created_at, status, seed, verify_mode, chunk_rows, spec, replay_of,
-        submitted_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+        submitted_by, accepted_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
   static final String DELETE_JOB = "DELETE FROM jobs WHERE id = ?";
   static final String JOB_COLUMNS = """
       id, rows_a, cols_a, cols_b, workers_used, chunks_count, total_time_ms, avg_chunk_time_ms, throughput_mops,
       efficiency_ratio, created_at, status, seed, verify_mode, chunk_rows, replay_of, started_at, completed_at,
       chunks_done, compute_time_ms, network_time_ms, transfer_time_ms, bytes_transferred, verification_method, verification_passed,
-      verification_max_abs_error, error, submitted_by""";
+      verification_max_abs_error, error, submitted_by, accepted_by""";
   static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
   static final String GET_JOB_TIMELINE = "SELECT timeline FROM jobs WHERE id = ?";
   static final String GET_JOB_SPEC = "SELECT spec FROM jobs WHERE id = ?";
@@ -149,7 +151,7 @@ final class SqlQueries {
   static final String LIST_JOBS_OF = "SELECT " + JOB_COLUMNS
       + " FROM jobs WHERE submitted_by = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?";
   static final String COUNT_JOBS_OF = "SELECT COUNT(*) AS total FROM jobs WHERE submitted_by = ?";
-  static final String GET_JOB_OWNER = "SELECT submitted_by FROM jobs WHERE id = ?";
+  static final String GET_JOB_OWNER = "SELECT submitted_by, accepted_by FROM jobs WHERE id = ?";
   static final String UNFINISHED_JOBS =
       "SELECT " + JOB_COLUMNS + ", spec FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid";
   static final String JOB_COUNTS_BY_STATUS = "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status";

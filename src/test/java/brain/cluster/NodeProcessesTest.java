@@ -195,6 +195,11 @@ class NodeProcessesTest {
       assertEquals(1, health.getJsonObject("bridge").getInteger("openSockets"), "sockets summed over the nodes");
     }
     assertTrue(worker.isConnected());
+
+    String id = submit(edge, 40, 10);
+    assertEquals("completed", awaitCompleted(edge, id).getString("status"));
+    assertEquals(edgeId, new JsonObject(get(core.url() + "/api/jobs/" + id).body()).getString("acceptedBy"),
+        "the job says which node accepted it, whichever node is asked");
   }
 
   @Test
