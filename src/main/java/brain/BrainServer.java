@@ -99,7 +99,7 @@ public final class BrainServer {
         }, new DeploymentOptions(options).setInstances(instances)))
         .compose(id -> {
           ids.add(id);
-          directory.add(directory(config, guard, role, http.get(0).actualPort()));
+          directory.add(directory(vertx, config, guard, role, http.get(0).actualPort()));
           return vertx.deployVerticle(directory.get(0), options);
         })
         .map(directoryId -> {
@@ -120,10 +120,10 @@ public final class BrainServer {
   }
 
   /** This node's entry in the cluster's node directory: its sockets and workers are the bridge's. */
-  private static NodeDirectory directory(BrainConfig config, BridgeGuard guard, Role role, int port) {
+  private static NodeDirectory directory(Vertx vertx, BrainConfig config, BridgeGuard guard, Role role, int port) {
     JsonObject cluster = config.json().getJsonObject("cluster");
     String url = NodeDirectory.publicUrl(cluster.getString("publicUrl"), config.json().getJsonObject("http").getString("host"),
-        cluster.getString("host", "").isBlank() ? null : cluster.getString("host"), port);
+        cluster.getString("host", "").isBlank() ? NodeDirectory.clusterHost(vertx) : cluster.getString("host"), port);
     return new NodeDirectory(new NodeDirectory.Local() {
       @Override
       public int sockets() {

@@ -56,15 +56,29 @@ public final class NodeDirectory extends VerticleBase {
     return urls instanceof JsonArray list ? list : new JsonArray();
   }
 
-  /** {@code reply} with {@code nodes}: the live nodes' public URLs (a worker's registration reply). */
+  /**
+   * {@code reply} with {@code nodes}: the live nodes' public URLs (a worker's registration reply).
+   * Empty on a single node: a worker stays on the address it used, which may not be the one the
+   * node would guess for itself (a LAN address, a tunnel).
+   */
   public static JsonObject withNodes(Vertx vertx, JsonObject reply) {
-    return reply.put("nodes", urls(vertx));
+    return reply.put("nodes", NodeId.LOCAL.equals(NodeId.of(vertx)) ? new JsonArray() : urls(vertx));
+  }
+
+  /** The host this node's clustered event bus announces (an address peers reach), or null when not clustered. */
+  public static String clusterHost(Vertx vertx) {
+    if (vertx instanceof io.vertx.core.internal.VertxInternal internal && internal.isClustered()
+        && internal.clusterManager() != null && internal.clusterManager().getNodeInfo() != null) {
+      return internal.clusterManager().getNodeInfo().host();
+    }
+    return null;
   }
 
   /**
    * This node's public URL: {@code cluster.publicUrl} ({@code BRAIN_PUBLIC_URL}) when set (a
    * node behind a proxy), else http://host:port with the HTTP host, or, for a wildcard, the
-   * cluster host (the address peers reach this machine on), or localhost.
+   * cluster host (the address peers reach this machine on: BRAIN_CLUSTER_HOST, else the one the
+   * event bus announces), or localhost.
    */
   public static String publicUrl(String configured, String httpHost, String clusterHost, int port) {
     if (configured != null && !configured.isBlank()) {
