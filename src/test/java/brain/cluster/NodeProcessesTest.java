@@ -235,15 +235,18 @@ class NodeProcessesTest {
   }
 
   @Test
-  @DisplayName("SIGTERM of a node with workers: they move to the other node before it exits, exit code 0, within the drain bound")
+  @DisplayName("SIGTERM of a node whose workers are mid-job: they move to the other node before it exits, exit code 0, "
+      + "within the drain bound, and the job completes right")
   void sigtermDrains() throws Exception {
     int drainMs = 5000;
     NodeProcess[] pair = twoNodes(new JsonObject().put("drainMs", drainMs));
     NodeProcess core = pair[0];
     NodeProcess edge = pair[1];
-    HeadlessWorker first = worker(edge, "mover-1", 0);
-    HeadlessWorker second = worker(edge, "mover-2", 0);
+    HeadlessWorker first = worker(edge, "mover-1", 20);
+    HeadlessWorker second = worker(edge, "mover-2", 20);
     until("the directory lists both nodes", 20, listsNodes(core, 2));
+    String id = submit(core, 300, 10);
+    until("the edge's workers are mid-job", 30, () -> first.chunksDone() + second.chunksDone() >= 4);
 
     long began = System.nanoTime();
     int exit = edge.sigterm(drainMs / 1000 + 25);
@@ -256,6 +259,9 @@ class NodeProcessesTest {
       assertEquals(2, w.sessions(), "moved once, to the core, with the same identity");
     }
     until("the core lists one node", 10, listsNodes(core, 1));
+    JsonObject view = awaitCompleted(core, id);
+    assertEquals("completed", view.getString("status"), view.encodePrettily());
+    Reference.assertJobProduct(path -> bytes(core.url() + path), id, 300, 60, 40);
     assertEquals(List.of(), edge.stackTraceLines(), "a clean stop:\n" + edge.output());
     assertEquals(List.of(), core.stackTraceLines(), "a peer that stopped is no error:\n" + core.output());
     System.out.printf("SIGTERM: %s; process exited %d ms after the signal%n", drained.replaceAll(".* - ", ""), exitedMs);

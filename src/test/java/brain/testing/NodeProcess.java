@@ -200,6 +200,11 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** The exit code of a process that has exited. */
+  public int exitCode() {
+    return process.exitValue();
+  }
+
   public boolean isAlive() {
     return process != null && process.isAlive();
   }
