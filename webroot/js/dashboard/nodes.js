@@ -12,7 +12,7 @@ export function showNodes(health) {
   const nodes = health && Array.isArray(health.nodes) ? health.nodes : [];
   panel.hidden = nodes.length === 0;
   setText($('nodes-summary'), nodes.length === 0 ? ''
-    : `${count(nodes.length)} node${nodes.length === 1 ? '' : 's'} · scheduler ${health.scheduler === 'waiting' ? 'waiting for election' : shortId(health.scheduler)}`);
+    : `${count(nodes.length)} node${nodes.length === 1 ? '' : 's'} · scheduler ${health.schedulerNode === 'waiting' ? 'waiting for election' : shortId(health.schedulerNode)}`);
   const key = JSON.stringify(nodes.map((n) => [n.id, n.url, n.sockets, n.workers, n.scheduler]));
   if (key === lastKey) return;
   lastKey = key;

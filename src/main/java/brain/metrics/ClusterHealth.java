@@ -3,11 +3,14 @@ package brain.metrics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-/** The cluster's part of health: the nodes, the scheduler's node, sockets and workers summed over the nodes. */
+/**
+ * The cluster's part of health: the nodes, the scheduler's node ({@code schedulerNode}; the
+ * lease itself is {@code scheduler}, the election's), sockets and workers summed over the nodes.
+ */
 public final class ClusterHealth {
   private ClusterHealth() {}
 
-  /** Adds {@code nodes}, {@code scheduler} (the node id, or "waiting") and {@code bridge.openSockets}, {@code workersConnected} summed. */
+  /** Adds {@code nodes}, {@code schedulerNode} (its id, or "waiting"), and {@code bridge.openSockets}, {@code workersConnected} summed. */
   public static JsonObject add(JsonObject health, JsonArray nodes) {
     int sockets = 0;
     int workers = 0;
@@ -25,8 +28,7 @@ public final class ClusterHealth {
       health.put("bridge", bridge = new JsonObject().put("status", "up"));
     }
     bridge.put("openSockets", sockets);
-    return health.put("scheduler", health.getValue("scheduler", scheduler)).put("workersConnected", workers)
-        .put("nodes", nodes);
+    return health.put("schedulerNode", scheduler).put("workersConnected", workers).put("nodes", nodes);
   }
 
   /**
@@ -34,7 +36,6 @@ public final class ClusterHealth {
    * 200, status "waiting", and what this node knows: the nodes.
    */
   public static JsonObject waiting(JsonArray nodes) {
-    JsonObject health = new JsonObject().put("status", "waiting").put("scheduler", "waiting");
-    return add(health, nodes).put("scheduler", "waiting");
+    return add(new JsonObject().put("status", "waiting"), nodes).put("schedulerNode", "waiting");
   }
 }

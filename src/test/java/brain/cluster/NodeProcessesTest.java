@@ -156,7 +156,7 @@ class NodeProcessesTest {
       assertEquals(200, waiting.statusCode(), waiting.body());
       JsonObject health = new JsonObject(waiting.body());
       assertEquals("waiting", health.getString("status"), health.encodePrettily());
-      assertEquals("waiting", health.getString("scheduler"));
+      assertEquals("waiting", health.getString("schedulerNode"));
       assertEquals(1, health.getJsonArray("nodes").size(), "itself");
       assertEquals(alone.url(), health.getJsonArray("nodes").getJsonObject(0).getString("url"));
     });
@@ -191,7 +191,7 @@ class NodeProcessesTest {
       assertEquals(1, e.getInteger("sockets"), "the worker's socket is on the edge");
       assertEquals(0, c.getInteger("workers"));
       assertNotNull(c.getString("upSince"));
-      assertEquals(coreId, health.getString("scheduler"));
+      assertEquals(coreId, health.getString("schedulerNode"));
       assertEquals(1, health.getJsonObject("bridge").getInteger("openSockets"), "sockets summed over the nodes");
     }
     assertTrue(worker.isConnected());
