@@ -47,9 +47,8 @@ class ClusterTabTest {
         .build(), HttpResponse.BodyHandlers.ofString()).body());
   }
 
-  @Test
-  @DisplayName("the dashboard shows both nodes; a tab of a node killed with SIGKILL moves to the other node's bridge and computes")
-  void tabFollowsToTheOtherNode() throws Exception {
+  /** A core and an edge node of a cluster of their own, both listening. */
+  private void twoNodes() throws Exception {
     Path dir = Files.createTempDirectory("brain-cluster-tab");
     String db = Postgres.freshDatabaseUrl();
     String cluster = "brain-test-" + UUID.randomUUID();
@@ -59,6 +58,35 @@ class ClusterTabTest {
     edge.cluster(cluster, core).args("--role", "EDGE");
     core.start(90);
     edge.start(90);
+  }
+
+  @Test
+  @DisplayName("SIGTERM of the tab's node: the tab is told to move and registers at the other node before its node exits 0")
+  void tabMovesOnSigterm() throws Exception {
+    twoNodes();
+    try (Browser browser = Browser.withoutWebGpu()) {
+      Page tab = WorkerTabTest.openWorker(browser, edge.url(), "engine=cpu&name=mover");
+      String workerId = tab.textContent("#worker-id").trim();
+      String session = tab.textContent("#session-id").trim();
+      int exit = edge.sigterm(30);
+      assertEquals(0, exit, edge.output());
+      String drained = edge.awaitLine(l -> l.contains("drained in"), 1);
+      assertFalse(drained.contains("had not moved"), "the tab left before the node stopped: " + drained);
+      tab.waitForFunction("old => document.querySelector('#session-id').textContent.trim() !== old"
+          + " && document.querySelector('#connection').dataset.state === 'connected'", session,
+          new Page.WaitForFunctionOptions().setTimeout(30_000));
+      assertEquals(workerId, tab.textContent("#worker-id").trim(), "the same identity");
+      assertTrue(tab.textContent("#log").contains("moving to " + core.url()), tab.textContent("#log"));
+      JsonObject workers = get(core, "/api/workers");
+      assertTrue(workers.encode().contains("mover"), workers.encodePrettily());
+      assertEquals(List.of(), browser.problems());
+    }
+  }
+
+  @Test
+  @DisplayName("the dashboard shows both nodes; a tab of a node killed with SIGKILL moves to the other node's bridge and computes")
+  void tabFollowsToTheOtherNode() throws Exception {
+    twoNodes();
     try (Browser browser = Browser.withoutWebGpu()) {
       Page dashboard = browser.open(core.url() + "/");
       dashboard.waitForFunction("() => document.querySelectorAll('#nodes-list .node').length === 2",
