@@ -33,6 +33,16 @@ final class GridApi {
   }
 
   private void health(RoutingContext ctx) {
-    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(METRICS_HEALTH, new JsonObject()).map(Message::body));
+    // Bounded: a health check that hangs tells an operator (or a load balancer) nothing.
+    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(METRICS_HEALTH, new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000)).map(Message::body)
+        .recover(err -> waiting()));
+  }
+
+  /** No node answers health (no scheduler yet): 200 all the same, saying so, with the nodes this one knows. */
+  private io.vertx.core.Future<JsonObject> waiting() {
+    return vertx.eventBus().<JsonObject>request(CLUSTER_NODES, new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true))
+        .map(reply -> brain.metrics.ClusterHealth.waiting(reply.body().getJsonArray("nodes")));
   }
 }

@@ -34,7 +34,7 @@ import java.util.Set;
 public final class HttpVerticle extends VerticleBase {
   /** Pages never evaluate code they did not load from this server: no eval, no inline script. */
   private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-      + "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
+      + "img-src 'self' data: blob:; connect-src 'self'%s; worker-src 'self'; object-src 'none'; base-uri 'none'; "
       + "frame-ancestors 'none'; form-action 'self'";
 
   private final BridgeGuard guard;
@@ -53,14 +53,19 @@ public final class HttpVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     this.router = router;
-    router.route().handler(HttpVerticle::securityHeaders);
+    router.route().handler(this::securityHeaders);
+    String node = brain.cluster.NodeId.of(vertx);
+    router.route().handler(ctx -> { // which node answered: what a person behind a load balancer asks first
+      ctx.response().putHeader("x-brain-node", node);
+      ctx.next();
+    });
     List<String> origins = conf.array("http.allowedOrigins").stream().map(String::valueOf).toList();
     if (!origins.isEmpty()) {
       router.route("/api/*").handler(CorsHandler.create().addOrigins(origins)
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
           .allowedHeaders(Set.of("content-type", "accept", "authorization", "idempotency-key"))
-          .exposedHeaders(Set.of("location", "x-matrix-rows", "x-matrix-cols", "x-matrix-format", "retry-after",
-              "www-authenticate", "idempotent-replayed")));
+          .exposedHeaders(Set.of("location", "x-brain-node", "x-matrix-rows", "x-matrix-cols", "x-matrix-format",
+              "retry-after", "www-authenticate", "idempotent-replayed")));
     }
     // Authentication first (a stranger learns nothing more than 401): every route below finds
     // its caller in ctx.user(), or is public.
@@ -128,7 +133,7 @@ public final class HttpVerticle extends VerticleBase {
    */
   private void mountBridge(Router router, BrainConfig.Reader conf, List<String> origins, long maxMessageBytes) {
     guard.configure(BridgeLimits.from(conf));
-    BridgeOrigins originPolicy = new BridgeOrigins(origins);
+    BridgeOrigins originPolicy = new BridgeOrigins(origins, () -> brain.cluster.NodeDirectory.urls(vertx));
     router.route("/eventbus/*").handler(originPolicy::check);
     router.get("/eventbus/info").handler(originPolicy::info);
     // The iframe page serves the iframe-* transports, which load sockjs from a CDN: not for us.
@@ -160,12 +165,27 @@ public final class HttpVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private static void securityHeaders(RoutingContext ctx) {
+  private void securityHeaders(RoutingContext ctx) {
     ctx.response()
         .putHeader("x-content-type-options", "nosniff")
         .putHeader("referrer-policy", "no-referrer")
-        .putHeader("content-security-policy", CONTENT_SECURITY_POLICY);
+        .putHeader("content-security-policy", String.format(CONTENT_SECURITY_POLICY, clusterOrigins()));
     ctx.next();
+  }
+
+  /**
+   * The other nodes of the cluster, for connect-src: a worker tab whose node stops or dies
+   * reconnects to another node's bridge (http(s) for SockJS's XHR, ws(s) for its WebSocket).
+   */
+  private String clusterOrigins() {
+    StringBuilder origins = new StringBuilder();
+    for (Object url : brain.cluster.NodeDirectory.urls(vertx)) {
+      String origin = BridgeOrigins.canonical(String.valueOf(url));
+      if (origin != null) {
+        origins.append(' ').append(origin).append(' ').append(origin.replaceFirst("^http", "ws"));
+      }
+    }
+    return origins.toString();
   }
 
   /** A thrown exception keeps its own status (ApiError) or is a 500; a status the router set (413...) is explained. */

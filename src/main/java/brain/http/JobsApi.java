@@ -85,9 +85,9 @@ final class JobsApi {
    * Who submits, for intake: the caller's name (recorded as submittedBy) and quotas (null for an
    * admin). Set here, over anything the client put in those fields.
    */
-  private static JsonObject submitter(JsonObject body, Caller caller) {
+  private JsonObject submitter(JsonObject body, Caller caller) {
     return body.put("submittedBy", caller.name()).put("quotas", caller.admin() ? null : caller.quotas())
-        .put("submitterIsAdmin", caller.admin());
+        .put("submitterIsAdmin", caller.admin()).put("acceptedBy", brain.cluster.NodeId.of(vertx));
   }
 
   private void accepted(RoutingContext ctx, Future<JsonObject> job) {
@@ -120,7 +120,7 @@ final class JobsApi {
     for (int i = 0; i < jobs.size(); i++) {
       JsonObject stored = jobs.getJsonObject(i);
       boolean active = !JobStatus.fromWire(stored.getString("status")).finished();
-      views.add(active ? liveView(stored.getString("id")).map(live -> withOwner(live, stored.getString("submittedBy")))
+      views.add(active ? liveView(stored.getString("id")).map(live -> withStored(live, stored))
           .otherwise(stored) : Future.succeededFuture(stored));
     }
     return Future.all(views).map(all -> page.put("jobs", new JsonArray(all.list())));
@@ -269,7 +269,7 @@ final class JobsApi {
    * not see answers the 404 of an unknown id.
    */
   private Future<JsonObject> findView(String id, Caller caller) {
-    return owner(id, caller).compose(owner -> liveView(id).map(live -> withOwner(live, owner))
+    return ownerRow(id, caller).compose(row -> liveView(id).map(live -> withStored(live, row))
         .recover(err -> notHeld(err) ? stored(id) : Future.failedFuture(err)));
   }
 
@@ -279,15 +279,23 @@ final class JobsApi {
    * or not. Fails with 404 if there is no such job or the caller may not see it.
    */
   private Future<String> owner(String id, Caller caller) {
+    return ownerRow(id, caller).map(row -> row.getString("submittedBy"));
+  }
+
+  /** {submittedBy, acceptedBy} of job {@code id}, from its row; 404 as {@link #owner}. */
+  private Future<JsonObject> ownerRow(String id, Caller caller) {
     return this.<JsonObject>request(DB_JOB_GET, new JsonObject().put("id", id).put("part", "owner")).map(row -> {
-      String owner = row.getString("submittedBy");
-      caller.mustSee(id, owner);
-      return owner;
+      caller.mustSee(id, row.getString("submittedBy"));
+      return row;
     });
   }
 
-  private static JsonObject withOwner(JsonObject view, String owner) {
-    return view.containsKey("submittedBy") ? view : view.put("submittedBy", owner);
+  /** The live view with what only the row knows: who submitted the job, and which node accepted it. */
+  private static JsonObject withStored(JsonObject view, JsonObject row) {
+    if (!view.containsKey("submittedBy")) {
+      view.put("submittedBy", row.getString("submittedBy"));
+    }
+    return view.containsKey("acceptedBy") ? view : view.put("acceptedBy", row.getString("acceptedBy"));
   }
 
   /** The message of an unknown job's 404, shared by jobs a caller may not see (the shapes must not differ). */

@@ -117,16 +117,19 @@ public final class JobIntakeVerticle extends VerticleBase {
    * jobs and stored bytes by the database, in the insert's own transaction (so a burst of
    * parallel submissions cannot overshoot).
    */
-  private record Submitter(String name, Quotas quotas, boolean admin) {
+  private record Submitter(String name, Quotas quotas, boolean admin, String node) {
+    /** {@code node}: the node whose API took the request ({@code acceptedBy}, set by the API). */
     static Submitter take(JsonObject body) {
       if (body == null) {
-        return new Submitter(null, null, false);
+        return new Submitter(null, null, false, null);
       }
       Object name = body.remove("submittedBy");
       Object quotas = body.remove("quotas");
       Object admin = body.remove("submitterIsAdmin");
+      Object node = body.remove("acceptedBy");
       return new Submitter(name instanceof String s ? s : null,
-          quotas instanceof JsonObject q ? Quotas.fromJson(q) : null, Boolean.TRUE.equals(admin));
+          quotas instanceof JsonObject q ? Quotas.fromJson(q) : null, Boolean.TRUE.equals(admin),
+          node instanceof String n ? n : null);
     }
 
     /** The insert's quota check, or null when there is none (an admin). */
@@ -158,7 +161,8 @@ public final class JobIntakeVerticle extends VerticleBase {
         .put("status", JobStatus.QUEUED.wire())
         .put("createdAt", Times.now())
         .put("replayOf", replayOf)
-        .put("submittedBy", submitter.name());
+        .put("submittedBy", submitter.name())
+        .put("acceptedBy", submitter.node());
     JsonObject job = new JsonObject().put("view", view).put("spec", spec.toJson());
     JsonObject insert = quota == null && idempotency == null ? job
         : job.copy().put("quota", quota).put("idempotency", idempotency);

@@ -203,7 +203,8 @@ public final class PersistenceVerticle extends VerticleBase {
     }
     if (part.equals("owner")) {
       return reader.preparedQuery(SqlQueries.GET_JOB_OWNER).execute(Tuple.of(id))
-          .map(rows -> new JsonObject().put("submittedBy", single(rows, id).getString("submitted_by")));
+          .map(rows -> single(rows, id)).map(row -> new JsonObject().put("submittedBy", row.getString("submitted_by"))
+              .put("acceptedBy", row.getString("accepted_by")));
     }
     if (part.equals("spec")) {
       return reader.preparedQuery(SqlQueries.GET_JOB_SPEC).execute(Tuple.of(id))

@@ -140,7 +140,9 @@ final class SqlQueries {
             created_at TEXT NOT NULL,
             PRIMARY KEY (caller, idem_key)
           )""",
-          "CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at)"));
+          "CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at)"),
+      // 7: the node whose API accepted each job.
+      List.of("ALTER TABLE jobs ADD COLUMN accepted_by TEXT"));
 
   static final String DELETE_EXPIRED_IDEMPOTENCY_KEY =
       "DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? AND created_at < ?";
@@ -170,14 +172,14 @@ final class SqlQueries {
 
   static final String INSERT_JOB = """
       INSERT INTO jobs (id, rows_a, cols_a, cols_b, created_at, status, seed, verify_mode, chunk_rows, spec, replay_of,
-        submitted_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+        submitted_by, accepted_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
   static final String DELETE_JOB = "DELETE FROM jobs WHERE id = ?";
   static final String JOB_COLUMNS = """
       id, rows_a, cols_a, cols_b, workers_used, chunks_count, total_time_ms, avg_chunk_time_ms, throughput_mops,
       efficiency_ratio, created_at, status, seed, verify_mode, chunk_rows, replay_of, started_at, completed_at,
       chunks_done, compute_time_ms, network_time_ms, transfer_time_ms, bytes_transferred, verification_method, verification_passed,
-      verification_max_abs_error, error, submitted_by""";
+      verification_max_abs_error, error, submitted_by, accepted_by""";
   static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
   static final String GET_JOB_TIMELINE = "SELECT timeline FROM jobs WHERE id = ?";
   static final String GET_JOB_SPEC = "SELECT spec FROM jobs WHERE id = ?";
@@ -187,7 +189,7 @@ final class SqlQueries {
   static final String LIST_JOBS_OF = "SELECT " + JOB_COLUMNS
       + " FROM jobs WHERE submitted_by = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?";
   static final String COUNT_JOBS_OF = "SELECT COUNT(*) AS total FROM jobs WHERE submitted_by = ?";
-  static final String GET_JOB_OWNER = "SELECT submitted_by FROM jobs WHERE id = ?";
+  static final String GET_JOB_OWNER = "SELECT submitted_by, accepted_by FROM jobs WHERE id = ?";
   static final String UNFINISHED_JOBS =
       "SELECT " + JOB_COLUMNS + ", spec FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid";
   static final String JOB_COUNTS_BY_STATUS = "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status";

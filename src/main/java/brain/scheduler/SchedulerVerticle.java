@@ -76,7 +76,7 @@ public final class SchedulerVerticle extends VerticleBase {
         : vertx.eventBus().request(AUTH_VERIFY, new JsonObject().put("token", text)).map(ok -> true).otherwise(false);
     signedIn.onComplete(ar -> {
       try {
-        message.reply(scheduler.register(peer, remote, message.body(), ar.result()));
+        message.reply(brain.cluster.NodeDirectory.withNodes(vertx, scheduler.register(peer, remote, message.body(), ar.result())));
       } catch (RuntimeException e) {
         Replies.fail(message, e);
       }
