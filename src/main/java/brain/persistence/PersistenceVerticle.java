@@ -41,6 +41,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private TokenStore tokens;
   private MatrixStore matrices;
   private LeaderboardStore leaderboard;
+  private LeaseStore lease;
   private long writes;
   private java.nio.file.Path storageDir;
   private StorageSweep sweeper;
@@ -59,6 +60,7 @@ public final class PersistenceVerticle extends VerticleBase {
     tokens = new TokenStore(writer, reader);
     matrices = new MatrixStore(writer, reader);
     leaderboard = new LeaderboardStore(writer, reader);
+    lease = new LeaseStore(writer);
     sweeper = new StorageSweep(vertx, writer, reader, storageDir, keepResultsDays, orphanMinAgeMs);
     return Schema.migrate(writer)
         .onSuccess(version -> LOG.log(System.Logger.Level.INFO, "database " + url + " at schema version " + version))
@@ -72,7 +74,11 @@ public final class PersistenceVerticle extends VerticleBase {
             consume(DB_RESULT_SAVE, this::saveResult),
             consume(DB_RESULT_GET, this::getResult),
             consume(DB_STORAGE_SWEEP, m -> sweeper.run()),
-            this.<JsonObject>consume(DB_CREDITS_GRANT, m -> leaderboard.grant(m.body())),
+            this.<JsonObject>consume(DB_CREDITS_GRANT, m -> leaderboard.grant(m.body(), lease, LeaseStore.fenceOf(m))),
+            // The lease through this node's own connection: each node claims for itself.
+            this.<JsonObject>consumeLocal(DB_LEASE_CLAIM, m -> lease.claim(m.body())),
+            this.<JsonObject>consumeLocal(DB_LEASE_RELEASE, m -> lease.release(m.body())),
+            this.<JsonObject>consumeLocal(DB_LEASE_GET, m -> lease.get(reader)),
             this.<JsonObject>consume(DB_LEADERBOARD_JOINED, m -> leaderboard.joined(m.body())),
             this.<JsonObject>consume(DB_LEADERBOARD_TOP, m -> leaderboard.top(m.body())),
             this.<JsonObject>consume(DB_LEADERBOARD_STANDING, m -> leaderboard.standing(m.body())),
@@ -104,8 +110,17 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   private <T> Future<Void> consume(String address, java.util.function.Function<Message<T>, Future<?>> handler) {
+    return consume(address, handler, false);
+  }
+
+  private <T> Future<Void> consumeLocal(String address, java.util.function.Function<Message<T>, Future<?>> handler) {
+    return consume(address, handler, true);
+  }
+
+  private <T> Future<Void> consume(String address, java.util.function.Function<Message<T>, Future<?>> handler,
+      boolean local) {
     boolean write = WRITES.contains(address);
-    MessageConsumer<T> consumer = vertx.eventBus().consumer(address, message -> {
+    io.vertx.core.Handler<Message<T>> counted = message -> {
       if (write) {
         writes++;
       }
@@ -116,7 +131,9 @@ public final class PersistenceVerticle extends VerticleBase {
         outcome = Future.failedFuture(e);
       }
       Replies.replyWith(message, outcome);
-    });
+    };
+    MessageConsumer<T> consumer = local ? vertx.eventBus().localConsumer(address, counted)
+        : vertx.eventBus().consumer(address, counted);
     return consumer.completion();
   }
 
@@ -136,13 +153,22 @@ public final class PersistenceVerticle extends VerticleBase {
         .compose(within -> conn.preparedQuery(SqlQueries.INSERT_JOB).execute(row))).map(rows -> view.getString("id"));
   }
 
-  /** A partial job view with {@code id}: the fields that changed. */
+  /**
+   * A partial job view with {@code id}: the fields that changed. A scheduler's update carries its
+   * fence ({@link LeaseStore#inTransaction}); a final status is written once: to a job not yet
+   * finished (answers 0 rows otherwise).
+   */
   private Future<?> updateJob(Message<JsonObject> message) {
     JobRows.Statement update = JobRows.update(message.body());
     if (update == null) {
       return Future.succeededFuture(0);
     }
-    return writer.preparedQuery(update.sql()).execute(update.params()).map(RowSet::rowCount);
+    Long fence = LeaseStore.fenceOf(message);
+    if (fence == null) {
+      return writer.preparedQuery(update.sql()).execute(update.params()).map(RowSet::rowCount);
+    }
+    return lease.inTransaction(fence, conn -> conn.preparedQuery(update.sql()).execute(update.params()))
+        .map(RowSet::rowCount);
   }
 
   /** Deletes the row (its result rows go with it) and then the job's files: result and materialised inputs. */
@@ -218,10 +244,11 @@ public final class PersistenceVerticle extends VerticleBase {
     Matrix c = message.body();
     String recorded = ResultFiles.relativePath(jobId);
     java.nio.file.Path file = ResultFiles.resolve(storageDir, recorded);
+    Long fence = LeaseStore.fenceOf(message);
     return vertx.executeBlocking(() -> ResultFiles.write(c, file), false)
-        .compose(sha -> writer.preparedQuery(SqlQueries.SAVE_RESULT_FILE)
-            .execute(Tuple.of(jobId, c.rows(), c.cols(), (long) c.rows() * c.cols() * 4, sha, recorded)))
-        .compose(rows -> writer.preparedQuery(SqlQueries.DELETE_RESULT_BLOB).execute(Tuple.of(jobId)))
+        .compose(sha -> lease.inTransaction(fence, conn -> conn.preparedQuery(SqlQueries.SAVE_RESULT_FILE)
+            .execute(Tuple.of(jobId, c.rows(), c.cols(), (long) c.rows() * c.cols() * 4, sha, recorded))
+            .compose(rows -> conn.preparedQuery(SqlQueries.DELETE_RESULT_BLOB).execute(Tuple.of(jobId)))))
         .map(rows -> jobId);
   }
 

@@ -121,7 +121,20 @@ final class SqlQueries {
             bytes INTEGER,
             sha256 TEXT,
             path TEXT
-          )"""));
+          )"""),
+      // 7 (h3; h1's 6 comes before it when merged): one elected scheduler, through a lease row with an
+      // expiry and a fencing number that grows at every change of holder (brain.election).
+      List.of(
+          """
+          CREATE TABLE IF NOT EXISTS scheduler_lease (
+            id INTEGER PRIMARY KEY,
+            holder TEXT,
+            fence BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            lease_ms BIGINT NOT NULL
+          )""",
+          "INSERT INTO scheduler_lease (id, holder, fence, expires_at, lease_ms) VALUES (1, NULL, 0, 0, 0) "
+              + "ON CONFLICT (id) DO NOTHING"));
 
   static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
   static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
@@ -229,6 +242,24 @@ final class SqlQueries {
   static final String UNREFERENCED_MATRICES = """
       SELECT m.id FROM matrices m WHERE NOT EXISTS (SELECT 1 FROM matrix_owners o WHERE o.matrix_id = m.id)
       AND NOT EXISTS (SELECT 1 FROM jobs j WHERE json_extract(j.spec, '$.a') = m.id OR json_extract(j.spec, '$.b') = m.id)""";
+
+  // ---- the scheduler's lease (brain.election): times are epoch milliseconds of the writing node's clock
+  /** Takes an expired lease: a new holder, a higher fence. */
+  static final String LEASE_ACQUIRE = """
+      UPDATE scheduler_lease SET holder = ?, fence = fence + 1, expires_at = ?, lease_ms = ?
+      WHERE id = 1 AND expires_at < ?""";
+  /** Extends the holder's own, unexpired lease; its fence stays. */
+  static final String LEASE_RENEW = """
+      UPDATE scheduler_lease SET expires_at = ?, lease_ms = ?
+      WHERE id = 1 AND holder = ? AND fence = ? AND expires_at >= ?""";
+  static final String LEASE_RELEASE = "UPDATE scheduler_lease SET expires_at = 0 WHERE id = 1 AND holder = ? AND fence = ?";
+  static final String LEASE_GET = "SELECT holder, fence, expires_at, lease_ms FROM scheduler_lease WHERE id = 1";
+  /**
+   * The fence check of a scheduler's write, run first in the write's transaction: matches only
+   * while that fence holds an unexpired lease. It is an UPDATE (of nothing) so that it locks the
+   * row until commit: no acquisition can slip between the check and the write.
+   */
+  static final String LEASE_FENCE_CHECK = "UPDATE scheduler_lease SET fence = fence WHERE id = 1 AND fence = ? AND expires_at >= ?";
 
   /** Whether a job's chunks were credited already: a job is credited whole, once. */
   static final String JOB_CREDITED = "SELECT 1 AS credited FROM chunk_credits WHERE job_id = ? LIMIT 1";
