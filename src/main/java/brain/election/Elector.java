@@ -58,10 +58,16 @@ public final class Elector {
     this.listener = listener;
   }
 
-  public void start() {
+  /** Starts campaigning; completes with whether the first claim won the lease. */
+  public io.vertx.core.Future<Boolean> start() {
+    io.vertx.core.Promise<Boolean> first = io.vertx.core.Promise.promise();
+    firstClaim = first;
     claim();
     timer = vertx.setPeriodic(renewMs, id -> claim());
+    return first.future();
   }
+
+  private io.vertx.core.Promise<Boolean> firstClaim;
 
   /** Whether this node is the scheduler now: it holds the lease and its own clock says it has not run out. */
   public boolean mayAct() {
@@ -121,6 +127,11 @@ public final class Elector {
           claiming = false;
           if (stopped) {
             return;
+          }
+          if (firstClaim != null) {
+            io.vertx.core.Promise<Boolean> first = firstClaim;
+            firstClaim = null;
+            vertx.runOnContext(v -> first.tryComplete(fence >= 0));
           }
           if (ar.failed()) {
             LOG.log(WARNING, "could not reach the scheduler's lease: " + ar.cause().getMessage());

@@ -123,8 +123,9 @@ final class JobsApi {
   private void cancel(RoutingContext ctx) {
     String id = jobId(ctx);
     Future<JsonObject> cancelled = owner(id, Caller.of(ctx)).compose(owner -> this.<JsonObject>request(JOBS_CANCEL,
-        new JsonObject().put("id", id)).recover(err -> notHeld(err)
-        ? stored(id).compose(view -> Future.<JsonObject>failedFuture(ApiError.conflict(
+        new JsonObject().put("id", id)).recover(err -> noScheduler(err)
+        ? Future.failedFuture(new ApiError(503, "no scheduler right now: one is being elected; try again in a few seconds"))
+        : notHeld(err) ? stored(id).compose(view -> Future.<JsonObject>failedFuture(ApiError.conflict(
             "job " + id + " is already " + view.getString("status") + "; only queued or running jobs can be cancelled")))
         : Future.failedFuture(err)));
     HttpReplies.reply(ctx, 200, cancelled);
@@ -297,8 +298,13 @@ final class JobsApi {
     return request(DB_JOB_GET, new JsonObject().put("id", id));
   }
 
+  /** The scheduler does not hold the job, or there is no scheduler (one is being elected): the database answers. */
   private static boolean notHeld(Throwable err) {
-    return err instanceof ReplyException reply && reply.failureCode() == 404;
+    return err instanceof ReplyException reply && (reply.failureCode() == 404 || noScheduler(err));
+  }
+
+  private static boolean noScheduler(Throwable err) {
+    return err instanceof ReplyException reply && reply.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE;
   }
 
   private <T> Future<T> request(String address, Object body) {

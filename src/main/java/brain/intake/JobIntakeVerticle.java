@@ -161,12 +161,20 @@ public final class JobIntakeVerticle extends VerticleBase {
         .recover(err -> Future.failedFuture(err instanceof ReplyException reply && reply.failureCode() == 429 ? err
             : new ApiError(503, "the job could not be stored: " + err.getMessage())))
         .compose(stored -> vertx.eventBus().request(JOBS_ENQUEUE, job).<Object>map(m -> m.body())
-            .recover(err -> forget(id, err)))
+            .recover(err -> noScheduler(err) ? Future.succeededFuture(null) : forget(id, err)))
         .map(enqueued -> {
           LOG.log(System.Logger.Level.INFO, "job " + id + " of '" + submitter.name() + "' accepted: " + spec.rowsA() + "x" + spec.colsA() + " · "
               + spec.colsA() + "x" + spec.colsB() + ", seed " + spec.seed());
           return new JsonObject().put("id", id).put("status", JobStatus.QUEUED.wire()).put("seed", spec.seed());
         });
+  }
+
+  /**
+   * No scheduler answered (one is being elected, or its node just died): the job is stored as
+   * queued, and the next scheduler takes it over from the database when it is elected.
+   */
+  private static boolean noScheduler(Throwable err) {
+    return err instanceof ReplyException reply && reply.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE;
   }
 
   /** The scheduler refused the job (queue full): it was never accepted, so its row goes. */

@@ -38,7 +38,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The server as a separate process, killed with SIGKILL in the middle of a job and started
- * again on the same SQLite file: the accepted job completes, with the right product.
+ * again on the same SQLite file: the accepted job resumes from its checkpoint (chunks accepted
+ * before the kill are not computed again) and completes, with the right product, each chunk
+ * credited once.
  */
 @Timeout(180)
 class RestartTest {
@@ -60,6 +62,7 @@ class RestartTest {
     Files.writeString(config, new JsonObject()
         .put("db", new JsonObject().put("url", "jdbc:sqlite:" + dir.resolve("brain.db")))
         .put("http", new JsonObject().put("host", "127.0.0.1"))
+        .put("storage", new JsonObject().put("dir", dir.resolve("matrices").toString()))
         .put("auth", new JsonObject().put("adminToken", TestGrid.ADMIN_TOKEN)).encode());
     ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "brain.Main", "serve", "--port", String.valueOf(port),
@@ -95,7 +98,7 @@ class RestartTest {
   }
 
   @Test
-  @DisplayName("kill -9 mid-job, restart on the same database: the job completes with the right product")
+  @DisplayName("kill -9 mid-job, restart on the same database: the job resumes from its checkpoint and completes with the right product")
   void jobSurvivesKillNine() throws Exception {
     Path dir = Files.createTempDirectory("brain-restart");
     int port = freePort();
@@ -135,16 +138,26 @@ class RestartTest {
     }
 
     int receivedBeforeKill = received.get();
+    // Chunks accepted before the kill: those whose record is in the checkpoint log (with one slot, at
+    // most one received chunk was still being computed, or its result in flight, when the server died).
+    Path log = dir.resolve("matrices").resolve("results").resolve(id + ".chunks");
+    assertTrue(Files.exists(log), "the job's accepted chunks are checkpointed under storage.dir: " + log);
     startServer(dir, port);
     JsonObject view = awaitCompleted(http, base, id, port);
     assertEquals("completed", view.getString("status"), view.encodePrettily());
     assertTrue(worker.sessions() >= 2, "the worker rejoined the restarted server as a new session");
-    assertTrue(received.get() > receivedBeforeKill, "and computed for it");
+    int receivedAfter = received.get() - receivedBeforeKill;
+    assertTrue(receivedAfter > 0, "and computed for it");
 
     Reference.assertJobProduct(path -> bytes(http, base + path), id, 300, 120, 90);
     // Every chunk credited exactly once, though some were computed both before the kill and after.
     int chunks = view.getInteger("chunksTotal");
     assertEquals(60, chunks);
+    // Resumed, not restarted: the chunks accepted before the kill were not sent out again.
+    assertTrue(receivedAfter <= chunks - (receivedBeforeKill - 2), "after the restart the worker computed "
+        + receivedAfter + " chunks, though " + receivedBeforeKill + " were received (all but at most two of them accepted) "
+        + "before the kill");
+    assertFalse(Files.exists(log), "the checkpoint goes once the job is stored");
     try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("brain.db"));
          ResultSet credits = db.createStatement().executeQuery("SELECT COUNT(*), COUNT(DISTINCT chunk_index) "
              + "FROM chunk_credits WHERE job_id = '" + id + "'");
@@ -155,8 +168,8 @@ class RestartTest {
       assertTrue(board.next());
       assertEquals(chunks, board.getInt(1), "the leaderboard counts each chunk once, not the ones computed before the kill again");
     }
-    System.out.printf("restart: killed after %d chunks received, job completed after the restart (%d chunks received in all)%n",
-        receivedBeforeKill, received.get());
+    System.out.printf("restart: killed after %d chunks received; after the restart %d of %d chunks computed; "
+        + "job completed%n", receivedBeforeKill, receivedAfter, chunks);
   }
 
   /**
