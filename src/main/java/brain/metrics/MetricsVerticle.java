@@ -47,7 +47,8 @@ public final class MetricsVerticle extends VerticleBase {
     Future<JsonObject> scheduler = ask(SCHEDULER_STATS);
     Future<JsonObject> database = ask(DB_STATS);
     Future<JsonObject> bridge = ask(BRIDGE_STATS);
-    return Future.join(scheduler, database, bridge).transform(ignored -> {
+    Future<JsonObject> lease = ask(DB_LEASE_GET);
+    return Future.join(scheduler, database, bridge, lease).transform(ignored -> {
       JsonObject s = scheduler.succeeded() ? scheduler.result() : new JsonObject();
       JsonObject db = database.succeeded() ? database.result() : new JsonObject();
       JsonObject health = new JsonObject()
@@ -65,9 +66,16 @@ public final class MetricsVerticle extends VerticleBase {
           .put("bridge", bridge.succeeded()
               ? new JsonObject().put("status", "up").put("openSockets", bridge.result().getInteger("openSockets"))
               : new JsonObject().put("status", "unavailable"))
+          .put("scheduler", lease.succeeded() ? schedulerLease(lease.result()) : null)
           .put("uptimeMs", System.currentTimeMillis() - startedAt);
       return Future.succeededFuture(health);
     });
+  }
+
+  /** Who holds the scheduler's lease, with which fence, for how long, and how much of it is left. */
+  private static JsonObject schedulerLease(JsonObject row) {
+    return new JsonObject().put("holder", row.getString("holder")).put("fence", row.getLong("fence"))
+        .put("leaseMs", row.getLong("leaseMs")).put("expiresInMs", row.getLong("expiresInMs"));
   }
 
   private Future<JsonObject> ask(String address) {
