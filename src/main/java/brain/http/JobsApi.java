@@ -124,7 +124,7 @@ final class JobsApi {
     String id = jobId(ctx);
     Future<JsonObject> cancelled = owner(id, Caller.of(ctx)).compose(owner -> this.<JsonObject>request(JOBS_CANCEL,
         new JsonObject().put("id", id)).recover(err -> noScheduler(err)
-        ? Future.failedFuture(new ApiError(503, "no scheduler right now: one is being elected; try again in a few seconds"))
+        ? Future.failedFuture(ApiError.noScheduler())
         : notHeld(err) ? stored(id).compose(view -> Future.<JsonObject>failedFuture(ApiError.conflict(
             "job " + id + " is already " + view.getString("status") + "; only queued or running jobs can be cancelled")))
         : Future.failedFuture(err)));

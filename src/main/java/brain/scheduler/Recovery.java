@@ -13,7 +13,9 @@ import java.util.List;
  * What a newly elected scheduler (after a failover, or a restart of a single node) takes over:
  * the jobs stored as queued or running. A running one resumes with the chunk plan it started
  * with, and the chunks its checkpoint holds count as done (and are credited, once, when the job
- * completes); only the others are computed. Confined to the scheduler's thread, except
+ * completes); only the others are computed. The active scheduler also sweeps the database
+ * every lease for unfinished jobs it does not hold (one whose hand-over to it was lost, e.g.
+ * submitted while no scheduler was elected) and adopts them the same way. Confined to the scheduler's thread, except
  * {@link #load}, which blocks and runs on the compute executor.
  */
 final class Recovery {
@@ -26,6 +28,9 @@ final class Recovery {
     for (int i = 0; i < unfinished.size(); i++) {
       JsonObject job = unfinished.getJsonObject(i);
       JsonObject view = job.getJsonObject("view");
+      if (scheduler.holds(view.getString("id"))) {
+        continue; // enqueued by intake meanwhile, or adopted at an earlier sweep
+      }
       boolean started = JobStatus.RUNNING.wire().equals(view.getString("status"))
           && view.getInteger("chunksTotal", 0) > 0 && view.getInteger("chunkRows") != null;
       scheduler.enqueueRecovered(job, started ? view.getInteger("chunkRows") : null);

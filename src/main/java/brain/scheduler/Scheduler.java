@@ -1,36 +1,29 @@
 package brain.scheduler;
 
-import static java.lang.System.Logger.Level.INFO;
-
-import brain.bus.Addresses;
 import brain.model.ApiError;
 import brain.model.ChunkPlan;
 import brain.model.JobSpec;
 import brain.model.JobStatus;
-import brain.model.Times;
 import brain.trust.TrustRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The grid's brain for one elected term: the job queue and the worker pool, with its rooms:
- * {@link Dispatch} (work out), {@link Settlement} (results in), {@link Completion} (checkpoint,
+ * {@link Membership} (workers join and leave), {@link Dispatch} (work out), {@link Settlement} (results in), {@link Completion} (checkpoint,
  * counting, the job's end), {@link FinalCheck} and {@link Recovery} (jobs taken over). Every
  * method runs on the scheduler verticle's thread; the heavy parts (input generation, payload
  * decoding, checks, checkpoint files) go to worker threads through a compute executor of their
  * own, and their outcome is applied back on the scheduler's thread.
  */
 final class Scheduler {
-  private static final System.Logger LOG = System.getLogger(Scheduler.class.getName());
 
   private final Vertx vertx;
   private final SchedulerSettings settings;
@@ -47,6 +40,7 @@ final class Scheduler {
   private final TrustRegistry trust;
   private final Settlement settlement;
   private final Dispatch dispatch;
+  private final Membership membership;
   private final Completion completion;
   private final Term term;
 
@@ -59,6 +53,7 @@ final class Scheduler {
     this.feeds = new SchedulerFeeds(vertx, pool::sessions, term);
     this.trust = new TrustRegistry(settings.trust());
     this.dispatch = new Dispatch(vertx, settings, pool, term, running::values);
+    this.membership = new Membership(vertx, settings, pool, trust, feeds);
     this.completion = new Completion(vertx, this, settings, pool, feeds, compute, term);
     this.settlement = new Settlement(vertx, this, settings, pool, trust, feeds, compute, running::get);
     completion.finalCheck(new FinalCheck(vertx, this, settings, feeds, compute, term));
@@ -115,6 +110,11 @@ final class Scheduler {
   JsonArray timeline(String id) {
     RunningJob job = active(id);
     return job == null ? null : job.timeline.events().copy();
+  }
+
+  /** Whether this term holds the job (queued, running, or being stored as ended). */
+  boolean holds(String id) {
+    return active(id) != null;
   }
 
   private RunningJob active(String id) {
@@ -208,86 +208,35 @@ final class Scheduler {
     });
   }
 
-  // ---------------------------------------------------------------- workers
+  // ---------------------------------------------------------------- workers (Membership)
 
-  /** {@code signedIn}: the worker presented a valid requestor or admin token (it may then join a private grid without the key). */
   JsonObject register(String peerId, String remoteAddress, String node, Object body, boolean signedIn) {
-    if (peerId == null) {
-      throw ApiError.badRequest("workers register through the event-bus bridge");
-    }
-    JsonObject registration = Inbound.registration(body, settings.defaultSlots());
-    if (settings.privateGrid() && !signedIn && !sameKey(registration.getString("key"), settings.workerKey())) {
-      throw new ApiError(403, registration.getString("key").isEmpty()
-          ? "this grid is private: ask its operator for the worker key and open worker.html?key=<key> "
-              + "(or worker --key KEY, or worker --token with a requestor's token)"
-          : "this grid is private and that worker key is wrong");
-    }
-    WorkerSession session = pool.byPeer(peerId);
-    if (session == null) {
-      if (pool.size() >= settings.maxWorkers()) {
-        throw new ApiError(503, "the grid has its maximum of " + settings.maxWorkers() + " workers");
-      }
-      String workerId = registration.getString("workerId");
-      long now = System.currentTimeMillis();
-      if (!trust.mayJoin(workerId, remoteAddress, now)) {
-        throw new ApiError(429, "too many worker identities from your network address produced wrong results; "
-            + "new ones may join a few a minute: try again in a minute");
-      }
-      TrustRegistry.Level level = trust.level(workerId, remoteAddress, now);
-      // Suspects get one chunk at a time: their work costs the server the strictest checks.
-      int slots = level == TrustRegistry.Level.SUSPECT ? 1
-          : Math.min(registration.getInteger("slots"), settings.maxSlotsPerWorker());
-      session = new WorkerSession("s-" + Dispatch.newId(), peerId, remoteAddress, registration, slots, level);
-      session.node = node == null ? brain.cluster.NodeId.LOCAL : node;
-      session.excludedUntil = trust.excludedUntil(workerId); // a new session does not end its identity's exclusion
-      pool.add(session);
-      vertx.eventBus().publish(Addresses.WORKERS_JOINED, new JsonObject().put("sessionId", session.sessionId)
-          .put("peerId", peerId).put("workerId", session.workerId));
-      feeds.joined(session);
-      LOG.log(INFO, "worker " + session.name + " (" + session.engine + ", " + session.adapter + ") joined as "
-          + session.sessionId);
-    } else {
-      session.name = registration.getString("name");
-    }
-    return new JsonObject()
-        .put("sessionId", session.sessionId)
-        .put("address", session.address())
-        .put("slots", session.slots)
-        .put("heartbeatIntervalMs", settings.heartbeatIntervalMs())
-        .put("heartbeatTimeoutMs", settings.heartbeatTimeoutMs())
-        .put("maxResultBytes", settings.maxMessageBytes());
+    return membership.register(peerId, remoteAddress, node, body, signedIn);
   }
 
   void peerListening(String peerId) {
-    if (pool.peerListening(peerId) != null) {
+    if (membership.peerListening(peerId)) {
       startJobs();
       pump();
     }
   }
 
   void workerLost(String sessionId, String reason) {
-    WorkerSession session = pool.remove(sessionId, reason);
-    if (session == null) {
-      return;
-    }
-    LOG.log(INFO, "worker " + session.name + " (" + sessionId + ") lost: " + reason);
-    for (Lease lease : session.inFlight.values()) {
-      if (lease.job.closeLease(lease)) {
-        lease.job.timeline.add("lost", lease.chunkIndex, session, lease, reason);
-        lease.job.requeue(lease.chunkIndex);
-      }
-    }
-    session.inFlight.clear();
+    membership.workerLost(sessionId, reason);
     pump();
   }
 
-  /** A cluster member left: its sockets are gone with it, so are its workers' sessions; their chunks go to others. */
   void nodeLeft(String nodeId) {
-    for (WorkerSession session : List.copyOf(pool.sessions())) {
-      if (session.node.equals(nodeId)) {
-        workerLost(session.sessionId, "its node " + nodeId + " left the cluster");
-      }
-    }
+    membership.nodeLeft(nodeId);
+    pump();
+  }
+
+  void excludeIdentity(String workerId, String address, RunningJob job, String why) {
+    membership.excludeIdentity(workerId, address, job, why);
+  }
+
+  String addressOf(String workerId) {
+    return membership.addressOf(workerId);
   }
 
   JsonArray workers(Map<String, Long> lastHeartbeat) {
@@ -302,41 +251,6 @@ final class Scheduler {
         .put("jobsRunning", running.size())
         .put("jobsCompletedSinceStart", completion.jobsCompleted)
         .put("avgResponseTimeMs", completion.averageRoundTrip());
-  }
-
-  /** Compares keys in time independent of where they differ. */
-  private static boolean sameKey(String presented, String expected) {
-    return java.security.MessageDigest.isEqual(presented.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-        expected.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-  }
-
-  /**
-   * A wrong result of {@code workerId}'s (on arrival or in the final check): its identity is
-   * excluded, on every live session of it, and the job's timeline says why.
-   */
-  void excludeIdentity(String workerId, String address, RunningJob job, String why) {
-    long now = System.currentTimeMillis();
-    long until = trust.refused(workerId, address, now);
-    for (WorkerSession session : pool.sessions()) {
-      if (session.workerId.equals(workerId)) {
-        if (!session.excluded(now)) {
-          job.timeline.add("excluded", null, session, null, why + "; no chunks for "
-              + Math.max(1, (until - now) / 1000) + " s, then stricter checks");
-          LOG.log(INFO, "worker " + session.label + " (" + session.name + ") excluded: " + why);
-        }
-        session.excludedUntil = Math.max(session.excludedUntil, until);
-      }
-    }
-  }
-
-  /** The network address of a live session of {@code workerId}, or null. */
-  String addressOf(String workerId) {
-    for (WorkerSession session : pool.sessions()) {
-      if (session.workerId.equals(workerId)) {
-        return session.remoteAddress;
-      }
-    }
-    return null;
   }
 
   // ---------------------------------------------------------------- rooms

@@ -40,6 +40,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private Elector elector;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
+  /** How often the active scheduler looks for unfinished jobs it does not hold. */
+  private long adoptEveryMs;
 
   @Override
   public Future<?> start() {
@@ -63,6 +65,7 @@ public final class SchedulerVerticle extends VerticleBase {
     // single node restarted after kill -9 waits for its own old lease to run out (at most a
     // lease), so that its port opens with a scheduler behind it.
     long leaseMs = conf.longValue("cluster.schedulerLeaseMs");
+    adoptEveryMs = leaseMs;
     long wait = NodeId.LOCAL.equals(NodeId.of(vertx)) ? leaseMs + 2 * conf.longValue("cluster.schedulerRenewMs") : 0;
     elector.start().onSuccess(held -> {
       if (!held) {
@@ -107,6 +110,12 @@ public final class SchedulerVerticle extends VerticleBase {
     timers.add(vertx.setPeriodic(LEASE_CHECK_MS, id -> current.expireLeases()));
     timers.add(vertx.setPeriodic(settings.creditFlushMs(), id -> current.flushJoins()));
     timers.add(vertx.setPeriodic(TIMELINE_FLUSH_MS, id -> current.flushTimeline()));
+    timers.add(vertx.setPeriodic(adoptEveryMs, id -> vertx.eventBus().<JsonArray>request(DB_JOB_UNFINISHED, new JsonObject())
+        .onSuccess(unfinished -> {
+          if (scheduler == current && elector.mayAct()) {
+            current.recover(unfinished.body());
+          }
+        })));
     return Future.all(ready)
         .compose(v -> vertx.eventBus().<JsonArray>request(DB_JOB_UNFINISHED, new JsonObject()))
         .onSuccess(unfinished -> {
