@@ -169,7 +169,7 @@ final class Completion {
     Future<Void> stored = storeWithTimeline(job, finalView.copy());
     Future.join(stored, credited, joins)
         .onComplete(done -> {
-          scheduler.ending.remove(job.id);
+          scheduler.ended(job.id);
           feeds.ended(finalView);
           // The checkpoint goes once the final row is stored; a refused (fenced) store leaves it
           // for the scheduler that holds the lease now.

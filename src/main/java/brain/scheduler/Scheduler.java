@@ -112,10 +112,25 @@ final class Scheduler {
     return job == null ? null : job.timeline.events().copy();
   }
 
-  /** Whether this term holds the job (queued, running, or being stored as ended). */
+  /**
+   * Whether this term holds the job (queued, running, or being stored as ended) or ended it
+   * lately: a sweep's read of unfinished jobs may predate the end's write.
+   */
   boolean holds(String id) {
-    return active(id) != null;
+    return active(id) != null || recentlyEnded.contains(id);
   }
+
+  /** A job whose final row is stored: remembered a while, so that no stale read starts it again. */
+  void ended(String id) {
+    ending.remove(id);
+    recentlyEnded.add(id);
+    if (recentlyEnded.size() > RECENTLY_ENDED) {
+      recentlyEnded.remove(recentlyEnded.iterator().next());
+    }
+  }
+
+  private static final int RECENTLY_ENDED = 1000;
+  private final java.util.Set<String> recentlyEnded = new java.util.LinkedHashSet<>();
 
   private RunningJob active(String id) {
     RunningJob job = running.get(id);
