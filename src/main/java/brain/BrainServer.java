@@ -46,6 +46,12 @@ public final class BrainServer {
   }
 
   public static Future<BrainServer> start(Vertx vertx, BrainConfig config, Role role) {
+    java.util.Optional<String> refused = vertx.isClustered()
+        ? brain.persistence.Dialect.refusedInCluster(config.json().getJsonObject("db").getString("url"))
+        : java.util.Optional.empty();
+    if (refused.isPresent()) {
+      return Future.failedFuture(new IllegalStateException(refused.get()));
+    }
     Codecs.register(vertx);
     DeploymentOptions options = new DeploymentOptions().setConfig(config.json());
     List<String> ids = new ArrayList<>();
@@ -60,7 +66,8 @@ public final class BrainServer {
             Map.entry(new HeartbeatVerticle(), options),
             Map.entry(new SchedulerVerticle(), ownThread), Map.entry(new JobIntakeVerticle(), options),
             Map.entry(new MetricsVerticle(), options))
-        : List.of();
+        // Database requests and token checks are answered on the node that asks (node-local consumers).
+        : List.of(Map.entry(new PersistenceVerticle(), options), Map.entry(auth, options));
     Future<Void> chain = Future.succeededFuture();
     for (Map.Entry<VerticleBase, DeploymentOptions> deployment : order) {
       chain = chain.compose(v -> vertx.deployVerticle(deployment.getKey(), deployment.getValue()).map(id -> {

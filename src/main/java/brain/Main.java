@@ -69,10 +69,24 @@ public final class Main implements Callable<Integer> {
       if (port != null) {
         config = config.with("http.port", port);
       }
-      Vertx vertx = cluster
-          ? Vertx.builder().with(new VertxOptions()).withClusterManager(new HazelcastClusterManager(ClusterConfig.load()))
+      // Refused before joining: a node on SQLite would split or corrupt the grid's data.
+      java.util.Optional<String> refused;
+      try {
+        refused = cluster ? brain.persistence.Dialect.refusedInCluster(config.json().getJsonObject("db").getString("url"))
+            : java.util.Optional.empty();
+      } catch (IllegalArgumentException e) {
+        refused = java.util.Optional.of(e.getMessage());
+      }
+      if (refused.isPresent()) {
+        System.err.println("Distributed Brain could not start: " + refused.get());
+        return 2;
+      }
+      // Metrics on (GET /metrics): Vert.x's own meters and the grid's, on this node's Prometheus registry.
+      brain.metrics.NodeMetrics metrics = brain.metrics.NodeMetrics.create();
+      Vertx vertx = metrics.attach(cluster
+          ? metrics.builder(new VertxOptions()).withClusterManager(new HazelcastClusterManager(ClusterConfig.load()))
               .buildClustered().await(2, TimeUnit.MINUTES)
-          : Vertx.vertx();
+          : metrics.builder(new VertxOptions()).build());
       BrainConfig settings = config;
       BrainServer server = BrainServer.start(vertx, settings, cluster ? role : BrainServer.Role.ALL)
           .onFailure(err -> {

@@ -27,17 +27,18 @@ final class TokenDatabase implements AutoCloseable {
   }
 
   static TokenDatabase open(BrainConfig config, String url) throws Exception {
-    String prepared = brain.persistence.DatabaseUrl.prepare(url);
+    brain.persistence.Dialect dialect = brain.persistence.Dialect.of(url);
+    String prepared = dialect.prepare(url);
     Vertx vertx = Vertx.vertx();
     TokenDatabase db = null;
     try {
       Pool pool = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(prepared), new PoolOptions().setMaxSize(1));
       db = new TokenDatabase(config, vertx, pool);
-      Future<Integer> migrated = brain.persistence.Schema.migrate(pool);
+      Future<Integer> migrated = brain.persistence.Schema.migrate(pool, dialect);
       try {
         migrated.await(TIMEOUT_S, TimeUnit.SECONDS);
       } catch (Exception e) {
-        throw new IllegalStateException("cannot open the database " + url + ": " + message(e), e);
+        throw new IllegalStateException("cannot open the database " + brain.persistence.Dialect.redact(url) + ": " + message(e), e);
       }
       return db;
     } catch (Exception | Error e) {

@@ -35,7 +35,8 @@ public final class AuthVerticle extends VerticleBase {
   public Future<?> start() {
     BrainConfig.Reader conf = new BrainConfig.Reader(config());
     defaultQuotas = conf.object("auth.quotas");
-    return vertx.eventBus().<JsonObject>consumer(AUTH_VERIFY, this::verify).completion()
+    // Node-local, like the persistence it reads through: every node checks its own callers' tokens.
+    return vertx.eventBus().<JsonObject>localConsumer(AUTH_VERIFY, this::verify).completion()
         .compose(v -> ensureAdmin(config().getJsonObject("auth").getString("adminToken", "")));
   }
 

@@ -104,6 +104,7 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
 
   @Override
   public void handle(BridgeEvent event) {
+    countBytes(event); // GridMeters hook
     SockJSSocket socket = event.socket();
     switch (event.type()) {
       case SOCKET_CREATED -> {
@@ -161,6 +162,16 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
         event.complete(true);
       }
       default -> event.complete(true);
+    }
+  }
+
+  /** Frames' bytes for GET /metrics: what peers send (counted before any refusal) and what they are sent. */
+  private void countBytes(BridgeEvent event) {
+    JsonObject raw = event.getRawMessage();
+    switch (event.type()) {
+      case SEND, PUBLISH, REGISTER, UNREGISTER -> brain.metrics.GridMeters.of(vertx).socketBytes(false, JsonSize.of(raw));
+      case RECEIVE -> brain.metrics.GridMeters.of(vertx).socketBytes(true, JsonSize.of(raw));
+      default -> { }
     }
   }
 

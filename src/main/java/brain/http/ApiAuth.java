@@ -56,6 +56,11 @@ final class ApiAuth {
     });
   }
 
+  /** The token check of /api/* for a route outside it (GET /metrics). */
+  AuthenticationHandler authentication() {
+    return authentication;
+  }
+
   /** The admin-only gate, Vert.x's own: the role is the user's RoleBasedAuthorization. */
   static AuthorizationHandler adminOnly() {
     return AuthorizationHandler.create(RoleBasedAuthorization.create(Tokens.ADMIN));

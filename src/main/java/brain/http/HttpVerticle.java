@@ -82,6 +82,9 @@ public final class HttpVerticle extends VerticleBase {
         "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
     router.route("/api/*").failureHandler(this::apiFailure);
 
+    new MetricsApi(vertx).mount(router, auth, conf.bool("auth.public.metrics"));
+    router.get("/metrics").failureHandler(this::apiFailure);
+
     mountBridge(router, conf, origins, maxMessageBytes);
 
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));

@@ -27,8 +27,10 @@ public final class MetricsVerticle extends VerticleBase {
   }
 
   private void publishFeeds() {
-    health().onSuccess(h -> vertx.eventBus().publish(UI_HEALTH, h));
-    ask(WORKERS_LIST).onSuccess(workers -> vertx.eventBus().publish(UI_WORKERS, workers));
+    // The gauges first: whoever hears a feed can read them already.
+    health().onSuccess(GridMeters.of(vertx)::jobs).onSuccess(h -> vertx.eventBus().publish(UI_HEALTH, h)); // GridMeters hook
+    ask(WORKERS_LIST).onSuccess(GridMeters.of(vertx)::workers) // GridMeters hook
+        .onSuccess(workers -> vertx.eventBus().publish(UI_WORKERS, workers));
     vertx.eventBus().<JsonArray>request(DB_LEADERBOARD_TOP, new JsonObject().put("limit", LEADERBOARD_SIZE))
         .onSuccess(reply -> {
           if (!reply.body().equals(lastLeaderboard)) {

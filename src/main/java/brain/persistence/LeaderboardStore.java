@@ -20,10 +20,12 @@ import java.util.List;
 final class LeaderboardStore {
   private final Pool writer;
   private final Pool reader;
+  private final Dialect dialect;
 
-  LeaderboardStore(Pool writer, Pool reader) {
+  LeaderboardStore(Pool writer, Pool reader, Dialect dialect) {
     this.writer = writer;
     this.reader = reader;
+    this.dialect = dialect;
   }
 
   /**

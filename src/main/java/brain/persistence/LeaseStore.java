@@ -20,9 +20,11 @@ final class LeaseStore {
   static final int STALE_FENCE = brain.bus.Addresses.STALE_FENCE_CODE;
 
   private final Pool writer;
+  private final Dialect dialect;
 
-  LeaseStore(Pool writer) {
+  LeaseStore(Pool writer, Dialect dialect) {
     this.writer = writer;
+    this.dialect = dialect;
   }
 
   /**
@@ -72,9 +74,9 @@ final class LeaseStore {
    */
   <T> Future<T> inTransaction(Long fence, Function<SqlConnection, Future<T>> write) {
     if (fence == null) {
-      return Transactions.inTransaction(writer, write);
+      return Transactions.inTransaction(writer, dialect, write);
     }
-    return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.LEASE_FENCE_CHECK)
+    return Transactions.inTransaction(writer, dialect, conn -> conn.preparedQuery(SqlQueries.LEASE_FENCE_CHECK)
         .execute(Tuple.of(fence, System.currentTimeMillis()))
         .compose(held -> held.rowCount() == 1 ? write.apply(conn) : Future.failedFuture(new ApiError(STALE_FENCE,
             "fence " + fence + " no longer holds the scheduler's lease: another scheduler was elected"))));

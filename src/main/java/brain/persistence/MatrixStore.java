@@ -18,10 +18,12 @@ import io.vertx.sqlclient.Tuple;
 final class MatrixStore {
   private final Pool writer;
   private final Pool reader;
+  private final Dialect dialect;
 
-  MatrixStore(Pool writer, Pool reader) {
+  MatrixStore(Pool writer, Pool reader, Dialect dialect) {
     this.writer = writer;
     this.reader = reader;
+    this.dialect = dialect;
   }
 
   /** The 404 of an unknown matrix, shared by matrices a caller does not own (the answers must not differ). */
@@ -36,7 +38,7 @@ final class MatrixStore {
     String now = Times.now();
     Tuple matrix = Tuple.of(id, body.getInteger("rows"), body.getInteger("cols"), body.getLong("bytes"),
         body.getString("sha256"), now);
-    return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.INSERT_MATRIX).execute(matrix)
+    return Transactions.inTransaction(writer, dialect, conn -> conn.preparedQuery(SqlQueries.INSERT_MATRIX).execute(matrix)
         .compose(v -> conn.preparedQuery(SqlQueries.INSERT_MATRIX_OWNER).execute(Tuple.of(id, owner, now)))
         .map(RowSet::rowCount))
         .map(added -> new JsonObject().put("id", id).put("rows", body.getInteger("rows"))
@@ -79,7 +81,7 @@ final class MatrixStore {
     String id = body.getString("id");
     String owner = body.getString("owner");
     boolean admin = body.getBoolean("admin", false);
-    return Transactions.inTransaction(writer, conn -> conn.preparedQuery(SqlQueries.GET_MATRIX).execute(Tuple.of(id))
+    return Transactions.inTransaction(writer, dialect, conn -> conn.preparedQuery(SqlQueries.GET_MATRIX).execute(Tuple.of(id))
         .compose(matrix -> {
           if (matrix.size() == 0) {
             throw ApiError.notFound(noSuchMatrix(id));
@@ -90,7 +92,7 @@ final class MatrixStore {
           if (owned.size() == 0 && !admin) {
             throw ApiError.notFound(noSuchMatrix(id));
           }
-          return conn.preparedQuery(SqlQueries.JOBS_USING_MATRIX).execute(Tuple.of(id, id)).compose(jobs -> {
+          return conn.preparedQuery(SqlQueries.jobsUsingMatrix(dialect)).execute(Tuple.of(id, id)).compose(jobs -> {
             if (jobs.size() > 0) {
               StringBuilder ids = new StringBuilder();
               jobs.forEach(row -> ids.append(ids.length() == 0 ? "" : ", ").append(row.getString("id")));

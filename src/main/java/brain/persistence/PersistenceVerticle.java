@@ -25,8 +25,10 @@ import java.util.List;
 /**
  * The only code that touches the database. JDBC is blocking: the Vert.x JDBC client runs every
  * statement on a worker thread. SQLite takes one writer at a time, so all writes go through a
- * pool of exactly one connection (no "database is locked" between our own writes); reads use
- * a separate small pool, which WAL mode lets run beside the writer.
+ * pool of exactly one connection (no "database is locked" between our own writes, and updates
+ * applied in the order they were sent; PostgreSQL keeps the one writer for that order); reads
+ * use a separate small pool, which WAL mode lets run beside the writer. What differs between
+ * SQLite and PostgreSQL is in {@link Dialect}.
  */
 public final class PersistenceVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(PersistenceVerticle.class.getName());
@@ -38,6 +40,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
   private Pool writer;
   private Pool reader;
+  private Dialect dialect;
   private TokenStore tokens;
   private MatrixStore matrices;
   private LeaderboardStore leaderboard;
@@ -50,20 +53,25 @@ public final class PersistenceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     BrainConfig.Reader conf = new BrainConfig.Reader(config());
-    String url = DatabaseUrl.prepare(conf.string("db.url"));
+    String given = conf.string("db.url");
+    Dialect dialect = Dialect.of(given);
+    String url = dialect.prepare(given);
     storageDir = java.nio.file.Path.of(conf.string("storage.dir")).toAbsolutePath();
     JsonObject storage = config().getJsonObject("storage", new JsonObject());
     int keepResultsDays = storage.getInteger("keepResultsDays", 0);
     long orphanMinAgeMs = storage.getLong("orphanMinAgeMs", StorageSweep.ORPHAN_MIN_AGE_MS);
     writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1));
-    reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(2));
+    reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url),
+        new PoolOptions().setMaxSize(dialect.readers()));
+    this.dialect = dialect;
     tokens = new TokenStore(writer, reader);
-    matrices = new MatrixStore(writer, reader);
-    leaderboard = new LeaderboardStore(writer, reader);
-    lease = new LeaseStore(writer);
-    sweeper = new StorageSweep(vertx, writer, reader, storageDir, keepResultsDays, orphanMinAgeMs);
-    return Schema.migrate(writer)
-        .onSuccess(version -> LOG.log(System.Logger.Level.INFO, "database " + url + " at schema version " + version))
+    matrices = new MatrixStore(writer, reader, dialect);
+    leaderboard = new LeaderboardStore(writer, reader, dialect);
+    lease = new LeaseStore(writer, dialect);
+    sweeper = new StorageSweep(vertx, writer, reader, dialect, storageDir, keepResultsDays, orphanMinAgeMs);
+    return Schema.migrate(writer, dialect)
+        .onSuccess(version -> LOG.log(System.Logger.Level.INFO,
+            "database " + Dialect.redact(url) + " at schema version " + version))
         .compose(v -> Future.all(List.of(
             consume(DB_JOB_INSERT, this::insertJob),
             consume(DB_JOB_UPDATE, this::updateJob),
@@ -75,10 +83,9 @@ public final class PersistenceVerticle extends VerticleBase {
             consume(DB_RESULT_GET, this::getResult),
             consume(DB_STORAGE_SWEEP, m -> sweeper.run()),
             this.<JsonObject>consume(DB_CREDITS_GRANT, m -> leaderboard.grant(m.body(), lease, LeaseStore.fenceOf(m))),
-            // The lease through this node's own connection: each node claims for itself.
-            this.<JsonObject>consumeLocal(DB_LEASE_CLAIM, m -> lease.claim(m.body())),
-            this.<JsonObject>consumeLocal(DB_LEASE_RELEASE, m -> lease.release(m.body())),
-            this.<JsonObject>consumeLocal(DB_LEASE_GET, m -> lease.get(reader)),
+            this.<JsonObject>consume(DB_LEASE_CLAIM, m -> lease.claim(m.body())),
+            this.<JsonObject>consume(DB_LEASE_RELEASE, m -> lease.release(m.body())),
+            this.<JsonObject>consume(DB_LEASE_GET, m -> lease.get(reader)),
             this.<JsonObject>consume(DB_LEADERBOARD_JOINED, m -> leaderboard.joined(m.body())),
             this.<JsonObject>consume(DB_LEADERBOARD_TOP, m -> leaderboard.top(m.body())),
             this.<JsonObject>consume(DB_LEADERBOARD_STANDING, m -> leaderboard.standing(m.body())),
@@ -110,17 +117,10 @@ public final class PersistenceVerticle extends VerticleBase {
   }
 
   private <T> Future<Void> consume(String address, java.util.function.Function<Message<T>, Future<?>> handler) {
-    return consume(address, handler, false);
-  }
-
-  private <T> Future<Void> consumeLocal(String address, java.util.function.Function<Message<T>, Future<?>> handler) {
-    return consume(address, handler, true);
-  }
-
-  private <T> Future<Void> consume(String address, java.util.function.Function<Message<T>, Future<?>> handler,
-      boolean local) {
     boolean write = WRITES.contains(address);
-    io.vertx.core.Handler<Message<T>> counted = message -> {
+    // Node-local: in a cluster every node runs its own persistence on the shared database, and a
+    // request must not wander to another node (it would fail when that node dies).
+    MessageConsumer<T> consumer = vertx.eventBus().localConsumer(address, message -> {
       if (write) {
         writes++;
       }
@@ -131,9 +131,7 @@ public final class PersistenceVerticle extends VerticleBase {
         outcome = Future.failedFuture(e);
       }
       Replies.replyWith(message, outcome);
-    };
-    MessageConsumer<T> consumer = local ? vertx.eventBus().localConsumer(address, counted)
-        : vertx.eventBus().consumer(address, counted);
+    });
     return consumer.completion();
   }
 
@@ -149,7 +147,7 @@ public final class PersistenceVerticle extends VerticleBase {
     if (quota == null) {
       return writer.preparedQuery(SqlQueries.INSERT_JOB).execute(row).map(rows -> view.getString("id"));
     }
-    return Transactions.inTransaction(writer, conn -> JobQuota.check(conn, view.getString("submittedBy"), quota)
+    return Transactions.inTransaction(writer, dialect, conn -> JobQuota.check(conn, view.getString("submittedBy"), quota)
         .compose(within -> conn.preparedQuery(SqlQueries.INSERT_JOB).execute(row))).map(rows -> view.getString("id"));
   }
 

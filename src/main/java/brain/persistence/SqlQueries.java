@@ -2,7 +2,10 @@ package brain.persistence;
 
 import java.util.List;
 
-/** Every SQL statement of the application. Written for SQLite; {@code ?} placeholders only. */
+/**
+ * Every SQL statement of the application, in SQL that SQLite and PostgreSQL both run ({@code ?}
+ * placeholders only); what differs between them is in {@link Dialect}.
+ */
 final class SqlQueries {
   private SqlQueries() {}
 
@@ -190,9 +193,10 @@ final class SqlQueries {
       SELECT m.id, m.rows, m.cols, m.bytes, m.sha256, o.created_at FROM matrices m
       JOIN matrix_owners o ON o.matrix_id = m.id WHERE o.owner = ? ORDER BY o.created_at DESC, m.id""";
   /** Queued or running jobs (of anyone) whose stored spec names the matrix as A or B. */
-  static final String JOBS_USING_MATRIX = """
-      SELECT id FROM jobs WHERE status IN ('queued', 'running')
-      AND (json_extract(spec, '$.a') = ? OR json_extract(spec, '$.b') = ?) LIMIT 5""";
+  static String jobsUsingMatrix(Dialect dialect) {
+    return "SELECT id FROM jobs WHERE status IN ('queued', 'running') AND (" + dialect.jsonText("spec", "a") + " = ? OR "
+        + dialect.jsonText("spec", "b") + " = ?) LIMIT 5";
+  }
   static final String DELETE_MATRIX_OWNER = "DELETE FROM matrix_owners WHERE matrix_id = ? AND owner = ?";
   static final String DELETE_MATRIX_OWNERS = "DELETE FROM matrix_owners WHERE matrix_id = ?";
   static final String COUNT_MATRIX_OWNERS = "SELECT COUNT(*) AS n FROM matrix_owners WHERE matrix_id = ?";
@@ -239,9 +243,11 @@ final class SqlQueries {
   static final String ALL_JOB_IDS = "SELECT id FROM jobs";
   static final String ALL_MATRIX_IDS = "SELECT id FROM matrices";
   /** Uploaded matrices no owner holds and no job (of any status) names as A or B. */
-  static final String UNREFERENCED_MATRICES = """
-      SELECT m.id FROM matrices m WHERE NOT EXISTS (SELECT 1 FROM matrix_owners o WHERE o.matrix_id = m.id)
-      AND NOT EXISTS (SELECT 1 FROM jobs j WHERE json_extract(j.spec, '$.a') = m.id OR json_extract(j.spec, '$.b') = m.id)""";
+  static String unreferencedMatrices(Dialect dialect) {
+    return "SELECT m.id FROM matrices m WHERE NOT EXISTS (SELECT 1 FROM matrix_owners o WHERE o.matrix_id = m.id) "
+        + "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE " + dialect.jsonText("j.spec", "a") + " = m.id OR "
+        + dialect.jsonText("j.spec", "b") + " = m.id)";
+  }
 
   // ---- the scheduler's lease (brain.election): times are epoch milliseconds of the writing node's clock
   /** Takes an expired lease: a new holder, a higher fence. */
@@ -268,7 +274,8 @@ final class SqlQueries {
       VALUES (?, ?, ?, ?, ?, ?)""";
   /**
    * Adds a worker's verified chunks of one job to its row, creating the row at its first credit
-   * (with the sessions it joined so far; later joins are counted by {@link #WORKER_JOINED}).
+   * (with the sessions it joined so far; later joins are counted by {@link #WORKER_JOINED}). The
+   * old values are named {@code leaderboard.}: PostgreSQL finds a bare name ambiguous beside {@code excluded}.
    */
   static final String CREDIT_WORKER = """
       INSERT INTO leaderboard (worker_id, display_name, total_compute_ms, tasks_completed, sessions_joined, last_seen,
@@ -276,9 +283,9 @@ final class SqlQueries {
       VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (worker_id) DO UPDATE SET
         display_name = excluded.display_name,
-        total_compute_ms = total_compute_ms + excluded.total_compute_ms,
-        tasks_completed = tasks_completed + excluded.tasks_completed,
-        verified_multiply_adds = verified_multiply_adds + excluded.verified_multiply_adds,
+        total_compute_ms = leaderboard.total_compute_ms + excluded.total_compute_ms,
+        tasks_completed = leaderboard.tasks_completed + excluded.tasks_completed,
+        verified_multiply_adds = leaderboard.verified_multiply_adds + excluded.verified_multiply_adds,
         last_seen = excluded.last_seen""";
   /** A session joined: counted on the worker's row if it has one (joining alone makes no row). */
   static final String WORKER_JOINED = """

@@ -34,8 +34,11 @@ final class StorageSweep {
   private final Path storageDir;
   private final int keepResultsDays;
   private final long orphanMinAgeMs;
+  private final Dialect dialect;
 
-  StorageSweep(Vertx vertx, Pool writer, Pool reader, Path storageDir, int keepResultsDays, long orphanMinAgeMs) {
+  StorageSweep(Vertx vertx, Pool writer, Pool reader, Dialect dialect, Path storageDir, int keepResultsDays,
+      long orphanMinAgeMs) {
+    this.dialect = dialect;
     this.vertx = vertx;
     this.writer = writer;
     this.reader = reader;
@@ -98,7 +101,7 @@ final class StorageSweep {
   }
 
   private Future<Void> dropUnreferencedMatrices(JsonObject report) {
-    return reader.query(SqlQueries.UNREFERENCED_MATRICES).execute().compose(rows -> {
+    return reader.query(SqlQueries.unreferencedMatrices(dialect)).execute().compose(rows -> {
       List<Tuple> ids = new ArrayList<>();
       rows.forEach(r -> ids.add(Tuple.of(r.getString("id"))));
       report.put("unreferencedMatrices", ids.size());

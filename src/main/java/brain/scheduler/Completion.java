@@ -95,6 +95,7 @@ final class Completion {
     WorkerSession session = lease.session;
     job.closeLease(lease);
     job.accept(lease, values, computeMs, waitMs, roundTrip, bytesIn);
+    brain.metrics.GridMeters.of(vertx).accepted(roundTrip); // GridMeters hook
     session.chunksDone++;
     session.computeMs += computeMs;
     session.consecutiveFailures = 0;

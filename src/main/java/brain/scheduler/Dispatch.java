@@ -102,6 +102,7 @@ final class Dispatch {
     session.inFlight.put(assignmentId, lease);
     vertx.eventBus().send(address, message);
     int attempt = job.attempts(chunk);
+    brain.metrics.GridMeters.of(vertx).dispatched(attempt > 1 && !speculative); // GridMeters hook
     job.timeline.add(speculative ? "speculate" : "dispatch", chunk, session, lease,
         attempt > 1 ? "attempt " + attempt : null);
   }

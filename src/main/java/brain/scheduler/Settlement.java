@@ -164,6 +164,7 @@ final class Settlement {
     }
     WorkerSession session = lease.session;
     session.rejected++;
+    brain.metrics.GridMeters.of(vertx).refused(type); // GridMeters hook
     job.timeline.add(type, lease.chunkIndex, session, lease, reason);
     if (fault != Fault.EXPIRED) {
       vertx.eventBus().send(session.address(), WorkerMessages.refused(lease, reason));

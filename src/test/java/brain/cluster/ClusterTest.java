@@ -29,12 +29,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Scale-out on Hazelcast: one node with the scheduler and database, one edge node with only
- * HTTP and the bridge. A worker connected to the edge computes a job submitted to the edge.
+ * Scale-out on Hazelcast: one node with the scheduler, one edge node with HTTP and the bridge,
+ * both on one PostgreSQL database. A worker connected to the edge computes a job submitted to the edge.
  */
 @Timeout(120)
 class ClusterTest {
-  /** The edge node checks tokens through the core node's AuthVerticle, over the clustered bus. */
+  /** Each node checks tokens itself (node-local AuthVerticle) against the shared database. */
   private static final String BEARER = "Bearer " + TestGrid.ADMIN_TOKEN;
 
   private final List<Vertx> nodes = new ArrayList<>();
@@ -66,13 +66,20 @@ class ClusterTest {
   }
 
   @Test
-  @DisplayName("a worker on an edge node computes a job submitted to the edge node; the core node schedules and stores it")
+  @DisplayName("a worker on an edge node computes a job submitted to the edge node; the core node schedules it; "
+      + "a clustered node on SQLite is refused")
   void edgeNodeServesWorkersAndApi() throws Exception {
     String cluster = "brain-test-" + UUID.randomUUID();
     Path dir = Files.createTempDirectory("brain-cluster");
     BrainConfig base = new BrainConfig(BrainConfig.defaults()).with("http.port", 0).with("http.host", "127.0.0.1")
-        .with("db.url", "jdbc:sqlite:" + dir.resolve("brain.db")).with("auth.adminToken", TestGrid.ADMIN_TOKEN);
-    BrainServer core = TestGrid.await(BrainServer.start(node(cluster), base, BrainServer.Role.ALL));
+        .with("storage.dir", dir.resolve("data").toString())
+        .with("db.url", brain.testing.Postgres.freshDatabaseUrl()).with("auth.adminToken", TestGrid.ADMIN_TOKEN);
+    Vertx coreNode = node(cluster);
+    Throwable refused = assertThrows(Throwable.class, () -> TestGrid.await(BrainServer.start(coreNode,
+        base.with("db.url", "jdbc:sqlite:" + dir.resolve("brain.db")), BrainServer.Role.ALL)));
+    assertTrue(String.valueOf(refused.getMessage()).contains("BRAIN_DB_URL=jdbc:postgresql://"), refused.getMessage());
+    assertFalse(Files.exists(dir.resolve("brain.db")), "refused before anything opened the file");
+    BrainServer core = TestGrid.await(BrainServer.start(coreNode, base, BrainServer.Role.ALL));
     Vertx edgeNode = node(cluster);
     BrainServer edge = TestGrid.await(BrainServer.start(edgeNode, base, BrainServer.Role.EDGE));
     assertNotEquals(core.port(), edge.port());

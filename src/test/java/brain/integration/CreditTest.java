@@ -47,7 +47,12 @@ class CreditTest {
 
   @BeforeAll
   void start() {
-    grid = TestGrid.start();
+    grid = startGrid();
+  }
+
+  /** The grid of this class: on its own SQLite file here, on PostgreSQL in {@link PostgresCreditTest}. */
+  TestGrid startGrid() {
+    return TestGrid.start();
   }
 
   @AfterAll

@@ -42,15 +42,17 @@ public final class TestGrid implements AutoCloseable {
   private final Vertx vertx;
   private final BrainServer server;
   private final Path dir;
+  private final String dbUrl;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final WebSocketClient sockets;
   private final List<HeadlessWorker> workers = new ArrayList<>();
   private ApiClient admin;
 
-  private TestGrid(Vertx vertx, BrainServer server, Path dir) {
+  private TestGrid(Vertx vertx, BrainServer server, Path dir, String dbUrl) {
     this.vertx = vertx;
     this.server = server;
     this.dir = dir;
+    this.dbUrl = dbUrl;
     this.sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(100_000).setMaxMessageSize(64 * 1024 * 1024)
         .setMaxFrameSize(1024 * 1024));
   }
@@ -80,9 +82,9 @@ public final class TestGrid implements AutoCloseable {
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
       config = config.with(e.getKey(), e.getValue());
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = brain.metrics.NodeMetrics.vertx();
     BrainServer server = await(BrainServer.start(vertx, config));
-    return new TestGrid(vertx, server, dir);
+    return new TestGrid(vertx, server, dir, config.json().getJsonObject("db").getString("url"));
   }
 
   public static <T> T await(Future<T> future) {
@@ -307,9 +309,9 @@ public final class TestGrid implements AutoCloseable {
 
   // ------------------------------------------------------------------ database
 
-  /** A plain JDBC connection to the grid's SQLite file, as a person inspecting it would open. */
+  /** A plain JDBC connection to the grid's database (its SQLite file, or db.url's PostgreSQL), as a person inspecting it would open. */
   public Connection database() throws SQLException {
-    return DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("brain.db"));
+    return DriverManager.getConnection(dbUrl);
   }
 
   public void stopServer() {
