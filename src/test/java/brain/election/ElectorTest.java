@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import brain.bus.Codecs;
 import brain.config.BrainConfig;
 import brain.persistence.PersistenceVerticle;
+import brain.testing.Postgres;
 import brain.testing.TestGrid;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -22,15 +23,16 @@ import java.sql.ResultSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Two candidates, each a Vert.x instance with its own persistence verticle on one real SQLite
- * file (two processes' worth of connections): one scheduler at a time, a paused holder fenced
- * off, a stopping holder's lease released at once.
+ * Two candidates, each a Vert.x instance with its own persistence verticle on one real database
+ * (a SQLite file, and a fresh database of a real PostgreSQL; two processes' worth of
+ * connections): one scheduler at a time, a paused holder fenced off, a stopping holder's lease
+ * released at once.
  */
 @Timeout(60)
 class ElectorTest {
@@ -39,7 +41,8 @@ class ElectorTest {
 
   private Vertx nodeA;
   private Vertx nodeB;
-  private Path db;
+  /** The database, as a person inspecting it would open it. */
+  private String jdbcUrl;
 
   /** One candidate's view of events: when it was elected (and with which fence), when deposed. */
   private static final class Events implements Elector.Listener {
@@ -61,11 +64,10 @@ class ElectorTest {
     }
   }
 
-  @BeforeEach
-  void start() throws Exception {
+  private void start(String database) throws Exception {
     Path dir = Files.createTempDirectory("brain-election");
-    db = dir.resolve("brain.db");
-    JsonObject config = new BrainConfig(BrainConfig.defaults()).with("db.url", "jdbc:sqlite:" + db)
+    jdbcUrl = database.equals("sqlite") ? "jdbc:sqlite:" + dir.resolve("brain.db") : Postgres.freshDatabaseUrl();
+    JsonObject config = new BrainConfig(BrainConfig.defaults()).with("db.url", jdbcUrl)
         .with("storage.dir", dir.resolve("matrices").toString()).json();
     nodeA = node(config);
     nodeB = node(config);
@@ -80,7 +82,9 @@ class ElectorTest {
 
   @AfterEach
   void stop() {
-    TestGrid.await(Future.join(nodeA.close(), nodeB.close()));
+    if (nodeA != null) {
+      TestGrid.await(Future.join(nodeA.close(), nodeB.close()));
+    }
   }
 
   /** Creates an elector on {@code vertx}'s own context and starts it there. */
@@ -101,14 +105,14 @@ class ElectorTest {
   }
 
   private long scalar(String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); ResultSet rows = c.createStatement().executeQuery(sql)) {
+    try (Connection c = DriverManager.getConnection(jdbcUrl); ResultSet rows = c.createStatement().executeQuery(sql)) {
       assertTrue(rows.next());
       return rows.getLong(1);
     }
   }
 
   private String text(String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); ResultSet rows = c.createStatement().executeQuery(sql)) {
+    try (Connection c = DriverManager.getConnection(jdbcUrl); ResultSet rows = c.createStatement().executeQuery(sql)) {
       assertTrue(rows.next());
       return rows.getString(1);
     }
@@ -130,9 +134,11 @@ class ElectorTest {
     return ((ReplyException) err).failureCode();
   }
 
-  @Test
+  @ParameterizedTest(name = "on {0}")
+  @ValueSource(strings = {"sqlite", "postgresql"})
   @DisplayName("a paused holder loses the lease to the other with a higher fence, and its fenced writes change nothing")
-  void pausedHolderIsFencedOff() throws Exception {
+  void pausedHolderIsFencedOff(String database) throws Exception {
+    start(database);
     Events a = new Events();
     Elector electorA = candidate(nodeA, "node-a", a);
     long fenceA = a.elected.get(10, TimeUnit.SECONDS);
@@ -180,14 +186,16 @@ class ElectorTest {
     assertEquals("completed", text("SELECT status FROM jobs WHERE id = 'job-1'"));
     TestGrid.await(nodeB.eventBus().request(DB_CREDITS_GRANT, credit, fenced(fenceB)));
     assertEquals(1, scalar("SELECT COUNT(*) FROM chunk_credits"));
-    System.out.printf("election: holder paused; it fenced itself after %.0f ms, the other took over after %.0f ms "
-        + "(lease %d ms)%n", selfFencedMs, takeoverMs, LEASE_MS);
+    System.out.printf("election on %s: holder paused; it fenced itself after %.0f ms, the other took over after %.0f ms "
+        + "(lease %d ms)%n", database, selfFencedMs, takeoverMs, LEASE_MS);
     onContext(nodeB, electorB::stop);
   }
 
-  @Test
+  @ParameterizedTest(name = "on {0}")
+  @ValueSource(strings = {"sqlite", "postgresql"})
   @DisplayName("a holder that stops releases its lease: another takes over well within the lease")
-  void stopReleasesTheLease() throws Exception {
+  void stopReleasesTheLease(String database) throws Exception {
+    start(database);
     Events a = new Events();
     Elector electorA = candidate(nodeA, "node-a", a);
     long fenceA = a.elected.get(10, TimeUnit.SECONDS);
@@ -203,7 +211,7 @@ class ElectorTest {
     assertEquals("node-b", lease.getString("holder"));
     assertEquals(fenceB, lease.getLong("fence"));
     assertEquals(LEASE_MS, lease.getLong("leaseMs"));
-    System.out.printf("election: released on stop, taken over after %.0f ms (lease %d ms, renewal every %d ms)%n",
-        takeoverMs, LEASE_MS, RENEW_MS);
+    System.out.printf("election on %s: released on stop, taken over after %.0f ms (lease %d ms, renewal every %d ms)%n",
+        database, takeoverMs, LEASE_MS, RENEW_MS);
   }
 }
