@@ -26,6 +26,9 @@ public final class JobIntakeVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(JobIntakeVerticle.class.getName());
 
   private final SecureRandom random = new SecureRandom();
+  /** A scheduler whose node just died must not hold a submission up: the job is stored, the next one adopts it. */
+  private static final io.vertx.core.eventbus.DeliveryOptions ENQUEUE_WITHIN =
+      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000);
   private JobSpec.Limits limits;
 
   @Override
@@ -160,7 +163,7 @@ public final class JobIntakeVerticle extends VerticleBase {
     return vertx.eventBus().request(DB_JOB_INSERT, quota == null ? job : job.copy().put("quota", quota))
         .recover(err -> Future.failedFuture(err instanceof ReplyException reply && reply.failureCode() == 429 ? err
             : new ApiError(503, "the job could not be stored: " + err.getMessage())))
-        .compose(stored -> vertx.eventBus().request(JOBS_ENQUEUE, job).<Object>map(m -> m.body())
+        .compose(stored -> vertx.eventBus().request(JOBS_ENQUEUE, job, ENQUEUE_WITHIN).<Object>map(m -> m.body())
             .recover(err -> noScheduler(err) ? Future.succeededFuture(null) : forget(id, err)))
         .map(enqueued -> {
           LOG.log(System.Logger.Level.INFO, "job " + id + " of '" + submitter.name() + "' accepted: " + spec.rowsA() + "x" + spec.colsA() + " · "
