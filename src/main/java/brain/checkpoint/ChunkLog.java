@@ -134,8 +134,9 @@ public final class ChunkLog implements AutoCloseable {
   }
 
   /**
-   * The chunks a job's checkpoint holds whose rows check out, first record of each chunk winning;
-   * none when there is no checkpoint. {@code cols}: the product's columns.
+   * The chunks a job's checkpoint holds whose rows check out, the last record of each chunk
+   * winning (a chunk computed again after a failed final check, or by two schedulers, has rows of
+   * the last write; rows that match no record are computed again); none when there is no checkpoint. {@code cols}: the product's columns.
    */
   public static List<Accepted> read(Path storageDir, String jobId, int cols) {
     Path logPath = logFile(storageDir, jobId);
@@ -186,7 +187,7 @@ public final class ChunkLog implements AutoCloseable {
     return deleted;
   }
 
-  /** Reads good records into {@code entries} (first per chunk); answers the offset where the good part ends. */
+  /** Reads good records into {@code entries} (last per chunk); answers the offset where the good part ends. */
   private static long scan(Path logPath, Map<Integer, Entry> entries) throws IOException {
     if (!Files.exists(logPath)) {
       return 0;
@@ -211,7 +212,8 @@ public final class ChunkLog implements AutoCloseable {
       if (entry == null) {
         break;
       }
-      entries.putIfAbsent(entry.chunk(), entry);
+      entries.remove(entry.chunk()); // the last record of a chunk wins: its rows were written last
+      entries.put(entry.chunk(), entry);
       good = in.position();
     }
     return good;

@@ -86,8 +86,12 @@ public final class SchedulerVerticle extends VerticleBase {
   /** This node was elected with {@code fence}: a fresh term takes over the unfinished jobs. */
   private Future<Void> activate(long fence) {
     String node = NodeId.of(vertx);
-    Term term = new Term(fence, node, () -> elector.fence() == fence, () -> elector.stepDown("a write was refused for fence "
-        + fence + ": another scheduler holds the lease"));
+    // A refusal steps down only the term it was for: this node may hold a newer one by then.
+    Term term = new Term(fence, node, () -> elector.fence() == fence, () -> {
+      if (elector.fence() == fence) {
+        elector.stepDown("a write was refused for fence " + fence + ": another scheduler holds the lease");
+      }
+    });
     Scheduler current = new Scheduler(vertx, settings, compute, term);
     scheduler = current;
     List<Future<?>> ready = List.of(
