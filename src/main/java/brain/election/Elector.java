@@ -164,11 +164,17 @@ public final class Elector {
     if (expiryTimer >= 0) {
       vertx.cancelTimer(expiryTimer);
     }
-    long delayMs = Math.max(1, (validUntilNanos - System.nanoTime()) / 1_000_000L);
+    // Rounded up: a timer may fire a little early, and then it checks again.
+    long delayMs = Math.max(1, (validUntilNanos - System.nanoTime() + 999_999L) / 1_000_000L);
     expiryTimer = vertx.setTimer(delayMs, id -> {
       expiryTimer = -1;
-      if (fence >= 0 && System.nanoTime() >= validUntilNanos) {
+      if (fence < 0) {
+        return;
+      }
+      if (System.nanoTime() >= validUntilNanos) {
         lose("the lease could not be renewed in time");
+      } else {
+        armExpiry();
       }
     });
   }

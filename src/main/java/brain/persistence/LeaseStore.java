@@ -37,12 +37,13 @@ final class LeaseStore {
     long fence = body.getLong("fence", -1L);
     long leaseMs = body.getLong("leaseMs");
     long now = System.currentTimeMillis();
+    // Held only when this claim's own statement changed the row: two processes may share a holder
+    // name ("local" for every unclustered node), never a fence.
     return writer.withConnection(conn -> conn.preparedQuery(SqlQueries.LEASE_RENEW)
         .execute(Tuple.of(now + leaseMs, leaseMs, holder, fence, now))
         .compose(renewed -> renewed.rowCount() == 1 ? Future.succeededFuture(renewed)
             : conn.preparedQuery(SqlQueries.LEASE_ACQUIRE).execute(Tuple.of(holder, now + leaseMs, leaseMs, now)))
-        .compose(changed -> read(conn))
-        .map(row -> row.put("held", holder.equals(row.getString("holder")) && row.getLong("expiresAt") > now)));
+        .compose(changed -> read(conn).map(row -> row.put("held", changed.rowCount() == 1))));
   }
 
   /** {holder, fence}: lets the lease go at once (on stop), if it is still that one. */

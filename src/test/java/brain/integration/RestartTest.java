@@ -56,14 +56,21 @@ class RestartTest {
     }
   }
 
-  /** Starts {@code java brain.Main serve} on the test classpath; returns once it listens. */
   private Process startServer(Path dir, int port) throws Exception {
-    Path config = dir.resolve("brain-test.json");
+    return startServer(dir, port, new JsonObject(), processes);
+  }
+
+  /**
+   * Starts {@code java brain.Main serve} on the test classpath, on the database and storage of
+   * {@code dir}, with {@code extra} settings merged in; returns once it listens.
+   */
+  static Process startServer(Path dir, int port, JsonObject extra, List<Process> processes) throws Exception {
+    Path config = dir.resolve("brain-test-" + port + ".json");
     Files.writeString(config, new JsonObject()
         .put("db", new JsonObject().put("url", "jdbc:sqlite:" + dir.resolve("brain.db")))
         .put("http", new JsonObject().put("host", "127.0.0.1"))
         .put("storage", new JsonObject().put("dir", dir.resolve("matrices").toString()))
-        .put("auth", new JsonObject().put("adminToken", TestGrid.ADMIN_TOKEN)).encode());
+        .put("auth", new JsonObject().put("adminToken", TestGrid.ADMIN_TOKEN)).mergeIn(extra, true).encode());
     ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "brain.Main", "serve", "--port", String.valueOf(port),
         "--config", config.toString());
@@ -91,7 +98,7 @@ class RestartTest {
     return process;
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
@@ -183,6 +190,10 @@ class RestartTest {
    * completion before the listener was ready is not missed.
    */
   private JsonObject awaitCompleted(HttpClient http, String base, String id, int port) throws Exception {
+    return awaitFinished(vertx, http, base, id, port);
+  }
+
+  static JsonObject awaitFinished(Vertx vertx, HttpClient http, String base, String id, int port) throws Exception {
     CompletableFuture<JsonObject> finished = new CompletableFuture<>();
     BridgeClient feed = TestGrid.await(BridgeClient.connect(vertx, vertx.createWebSocketClient(), "127.0.0.1", port, false,
         TestGrid.ADMIN_TOKEN));
@@ -201,7 +212,7 @@ class RestartTest {
     return finished.get(90, TimeUnit.SECONDS);
   }
 
-  private static byte[] bytes(HttpClient http, String url) {
+  static byte[] bytes(HttpClient http, String url) {
     try {
       return http.send(HttpRequest.newBuilder(URI.create(url)).header("authorization", BEARER).build(),
           HttpResponse.BodyHandlers.ofByteArray()).body();
