@@ -169,21 +169,29 @@ class ThreeNodeClusterTest {
     grid.awaitChunksDone(id, 20);
     live(paused).sigstop();
     long stopped = System.nanoTime();
-    String during;
+    java.util.concurrent.CompletableFuture<String> during;
     try {
-      Thread.sleep(2 * ThreeNodes.LEASE_MS); // the scenario: paused for twice the lease
+      // The scenario: paused for twice the lease, a submission sent at another node half-way.
+      Thread.sleep(ThreeNodes.LEASE_MS);
+      long sent = System.nanoTime();
+      during = java.util.concurrent.CompletableFuture.supplyAsync(() -> submit(other, SMALL))
+          .thenApply(accepted -> {
+            assertTrue(ms(sent) < 15_000, "a submission sent during the pause was accepted within 15 s: " + ms(sent));
+            return accepted;
+          });
+      Thread.sleep(ThreeNodes.LEASE_MS);
       JsonObject health = grid.health(live(other));
       assertNotNull(health, "a live node answers health while another is paused");
       JsonObject lease = health.getJsonObject("scheduler");
       assertNotEquals(pausedId, lease.getString("holder"), "another node holds the lease while it is paused: " + lease);
       assertTrue(lease.getLong("fence") > fence, lease.encode());
-      during = submit(other, SMALL);
     } finally {
       live(paused).sigcont();
     }
+    String duringId = during.get();
     JsonObject view = grid.awaitFinal(id, 60);
     assertEquals("completed", view.getString("status"), view.encodePrettily());
-    assertEquals("completed", grid.awaitFinal(during, 60).getString("status"));
+    assertEquals("completed", grid.awaitFinal(duringId, 60).getString("status"));
     String state = databaseState();
     // Woken, it finds its lease gone and steps down; whatever it had in hand changes nothing.
     ThreeNodes.until("the woken node's health names another holder", 30, () -> {
@@ -192,7 +200,7 @@ class ThreeNodeClusterTest {
           && !pausedId.equals(h.getJsonObject("scheduler").getString("holder"));
     });
     grid.assertProduct(live(other), id, MID);
-    grid.assertProduct(live(other), during, SMALL);
+    grid.assertProduct(live(other), duringId, SMALL);
     grid.assertLedger(accepted);
     assertEquals(state, databaseState(), "nothing the woken node did reached the database");
     System.out.printf("SIGSTOP %d ms: fence %d -> %d, job completed by the new scheduler%n", ms(stopped),
@@ -215,18 +223,24 @@ class ThreeNodeClusterTest {
     long killed = System.nanoTime();
     grid.gone(victim);
 
-    // A client retrying at the survivors, one Idempotency-Key: the first 2xx after the kill.
-    String key = UUID.randomUUID().toString();
-    HttpResponse<String> answer = null;
-    for (int attempt = 0; answer == null || answer.statusCode() != 202; attempt++) {
-      assertTrue(ms(killed) < 15_000, "a survivor accepted a submission within 15 s; last: "
-          + (answer == null ? "no answer" : answer.statusCode() + " " + answer.body()));
-      answer = grid.trySubmit(live(survivors[attempt % 2]), SMALL, key);
-      if (answer == null || answer.statusCode() != 202) {
-        Thread.sleep(100);
-      }
-    }
-    long acceptMs = ms(killed);
+    // A client retrying at the survivors, one Idempotency-Key, meanwhile: the first 2xx after the kill.
+    java.util.concurrent.atomic.AtomicLong acceptedAtMs = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> probing = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> {
+          HttpResponse<String> first = firstAccepted(survivors, killed);
+          acceptedAtMs.set(ms(killed));
+          return first;
+        });
+    // Resumed by a new term: the live view names a higher fence.
+    ThreeNodes.until("a survivor resumed the job", 10, () -> {
+      JsonObject v = grid.view(id);
+      return v != null && ("completed".equals(v.getString("status")) || v.getJsonObject("scheduledBy") != null
+          && v.getJsonObject("scheduledBy").getLong("fence") > fence); // resumed, or resumed and done already
+    });
+    long resumedMs = ms(killed);
+    HttpResponse<String> answer = probing.get();
+    long acceptMs = acceptedAtMs.get();
+    assertEquals(202, answer.statusCode(), answer.body());
     String probe = new JsonObject(answer.body()).getString("id");
     accepted.put(probe, SMALL);
 
@@ -247,8 +261,9 @@ class ThreeNodeClusterTest {
     assertEquals("completed", grid.awaitFinal(probe, 60).getString("status"));
     grid.assertProduct(asked, probe, SMALL);
     grid.assertLedger(accepted);
-    System.out.printf("kill -9 of the scheduler: survivors accepted a job %d ms after the kill; the job completed %d ms "
-        + "after it; %d chunks resumed (%d seen accepted before), %d sent out again%n", acceptMs, doneMs, resumed,
+    System.out.printf("kill -9 of the scheduler: the job resumed by a survivor %d ms after the kill; survivors accepted a "
+        + "job %d ms after it; the job completed %d ms after the kill; %d chunks resumed (%d seen accepted before), %d sent out "
+        + "again%n", resumedMs, acceptMs, doneMs, resumed,
         acceptedBefore, MID.chunks() - resumed);
   }
 
@@ -334,6 +349,23 @@ class ThreeNodeClusterTest {
     grid.assertProduct(live(other), id, MID);
     grid.assertLedger(accepted);
     System.out.printf("SIGTERM of the scheduler's node: exited 0 after %d ms, its workers moved, job completed%n", exitMs);
+  }
+
+  /** POST /api/jobs at the survivors in turn with one Idempotency-Key, as a client retries: the first 202, within 15 s. */
+  private HttpResponse<String> firstAccepted(int[] survivors, long since) {
+    String key = UUID.randomUUID().toString();
+    HttpResponse<String> answer = null;
+    for (int attempt = 0; answer == null || answer.statusCode() != 202; attempt++) {
+      assertTrue(ms(since) < 15_000, "a survivor accepted a submission within 15 s of the kill; last: "
+          + (answer == null ? "no answer" : answer.statusCode() + " " + answer.body()));
+      answer = grid.trySubmit(live(survivors[attempt % 2]), SMALL, key);
+      if (answer == null || answer.statusCode() != 202) {
+        sleep(100);
+      }
+    }
+    accepted.put(new JsonObject(answer.body()).getString("id"), SMALL);
+    assertTrue(ms(since) < 15_000, "accepted within 15 s of the kill: " + ms(since) + " ms");
+    return answer;
   }
 
   /** The jobs' rows and the credits, as text: any later write would show. */
