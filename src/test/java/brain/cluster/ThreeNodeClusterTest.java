@@ -12,14 +12,17 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -169,12 +172,12 @@ class ThreeNodeClusterTest {
     grid.awaitChunksDone(id, 20);
     live(paused).sigstop();
     long stopped = System.nanoTime();
-    java.util.concurrent.CompletableFuture<String> during;
+    CompletableFuture<String> during;
     try {
       // The scenario: paused for twice the lease, a submission sent at another node half-way.
       Thread.sleep(ThreeNodes.LEASE_MS);
       long sent = System.nanoTime();
-      during = java.util.concurrent.CompletableFuture.supplyAsync(() -> submit(other, SMALL))
+      during = CompletableFuture.supplyAsync(() -> submit(other, SMALL))
           .thenApply(accepted -> {
             assertTrue(ms(sent) < 15_000, "a submission sent during the pause was accepted within 15 s: " + ms(sent));
             return accepted;
@@ -224,8 +227,8 @@ class ThreeNodeClusterTest {
     grid.gone(victim);
 
     // A client retrying at the survivors, one Idempotency-Key, meanwhile: the first 2xx after the kill.
-    java.util.concurrent.atomic.AtomicLong acceptedAtMs = new java.util.concurrent.atomic.AtomicLong();
-    java.util.concurrent.CompletableFuture<HttpResponse<String>> probing = java.util.concurrent.CompletableFuture
+    AtomicLong acceptedAtMs = new AtomicLong();
+    CompletableFuture<HttpResponse<String>> probing = CompletableFuture
         .supplyAsync(() -> {
           HttpResponse<String> first = firstAccepted(survivors, killed);
           acceptedAtMs.set(ms(killed));
@@ -274,8 +277,8 @@ class ThreeNodeClusterTest {
   void rollingRestart() throws Exception {
     grid.ensureThree();
     AtomicBoolean submitting = new AtomicBoolean(true);
-    List<String> stream = java.util.Collections.synchronizedList(new ArrayList<>());
-    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> stream = Collections.synchronizedList(new ArrayList<>());
+    List<String> failures = Collections.synchronizedList(new ArrayList<>());
     Thread client = new Thread(() -> {
       while (submitting.get()) {
         String key = UUID.randomUUID().toString();
