@@ -33,6 +33,7 @@ public final class NodeDirectory extends VerticleBase {
   static final String MAP = "brain.cluster.nodes";
   private static final String LOCAL_MAP = "brain.cluster.directory";
   private static final long REFRESH_MS = 1000;
+  private static final int MAX_KNOWN = 256;
   /** An entry not refreshed for this long is gone even if no one saw its node leave. */
   private static final long ENTRY_TTL_MS = 5000;
   private static final System.Logger LOG = System.getLogger(NodeDirectory.class.getName());
@@ -48,6 +49,16 @@ public final class NodeDirectory extends VerticleBase {
   public NodeDirectory(Local local, String url) {
     this.local = local;
     this.url = url;
+  }
+
+  /**
+   * Every node URL this node has seen since it started, live or gone (at most {@value #MAX_KNOWN}):
+   * the bridge admits their pages' origins, since a tab whose node died reconnects from the page
+   * that node served, after the node has left the list.
+   */
+  public static JsonArray knownUrls(Vertx vertx) {
+    Object known = vertx.sharedData().getLocalMap(LOCAL_MAP).get("known");
+    return known instanceof JsonArray list ? list : new JsonArray();
   }
 
   /** The public URLs of the live nodes, as last read (this node's first). Any thread, never blocks. */
@@ -126,7 +137,15 @@ public final class NodeDirectory extends VerticleBase {
     return written.compose(v -> nodes()).onSuccess(nodes -> {
       JsonArray urls = new JsonArray();
       nodes.forEach(n -> urls.add(((JsonObject) n).getString("url")));
-      vertx.sharedData().getLocalMap(LOCAL_MAP).put("urls", urls);
+      io.vertx.core.shareddata.LocalMap<String, Object> cache = vertx.sharedData().getLocalMap(LOCAL_MAP);
+      cache.put("urls", urls);
+      JsonArray known = cache.get("known") instanceof JsonArray seen ? seen.copy() : new JsonArray();
+      urls.forEach(u -> {
+        if (!known.contains(u) && known.size() < MAX_KNOWN) {
+          known.add(u);
+        }
+      });
+      cache.put("known", known);
     }).<Void>mapEmpty().recover(err -> {
       // Hazelcast shutting down under us (a stop), or a peer gone mid-read: the next refresh retries.
       LOG.log(System.Logger.Level.DEBUG, "node directory refresh failed: " + err.getMessage());

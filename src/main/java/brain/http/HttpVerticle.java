@@ -133,7 +133,7 @@ public final class HttpVerticle extends VerticleBase {
    */
   private void mountBridge(Router router, BrainConfig.Reader conf, List<String> origins, long maxMessageBytes) {
     guard.configure(BridgeLimits.from(conf));
-    BridgeOrigins originPolicy = new BridgeOrigins(origins, () -> brain.cluster.NodeDirectory.urls(vertx));
+    BridgeOrigins originPolicy = new BridgeOrigins(origins, () -> brain.cluster.NodeDirectory.knownUrls(vertx));
     router.route("/eventbus/*").handler(originPolicy::check);
     router.get("/eventbus/info").handler(originPolicy::info);
     // The iframe page serves the iframe-* transports, which load sockjs from a CDN: not for us.
