@@ -512,6 +512,12 @@ function sessionLost() {
   register();
 }
 
+// A new scheduler was elected (failover): register again on this socket, with
+// the same identity; its new session replaces the old one (adoptSession).
+function onSchedulerAnnounce() {
+  if (state.eb && state.eb.isOpen && state.session) register();
+}
+
 function onOpen() {
   state.connEpoch++;
   state.registerAttempt = 0;
@@ -615,6 +621,7 @@ async function main() {
   });
   state.eb.onopen = onOpen;
   state.eb.onclose = onClose;
+  state.eb.register(ADDR.ANNOUNCE, onSchedulerAnnounce);
   state.eb.onerror = (frame) => note(`bridge: ${typeof frame.body === 'string' ? frame.body : 'error'}`, 'warn');
 
   // Leave cleanly so the server can re-queue our chunks at once.

@@ -12,6 +12,8 @@ export const ADDR = Object.freeze({
   RESULT: 'brain.worker.to.server.result',
   FAILURE: 'brain.worker.to.server.failure',
   CLIENT_PREFIX: 'brain.worker.to.client.',
+  // Published by a newly elected scheduler: register again (docs/PROTOCOL.md).
+  ANNOUNCE: 'brain.scheduler.to.client.announce',
 });
 
 export const WORKER_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;

@@ -92,6 +92,7 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     options.addOutboundPermitted(new PermittedOptions()
         .setAddressRegex(Pattern.quote(WORKER_PRIVATE_PREFIX) + "[A-Za-z0-9_-]{22}"));
     options.addOutboundPermitted(new PermittedOptions().setAddressRegex(Pattern.quote(UI_PREFIX) + "[a-z-]+"));
+    options.addOutboundPermitted(new PermittedOptions().setAddress(WORKER_ANNOUNCE));
     return options;
   }
 
@@ -280,7 +281,7 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
       }
       return own;
     }
-    return address.startsWith(UI_PREFIX);
+    return address.startsWith(UI_PREFIX) || address.equals(WORKER_ANNOUNCE);
   }
 
   private void announceListening(JsonObject raw, SockJSSocket socket) {

@@ -146,6 +146,24 @@ public final class Addresses {
   /** Published on each node, locally, when a cluster member leaves (died or stopped): {nodeId}. */
   public static final String CLUSTER_NODE_LEFT = "brain.cluster.node.left";
 
+  /** Bridged, outbound: published by a node that becomes scheduler, {nodeId, fence}; workers on any node re-register. */
+  public static final String WORKER_ANNOUNCE = "brain.scheduler.to.client.announce";
+
+  // ---- internal: the scheduler's lease (brain.election → brain.persistence, answered by the node's own persistence)
+  /** Request {holder, fence, leaseMs} → {holder, fence, expiresAt, leaseMs, held}: renew, or take an expired lease. */
+  public static final String DB_LEASE_CLAIM = "brain.db.lease.claim";
+  /** Request {holder, fence} → {released}: lets a held lease go at once. */
+  public static final String DB_LEASE_RELEASE = "brain.db.lease.release";
+  /** Request {} → {holder, fence, expiresAt, leaseMs, expiresInMs}. */
+  public static final String DB_LEASE_GET = "brain.db.lease.get";
+  /**
+   * Header on every write of the scheduler (job rows, result, credits): its fencing number. The
+   * database applies the write only while that fence holds an unexpired lease, else fails it with
+   * {@link #STALE_FENCE_CODE}.
+   */
+  public static final String HEADER_FENCE = "fence";
+  public static final int STALE_FENCE_CODE = 412;
+
   // ---- internal: metrics ----
   public static final String METRICS_HEALTH = "brain.metrics.health";
 }

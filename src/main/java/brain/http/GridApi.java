@@ -4,6 +4,7 @@ import static brain.bus.Addresses.*;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -23,7 +24,10 @@ final class GridApi {
   }
 
   private void workers(RoutingContext ctx) {
-    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(WORKERS_LIST, new JsonObject()).map(Message::body));
+    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(WORKERS_LIST, new JsonObject()).map(Message::body)
+        .recover(err -> Future.failedFuture(err instanceof io.vertx.core.eventbus.ReplyException reply
+            && reply.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS
+            ? brain.model.ApiError.noScheduler() : err)));
   }
 
   private void leaderboard(RoutingContext ctx) {

@@ -132,9 +132,10 @@ final class JobsApi {
 
   private void cancel(RoutingContext ctx) {
     String id = jobId(ctx);
-    Future<JsonObject> cancelled = owner(id, Caller.of(ctx)).compose(owner -> this.<JsonObject>request(JOBS_CANCEL,
-        new JsonObject().put("id", id)).recover(err -> notHeld(err)
-        ? stored(id).compose(view -> Future.<JsonObject>failedFuture(ApiError.conflict(
+    Future<JsonObject> cancelled = owner(id, Caller.of(ctx)).compose(owner -> this.<JsonObject>askScheduler(JOBS_CANCEL,
+        new JsonObject().put("id", id)).recover(err -> noScheduler(err)
+        ? Future.failedFuture(ApiError.noScheduler())
+        : notHeld(err) ? stored(id).compose(view -> Future.<JsonObject>failedFuture(ApiError.conflict(
             "job " + id + " is already " + view.getString("status") + "; only queued or running jobs can be cancelled")))
         : Future.failedFuture(err)));
     HttpReplies.reply(ctx, 200, cancelled);
@@ -258,7 +259,7 @@ final class JobsApi {
   private void timeline(RoutingContext ctx) {
     String id = jobId(ctx);
     Future<JsonArray> events = owner(id, Caller.of(ctx))
-        .compose(owner -> this.<JsonArray>request(JOBS_TIMELINE, new JsonObject().put("id", id))
+        .compose(owner -> this.<JsonArray>askScheduler(JOBS_TIMELINE, new JsonObject().put("id", id))
             .recover(err -> notHeld(err) ? request(DB_JOB_GET, new JsonObject().put("id", id).put("part", "timeline"))
                 : Future.failedFuture(err)));
     HttpReplies.reply(ctx, 200, events.map(list -> new JsonObject().put("jobId", id).put("events", list)));
@@ -304,16 +305,32 @@ final class JobsApi {
   }
 
   private Future<JsonObject> liveView(String id) {
-    return request(JOBS_VIEW, new JsonObject().put("id", id));
+    return askScheduler(JOBS_VIEW, new JsonObject().put("id", id));
   }
 
   private Future<JsonObject> stored(String id) {
     return request(DB_JOB_GET, new JsonObject().put("id", id));
   }
 
+  /** The scheduler does not hold the job, or there is no scheduler (one is being elected): the database answers. */
   private static boolean notHeld(Throwable err) {
-    return err instanceof ReplyException reply && reply.failureCode() == 404;
+    return err instanceof ReplyException reply && (reply.failureCode() == 404 || noScheduler(err));
   }
+
+  private static boolean noScheduler(Throwable err) {
+    return err instanceof ReplyException reply && reply.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE;
+  }
+
+  /**
+   * A question for the scheduler, wherever it runs, answered within {@link #SCHEDULER_TIMEOUT_MS}: a
+   * scheduler whose node just died must not hang the API (a timeout counts as no scheduler).
+   */
+  private <T> Future<T> askScheduler(String address, Object body) {
+    return vertx.eventBus().<T>request(address, body, new io.vertx.core.eventbus.DeliveryOptions()
+        .setSendTimeout(SCHEDULER_TIMEOUT_MS)).map(Message::body);
+  }
+
+  static final long SCHEDULER_TIMEOUT_MS = 5000;
 
   private <T> Future<T> request(String address, Object body) {
     return vertx.eventBus().<T>request(address, body).map(Message::body);

@@ -26,6 +26,9 @@ public final class JobIntakeVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(JobIntakeVerticle.class.getName());
 
   private final SecureRandom random = new SecureRandom();
+  /** A scheduler whose node just died must not hold a submission up: the job is stored, the next one adopts it. */
+  private static final io.vertx.core.eventbus.DeliveryOptions ENQUEUE_WITHIN =
+      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000);
   private JobSpec.Limits limits;
 
   @Override
@@ -170,13 +173,21 @@ public final class JobIntakeVerticle extends VerticleBase {
         .recover(err -> Future.failedFuture(err instanceof ReplyException reply
             && (reply.failureCode() == 429 || reply.failureCode() == 409) ? err
             : new ApiError(503, "the job could not be stored: " + err.getMessage())))
-        .compose(stored -> vertx.eventBus().request(JOBS_ENQUEUE, job).<Object>map(m -> m.body())
-            .recover(err -> forget(id, err)))
+        .compose(stored -> vertx.eventBus().request(JOBS_ENQUEUE, job, ENQUEUE_WITHIN).<Object>map(m -> m.body())
+            .recover(err -> noScheduler(err) ? Future.succeededFuture(null) : forget(id, err)))
         .map(enqueued -> {
           LOG.log(System.Logger.Level.INFO, "job " + id + " of '" + submitter.name() + "' accepted: " + spec.rowsA() + "x" + spec.colsA() + " · "
               + spec.colsA() + "x" + spec.colsB() + ", seed " + spec.seed());
           return new JsonObject().put("id", id).put("status", JobStatus.QUEUED.wire()).put("seed", spec.seed());
         });
+  }
+
+  /**
+   * No scheduler answered (one is being elected, or its node just died): the job is stored as
+   * queued, and the next scheduler takes it over from the database when it is elected.
+   */
+  private static boolean noScheduler(Throwable err) {
+    return err instanceof ReplyException reply && reply.failureType() != io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE;
   }
 
   /** The scheduler refused the job (queue full): it was never accepted, so its row goes. */

@@ -59,7 +59,8 @@ public final class MetricsVerticle extends VerticleBase {
     // This node's bridge (the directory sums all nodes'), and the node list: both local.
     Future<JsonObject> bridge = ask(BRIDGE_STATS, LOCAL);
     Future<JsonObject> cluster = ask(CLUSTER_NODES, LOCAL);
-    return Future.join(scheduler, database, bridge, cluster).transform(ignored -> {
+    Future<JsonObject> lease = ask(DB_LEASE_GET);
+    return Future.join(java.util.List.of(scheduler, database, bridge, cluster, lease)).transform(ignored -> {
       JsonObject s = scheduler.succeeded() ? scheduler.result() : new JsonObject();
       JsonObject db = database.succeeded() ? database.result() : new JsonObject();
       JsonObject health = new JsonObject()
@@ -77,12 +78,19 @@ public final class MetricsVerticle extends VerticleBase {
           .put("bridge", bridge.succeeded()
               ? new JsonObject().put("status", "up").put("openSockets", bridge.result().getInteger("openSockets"))
               : new JsonObject().put("status", "unavailable"))
+          .put("scheduler", lease.succeeded() ? schedulerLease(lease.result()) : null)
           .put("uptimeMs", System.currentTimeMillis() - startedAt);
       if (cluster.succeeded()) {
         ClusterHealth.add(health, cluster.result().getJsonArray("nodes"));
       }
       return Future.succeededFuture(health);
     });
+  }
+
+  /** Who holds the scheduler's lease, with which fence, for how long, and how much of it is left. */
+  private static JsonObject schedulerLease(JsonObject row) {
+    return new JsonObject().put("holder", row.getString("holder")).put("fence", row.getLong("fence"))
+        .put("leaseMs", row.getLong("leaseMs")).put("expiresInMs", row.getLong("expiresInMs"));
   }
 
   private Future<JsonObject> ask(String address) {

@@ -25,6 +25,11 @@ public final class ApiError extends RuntimeException {
     return new ApiError(409, message);
   }
 
+  /** Asked of the scheduler while none is elected (its node died, or it lost its lease): try again shortly. */
+  public static ApiError noScheduler() {
+    return new ApiError(503, "no scheduler right now: one is being elected; try again in a few seconds");
+  }
+
   public int status() {
     return status;
   }

@@ -69,7 +69,11 @@ final class JobRows {
       return null;
     }
     params.addValue(changes.getString("id"));
-    return new Statement("UPDATE jobs SET " + String.join(", ", assignments) + " WHERE id = ?", params);
+    // A job ends once: a final status is written only over a queued or running one.
+    String status = changes.getString("status");
+    boolean ending = status != null && !status.equals("queued") && !status.equals("running");
+    return new Statement("UPDATE jobs SET " + String.join(", ", assignments) + " WHERE id = ?"
+        + (ending ? " AND status IN ('queued', 'running')" : ""), params);
   }
 
   private static Object toColumn(Object value) {

@@ -33,7 +33,7 @@ final class LeaderboardStore {
    * each worker's totals. A job is credited whole and once: a repeat (a restart, a replayed
    * message, a failover) finds its rows and changes nothing.
    */
-  Future<?> grant(JsonObject body) {
+  Future<?> grant(JsonObject body, LeaseStore lease, Long fence) {
     String jobId = body.getString("jobId");
     JsonArray chunks = body.getJsonArray("chunks", new JsonArray());
     if (jobId == null || chunks.isEmpty()) {
@@ -57,7 +57,7 @@ final class LeaderboardStore {
     List<Tuple> workers = new ArrayList<>();
     totals.forEach((workerId, t) -> workers.add(
         Tuple.of(workerId, names.get(workerId), t[0], (long) t[1], (long) t[3], now, (long) t[2])));
-    return Transactions.inTransaction(writer, dialect, conn -> conn.preparedQuery(SqlQueries.JOB_CREDITED)
+    return lease.inTransaction(fence, conn -> conn.preparedQuery(SqlQueries.JOB_CREDITED)
         .execute(Tuple.of(jobId))
         .compose(found -> found.size() > 0 ? Future.succeededFuture(0)
             : conn.preparedQuery(SqlQueries.INSERT_CHUNK_CREDIT).executeBatch(rows)

@@ -46,6 +46,7 @@ public final class PersistenceVerticle extends VerticleBase {
   private MatrixStore matrices;
   private LeaderboardStore leaderboard;
   private IdempotencyStore idempotency;
+  private LeaseStore lease;
   private long writes;
   private java.nio.file.Path storageDir;
   private StorageSweep sweeper;
@@ -69,6 +70,7 @@ public final class PersistenceVerticle extends VerticleBase {
     matrices = new MatrixStore(writer, reader, dialect);
     leaderboard = new LeaderboardStore(writer, reader, dialect);
     idempotency = new IdempotencyStore(writer, dialect);
+    lease = new LeaseStore(writer, dialect);
     sweeper = new StorageSweep(vertx, writer, reader, dialect, storageDir, keepResultsDays, orphanMinAgeMs);
     return Schema.migrate(writer, dialect)
         .onSuccess(version -> LOG.log(System.Logger.Level.INFO,
@@ -83,7 +85,10 @@ public final class PersistenceVerticle extends VerticleBase {
             consume(DB_RESULT_SAVE, this::saveResult),
             consume(DB_RESULT_GET, this::getResult),
             consume(DB_STORAGE_SWEEP, m -> sweeper.run()),
-            this.<JsonObject>consume(DB_CREDITS_GRANT, m -> leaderboard.grant(m.body())),
+            this.<JsonObject>consume(DB_CREDITS_GRANT, m -> leaderboard.grant(m.body(), lease, LeaseStore.fenceOf(m))),
+            this.<JsonObject>consume(DB_LEASE_CLAIM, m -> lease.claim(m.body())),
+            this.<JsonObject>consume(DB_LEASE_RELEASE, m -> lease.release(m.body())),
+            this.<JsonObject>consume(DB_LEASE_GET, m -> lease.get(reader)),
             this.<JsonObject>consume(DB_LEADERBOARD_JOINED, m -> leaderboard.joined(m.body())),
             this.<JsonObject>consume(DB_LEADERBOARD_TOP, m -> leaderboard.top(m.body())),
             this.<JsonObject>consume(DB_LEADERBOARD_STANDING, m -> leaderboard.standing(m.body())),
@@ -173,13 +178,22 @@ public final class PersistenceVerticle extends VerticleBase {
         });
   }
 
-  /** A partial job view with {@code id}: the fields that changed. */
+  /**
+   * A partial job view with {@code id}: the fields that changed. A scheduler's update carries its
+   * fence ({@link LeaseStore#inTransaction}); a final status is written once: to a job not yet
+   * finished (answers 0 rows otherwise).
+   */
   private Future<?> updateJob(Message<JsonObject> message) {
     JobRows.Statement update = JobRows.update(message.body());
     if (update == null) {
       return Future.succeededFuture(0);
     }
-    return writer.preparedQuery(update.sql()).execute(update.params()).map(RowSet::rowCount);
+    Long fence = LeaseStore.fenceOf(message);
+    if (fence == null) {
+      return writer.preparedQuery(update.sql()).execute(update.params()).map(RowSet::rowCount);
+    }
+    return lease.inTransaction(fence, conn -> conn.preparedQuery(update.sql()).execute(update.params()))
+        .map(RowSet::rowCount);
   }
 
   /** Deletes the row (its result rows go with it) and then the job's files: result and materialised inputs. */
@@ -256,10 +270,11 @@ public final class PersistenceVerticle extends VerticleBase {
     Matrix c = message.body();
     String recorded = ResultFiles.relativePath(jobId);
     java.nio.file.Path file = ResultFiles.resolve(storageDir, recorded);
+    Long fence = LeaseStore.fenceOf(message);
     return vertx.executeBlocking(() -> ResultFiles.write(c, file), false)
-        .compose(sha -> writer.preparedQuery(SqlQueries.SAVE_RESULT_FILE)
-            .execute(Tuple.of(jobId, c.rows(), c.cols(), (long) c.rows() * c.cols() * 4, sha, recorded)))
-        .compose(rows -> writer.preparedQuery(SqlQueries.DELETE_RESULT_BLOB).execute(Tuple.of(jobId)))
+        .compose(sha -> lease.inTransaction(fence, conn -> conn.preparedQuery(SqlQueries.SAVE_RESULT_FILE)
+            .execute(Tuple.of(jobId, c.rows(), c.cols(), (long) c.rows() * c.cols() * 4, sha, recorded))
+            .compose(rows -> conn.preparedQuery(SqlQueries.DELETE_RESULT_BLOB).execute(Tuple.of(jobId)))))
         .map(rows -> jobId);
   }
 

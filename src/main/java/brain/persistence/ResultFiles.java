@@ -18,7 +18,8 @@ import java.util.Set;
 /**
  * Where results and materialised inputs live under {@code storage.dir}, and the blocking file
  * work on them (call from worker threads only): {@code results/<jobId>.f32} (raw float32,
- * row-major), {@code inputs/<jobId>-a.f32} and {@code -b.f32}.
+ * row-major), {@code inputs/<jobId>-a.f32} and {@code -b.f32}; a running job's checkpoint,
+ * {@code results/<jobId>.part} and {@code .chunks}, is {@link brain.checkpoint.ChunkLog}'s.
  */
 public final class ResultFiles {
   private ResultFiles() {}
@@ -77,7 +78,7 @@ public final class ResultFiles {
         deleted++;
       }
     }
-    return deleted;
+    return deleted + brain.checkpoint.ChunkLog.delete(storageDir, jobId);
   }
 
   /**

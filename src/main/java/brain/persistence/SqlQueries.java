@@ -142,7 +142,20 @@ final class SqlQueries {
           )""",
           "CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at)"),
       // 7: the node whose API accepted each job.
-      List.of("ALTER TABLE jobs ADD COLUMN accepted_by TEXT"));
+      List.of("ALTER TABLE jobs ADD COLUMN accepted_by TEXT"),
+      // 8: one elected scheduler, through a lease row with an
+      // expiry and a fencing number that grows at every change of holder (brain.election).
+      List.of(
+          """
+          CREATE TABLE IF NOT EXISTS scheduler_lease (
+            id INTEGER PRIMARY KEY,
+            holder TEXT,
+            fence BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            lease_ms BIGINT NOT NULL
+          )""",
+          "INSERT INTO scheduler_lease (id, holder, fence, expires_at, lease_ms) VALUES (1, NULL, 0, 0, 0) "
+              + "ON CONFLICT (id) DO NOTHING"));
 
   static final String DELETE_EXPIRED_IDEMPOTENCY_KEY =
       "DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? AND created_at < ?";
@@ -275,6 +288,24 @@ final class SqlQueries {
         + "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE " + dialect.jsonText("j.spec", "a") + " = m.id OR "
         + dialect.jsonText("j.spec", "b") + " = m.id)";
   }
+
+  // ---- the scheduler's lease (brain.election): times are epoch milliseconds of the writing node's clock
+  /** Takes an expired lease: a new holder, a higher fence. */
+  static final String LEASE_ACQUIRE = """
+      UPDATE scheduler_lease SET holder = ?, fence = fence + 1, expires_at = ?, lease_ms = ?
+      WHERE id = 1 AND expires_at < ?""";
+  /** Extends the holder's own, unexpired lease; its fence stays. */
+  static final String LEASE_RENEW = """
+      UPDATE scheduler_lease SET expires_at = ?, lease_ms = ?
+      WHERE id = 1 AND holder = ? AND fence = ? AND expires_at >= ?""";
+  static final String LEASE_RELEASE = "UPDATE scheduler_lease SET expires_at = 0 WHERE id = 1 AND holder = ? AND fence = ?";
+  static final String LEASE_GET = "SELECT holder, fence, expires_at, lease_ms FROM scheduler_lease WHERE id = 1";
+  /**
+   * The fence check of a scheduler's write, run first in the write's transaction: matches only
+   * while that fence holds an unexpired lease. It is an UPDATE (of nothing) so that it locks the
+   * row until commit: no acquisition can slip between the check and the write.
+   */
+  static final String LEASE_FENCE_CHECK = "UPDATE scheduler_lease SET fence = fence WHERE id = 1 AND fence = ? AND expires_at >= ?";
 
   /** Whether a job's chunks were credited already: a job is credited whole, once. */
   static final String JOB_CREDITED = "SELECT 1 AS credited FROM chunk_credits WHERE job_id = ? LIMIT 1";

@@ -27,8 +27,11 @@ final class FinalCheck {
   private final SchedulerSettings settings;
   private final SchedulerFeeds feeds;
   private final WorkerExecutor compute;
+  private final Term term;
 
-  FinalCheck(Vertx vertx, Scheduler scheduler, SchedulerSettings settings, SchedulerFeeds feeds, WorkerExecutor compute) {
+  FinalCheck(Vertx vertx, Scheduler scheduler, SchedulerSettings settings, SchedulerFeeds feeds, WorkerExecutor compute,
+      Term term) {
+    this.term = term;
     this.vertx = vertx;
     this.scheduler = scheduler;
     this.settings = settings;
@@ -92,9 +95,9 @@ final class FinalCheck {
 
   private void storeResult(RunningJob job) {
     job.phase = "storing";
-    DeliveryOptions withJob = new DeliveryOptions().addHeader("jobId", job.id);
-    vertx.eventBus().request(Addresses.DB_RESULT_SAVE, job.stitcher.result(), withJob).onComplete(ar -> {
-      if (job.status != JobStatus.RUNNING) {
+    DeliveryOptions withJob = term.fenced().addHeader("jobId", job.id);
+    term.write(vertx.eventBus().request(Addresses.DB_RESULT_SAVE, job.stitcher.result(), withJob)).onComplete(ar -> {
+      if (job.status != JobStatus.RUNNING || !term.mayAct()) {
         return;
       }
       if (ar.failed()) {

@@ -66,7 +66,7 @@ final class RunningJob {
   int finalCheckRounds;
 
   /** The credit of one accepted chunk: granted only when its job's product passes its final check. */
-  record ChunkCredit(String workerId, String name, long multiplyAdds, double computeMs) {
+  record ChunkCredit(String workerId, String name, long multiplyAdds, double computeMs, String node) {
     JsonObject toJson(int chunk) {
       return new JsonObject().put("chunk", chunk).put("workerId", workerId).put("name", name)
           .put("multiplyAdds", multiplyAdds).put("computeMs", computeMs);
@@ -74,6 +74,16 @@ final class RunningJob {
   }
 
   int chunksDone;
+  /** Chunks whose accepted result is being checkpointed: they count once it is on disk. */
+  final Set<Integer> saving = new HashSet<>();
+  /** The checkpoint of accepted chunks (open while running; see brain.checkpoint.ChunkLog). */
+  brain.checkpoint.ChunkLog checkpoint;
+  /** For a job resumed after a failover or restart: the chunk rows of the plan it started with. */
+  Integer resumeChunkRows;
+  /** Chunks taken from the checkpoint at resume, not computed by this scheduler. */
+  int chunksResumed;
+  /** Who schedules it: {nodeId, fence}. */
+  JsonObject scheduledBy;
   final Set<String> workersUsed = new LinkedHashSet<>();
   double computeMs;
   /** Multiply-adds of the chunks accepted so far (throughput counts only work done). */
@@ -263,7 +273,7 @@ final class RunningJob {
     ChunkPlan.Chunk chunk = plan.get(lease.chunkIndex);
     stitcher.put(chunk.rowStart(), chunk.rows(), slice);
     credits[lease.chunkIndex] = new ChunkCredit(lease.session.workerId, lease.session.name,
-        (long) chunk.rows() * spec.colsA() * spec.colsB(), computeMs);
+        (long) chunk.rows() * spec.colsA() * spec.colsB(), computeMs, lease.session.node);
     states[lease.chunkIndex] = ChunkState.DONE;
     roundTrips[chunksDone] = roundTrip;
     chunksDone++;
@@ -277,6 +287,37 @@ final class RunningJob {
     if (chunksDone == plan.size()) {
       gridTimeMs = (System.nanoTime() - startedNanos) / 1e6;
     }
+  }
+
+  /** A chunk accepted before a failover or restart, read back from the checkpoint: done, credited at completion. */
+  void resume(int chunk, float[] slice, ChunkCredit credit) {
+    if (states[chunk] == ChunkState.DONE) {
+      return;
+    }
+    ChunkPlan.Chunk c = plan.get(chunk);
+    pending.removeFirstOccurrence(chunk);
+    stitcher.put(c.rowStart(), c.rows(), slice);
+    credits[chunk] = credit;
+    states[chunk] = ChunkState.DONE;
+    roundTrips[chunksDone] = credit.computeMs();
+    chunksDone++;
+    chunksResumed++;
+    workersUsed.add(credit.workerId());
+    multiplyAddsDone += credit.multiplyAdds();
+    computeMs += credit.computeMs();
+  }
+
+  /** Chunks accepted so far per node of the workers that computed them. */
+  JsonObject chunksByNode() {
+    JsonObject byNode = new JsonObject();
+    if (credits != null) {
+      for (ChunkCredit credit : credits) {
+        if (credit != null) {
+          byNode.put(credit.node(), byNode.getInteger(credit.node(), 0) + 1);
+        }
+      }
+    }
+    return byNode;
   }
 
   boolean allChunksDone() {
@@ -387,6 +428,8 @@ final class RunningJob {
         .put("replayOf", replayOf)
         .put("submittedBy", submittedBy)
         .put("error", error)
+        .put("scheduledBy", scheduledBy)
+        .put("chunksByNode", chunksByNode())
         .put("metrics", metrics().toJson());
     if (verification == null) {
       view.putNull("verification");

@@ -29,14 +29,17 @@ final class SchedulerFeeds {
   /** Timeline events since the last flush, per job, with who submitted it: the bridge shows a job's only to them. */
   private Map<String, JsonObject> timelineBatch = new java.util.LinkedHashMap<>();
 
-  SchedulerFeeds(Vertx vertx, Supplier<Collection<WorkerSession>> sessions) {
+  private final Term term;
+
+  SchedulerFeeds(Vertx vertx, Supplier<Collection<WorkerSession>> sessions, Term term) {
     this.vertx = vertx;
+    this.term = term;
     this.sessions = sessions;
   }
 
-  /** Updates the job's row with the fields {@code changes} holds. */
+  /** Updates the job's row with the fields {@code changes} holds (fenced: only while this term holds the lease). */
   Future<Void> persist(JsonObject changes) {
-    return vertx.eventBus().request(Addresses.DB_JOB_UPDATE, changes)
+    return term.write(vertx.eventBus().request(Addresses.DB_JOB_UPDATE, changes, term.fenced()))
         .onFailure(err -> LOG.log(WARNING, "could not store job " + changes.getString("id") + ": " + err.getMessage()))
         .<Void>mapEmpty();
   }
@@ -99,7 +102,8 @@ final class SchedulerFeeds {
     }
     // A worker's first credit makes its row: it counts the sessions it joined so far.
     chunks.forEach(c -> ((JsonObject) c).put("sessions", sessionsJoined.applyAsInt(((JsonObject) c).getString("workerId"))));
-    return vertx.eventBus().request(Addresses.DB_CREDITS_GRANT, new JsonObject().put("jobId", jobId).put("chunks", chunks))
+    return term.write(vertx.eventBus().request(Addresses.DB_CREDITS_GRANT,
+            new JsonObject().put("jobId", jobId).put("chunks", chunks), term.fenced()))
         .onSuccess(granted -> {
           JsonArray ids = new JsonArray();
           chunks.forEach(c -> {

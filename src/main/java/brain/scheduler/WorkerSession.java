@@ -28,6 +28,8 @@ final class WorkerSession {
   final double reportedOpsPerMs;
   final long maxBufferBytes;
   final long joinedAt = System.currentTimeMillis();
+  /** The node whose bridge holds its socket ({@link brain.bus.Addresses#HEADER_NODE}). */
+  String node = brain.cluster.NodeId.LOCAL;
 
   /** Set once the bridge reports the worker's private handler live: only then do we send to it. */
   boolean listening;
@@ -96,6 +98,7 @@ final class WorkerSession {
   JsonObject view(long now) {
     return new JsonObject()
         .put("sessionId", sessionId)
+        .put("node", node)
         .put("label", label)
         .put("trust", trust.name().toLowerCase(java.util.Locale.ROOT))
         .put("name", name)

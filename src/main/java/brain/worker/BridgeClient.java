@@ -89,6 +89,12 @@ public final class BridgeClient {
     write(new JsonObject().put("type", "register").put("address", address));
   }
 
+  /** Drops the handler of {@code address} and tells the bridge (so that a later register is a fresh one). */
+  public void unregister(String address) {
+    handlers.remove(address);
+    write(new JsonObject().put("type", "unregister").put("address", address));
+  }
+
   /** Error frames that answer no request ("access_denied", "rejected", ...). */
   public void errorHandler(Handler<String> handler) {
     this.errorHandler = handler;

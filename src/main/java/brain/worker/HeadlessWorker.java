@@ -153,6 +153,7 @@ public final class HeadlessWorker {
           if (options.token() != null) {
             registration.put("token", options.token());
           }
+          lastRegistration = registration;
           return client.request(WORKER_REGISTER, registration);
         })
         .onSuccess(this::registered)
@@ -181,12 +182,48 @@ public final class HeadlessWorker {
     targets.learn(reply.getJsonArray("nodes"));
     backoffMs = 500;
     client.register(address, this::onMessage);
+    listenForScheduler();
     long interval = reply.getLong("heartbeatIntervalMs", 2000L);
     heartbeatTimer = vertx.setPeriodic(interval, id -> heartbeat());
     // The server dispatches once the bridge reports the handler live; a heartbeat round trip
     // after the register frame proves the frame was processed (frames are handled in order).
     client.request(WORKER_HEARTBEAT, new JsonObject().put("sessionId", sessionId))
         .onComplete(ar -> firstJoin.tryComplete());
+  }
+
+  private JsonObject lastRegistration;
+  private BridgeClient announcedOn;
+
+  /** Once per socket: a newly elected scheduler's announcement makes this worker register again. */
+  private void listenForScheduler() {
+    if (announcedOn != client) {
+      announcedOn = client;
+      client.register(WORKER_ANNOUNCE, announce -> reRegister());
+    }
+  }
+
+  /**
+   * A new scheduler was elected (failover): registers again on the same socket, with the same
+   * identity. The new scheduler answers with a new session: the old one's work is dropped and the
+   * private handler registered afresh, which tells the new scheduler it is live.
+   */
+  private void reRegister() {
+    BridgeClient current = client;
+    if (current == null || lastRegistration == null || frozen) {
+      return;
+    }
+    current.request(WORKER_REGISTER, lastRegistration).onSuccess(reply -> {
+      if (client != current || reply.getString("sessionId", "").equals(sessionId)) {
+        return; // the same scheduler, or the socket is gone meanwhile
+      }
+      vertx.cancelTimer(heartbeatTimer);
+      queue.clear();
+      bByJob.clear();
+      bRowsReceived.clear();
+      current.unregister(address);
+      registered(reply);
+    }).onFailure(err -> LOG.log(System.Logger.Level.DEBUG, options.name() + " could not register with the new scheduler: "
+        + err.getMessage()));
   }
 
   private void heartbeat() {

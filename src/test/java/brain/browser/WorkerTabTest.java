@@ -111,6 +111,32 @@ class WorkerTabTest {
   }
 
   @Test
+  @DisplayName("a tab registers again with a newly elected scheduler, on its socket, without reloading")
+  void followsANewScheduler() throws Exception {
+    try (Browser browser = Browser.withoutWebGpu(); TestGrid.JobWatch watch = grid.watch()) {
+      Page tab = openWorker(browser, grid, "name=follower");
+      String workerId = tab.textContent("#worker-id").trim();
+      String session = tab.textContent("#session-id").trim();
+      tab.evaluate("() => { window.notReloaded = true; }");
+      // Another holder takes the lease (as another node would) and lets it lapse at once (as a dead one
+      // would): this server steps down at its next renewal, is elected again and announces itself.
+      try (var db = grid.database()) {
+        assertEquals(1, db.createStatement().executeUpdate("UPDATE scheduler_lease SET holder = 'elsewhere', "
+            + "fence = fence + 1, expires_at = " + (System.currentTimeMillis() + 1000) + " WHERE id = 1"));
+      }
+      tab.waitForFunction("old => document.querySelector('#session-id').textContent.trim() !== old"
+          + " && document.body.dataset.ready === 'true'", session, new Page.WaitForFunctionOptions().setTimeout(30_000));
+      assertEquals(true, tab.evaluate("() => window.notReloaded === true"), "the page was not reloaded");
+      assertEquals(workerId, tab.textContent("#worker-id").trim(), "same worker id with the new scheduler");
+      String id = grid.submit("{\"rowsA\":60,\"colsA\":40,\"colsB\":30,\"chunkRows\":10}");
+      assertEquals("completed", watch.finished(id).getString("status"));
+      grid.assertJobProduct(id, 60, 40, 30);
+      assertEquals(1, grid.job(id).getInteger("workersUsed"), "the tab computed for the new scheduler");
+      assertEquals(java.util.List.of(), browser.problems());
+    }
+  }
+
+  @Test
   @DisplayName("a tab whose connection drops reconnects with the same identity; its contribution is counted once")
   void reconnectKeepsIdentity() throws Exception {
     try (Browser browser = Browser.withoutWebGpu(); TestGrid.JobWatch watch = grid.watch()) {

@@ -16,7 +16,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.concurrent.CompletableFuture;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -34,7 +40,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The server as a separate process, killed with SIGKILL in the middle of a job and started
- * again on the same SQLite file: the accepted job completes, with the right product.
+ * again on the same SQLite file: the accepted job resumes from its checkpoint (chunks accepted
+ * before the kill are not computed again) and completes, with the right product, each chunk
+ * credited once.
  */
 @Timeout(180)
 class RestartTest {
@@ -58,8 +66,52 @@ class RestartTest {
     return server.start(60);
   }
 
+  /**
+   * Starts {@code java brain.Main serve} on the test classpath, on the database and storage of
+   * {@code dir}, with {@code extra} settings merged in; returns once it listens.
+   */
+  static Process startServer(Path dir, int port, JsonObject extra, List<Process> processes) throws Exception {
+    Path config = dir.resolve("brain-test-" + port + ".json");
+    Files.writeString(config, new JsonObject()
+        .put("db", new JsonObject().put("url", "jdbc:sqlite:" + dir.resolve("brain.db")))
+        .put("http", new JsonObject().put("host", "127.0.0.1"))
+        .put("storage", new JsonObject().put("dir", dir.resolve("matrices").toString()))
+        .put("auth", new JsonObject().put("adminToken", TestGrid.ADMIN_TOKEN)).mergeIn(extra, true).encode());
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "brain.Main", "serve", "--port", String.valueOf(port),
+        "--config", config.toString());
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    processes.add(process);
+    CompletableFuture<Void> listening = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = lines.readLine()) != null) {
+          System.out.println("[server " + process.pid() + "] " + line);
+          if (line.contains("listening on http://localhost:" + port)) {
+            listening.complete(null);
+          }
+        }
+      } catch (IOException e) {
+        listening.completeExceptionally(e);
+      }
+      listening.completeExceptionally(new IllegalStateException("the server exited before listening"));
+    }, "server-output");
+    reader.setDaemon(true);
+    reader.start();
+    listening.get(60, TimeUnit.SECONDS);
+    return process;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
   @Test
-  @DisplayName("kill -9 mid-job, restart on the same database: the job completes with the right product")
+  @DisplayName("kill -9 mid-job, restart on the same database: the job resumes from its checkpoint and completes with the right product")
   void jobSurvivesKillNine() throws Exception {
     Path dir = Files.createTempDirectory("brain-restart");
     int port = NodeProcess.freePort();
@@ -98,16 +150,31 @@ class RestartTest {
     }
 
     int receivedBeforeKill = received.get();
+    // Chunks accepted before the kill: those whose record is in the checkpoint log (with one slot, at
+    // most one received chunk was still being computed, or its result in flight, when the server died).
+    Path log = dir.resolve("matrices").resolve("results").resolve(id + ".chunks");
+    assertTrue(Files.exists(log), "the job's accepted chunks are checkpointed under storage.dir: " + log);
     startServer(dir, port);
     JsonObject view = awaitCompleted(http, base, id, port);
     assertEquals("completed", view.getString("status"), view.encodePrettily());
     assertTrue(worker.sessions() >= 2, "the worker rejoined the restarted server as a new session");
-    assertTrue(received.get() > receivedBeforeKill, "and computed for it");
+    int receivedAfter = received.get() - receivedBeforeKill;
+    assertTrue(receivedAfter > 0, "and computed for it");
 
     Reference.assertJobProduct(path -> bytes(http, base + path), id, 300, 120, 90);
     // Every chunk credited exactly once, though some were computed both before the kill and after.
     int chunks = view.getInteger("chunksTotal");
     assertEquals(60, chunks);
+    // Resumed, not restarted: the restarted server's timeline (the only one stored) takes the chunks
+    // accepted before the kill from the checkpoint and sends out only the others.
+    List<JsonObject> events = new JsonObject(new String(bytes(http, base + "/api/jobs/" + id + "/timeline"),
+        StandardCharsets.UTF_8)).getJsonArray("events").stream().map(JsonObject.class::cast).toList();
+    int resumed = brain.testing.Timelines.resumedChunks(events);
+    assertTrue(resumed > 0, "chunks accepted before the kill were resumed: " + brain.testing.Timelines.describe(events));
+    assertEquals(chunks - resumed, brain.testing.Timelines.ofType(events, "dispatch").size(),
+        "only the chunks not accepted before the kill were sent out again");
+    assertEquals(chunks - resumed, receivedAfter, "and the worker computed just those");
+    assertFalse(Files.exists(log), "the checkpoint goes once the job is stored");
     try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("brain.db"));
          ResultSet credits = db.createStatement().executeQuery("SELECT COUNT(*), COUNT(DISTINCT chunk_index) "
              + "FROM chunk_credits WHERE job_id = '" + id + "'");
@@ -118,8 +185,8 @@ class RestartTest {
       assertTrue(board.next());
       assertEquals(chunks, board.getInt(1), "the leaderboard counts each chunk once, not the ones computed before the kill again");
     }
-    System.out.printf("restart: killed after %d chunks received, job completed after the restart (%d chunks received in all)%n",
-        receivedBeforeKill, received.get());
+    System.out.printf("restart: killed after %d chunks received; %d resumed from the checkpoint, %d of %d computed "
+        + "after the restart; job completed%n", receivedBeforeKill, resumed, receivedAfter, chunks);
   }
 
   /**
@@ -128,6 +195,10 @@ class RestartTest {
    * completion before the listener was ready is not missed.
    */
   private JsonObject awaitCompleted(HttpClient http, String base, String id, int port) throws Exception {
+    return awaitFinished(vertx, http, base, id, port);
+  }
+
+  static JsonObject awaitFinished(Vertx vertx, HttpClient http, String base, String id, int port) throws Exception {
     CompletableFuture<JsonObject> finished = new CompletableFuture<>();
     BridgeClient feed = TestGrid.await(BridgeClient.connect(vertx, vertx.createWebSocketClient(), "127.0.0.1", port, false,
         TestGrid.ADMIN_TOKEN));
@@ -146,7 +217,7 @@ class RestartTest {
     return finished.get(90, TimeUnit.SECONDS);
   }
 
-  private static byte[] bytes(HttpClient http, String url) {
+  static byte[] bytes(HttpClient http, String url) {
     try {
       return http.send(HttpRequest.newBuilder(URI.create(url)).header("authorization", BEARER).build(),
           HttpResponse.BodyHandlers.ofByteArray()).body();

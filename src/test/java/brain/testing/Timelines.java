@@ -34,6 +34,11 @@ public final class Timelines {
   }
 
   /** Timeline events are public: none may carry a lease's or a session's id. */
+  /** How many chunks the job's "resumed" event took from its checkpoint (0 without one). */
+  public static int resumedChunks(List<JsonObject> events) {
+    return ofType(events, "resumed").stream().mapToInt(e -> Integer.parseInt(e.getString("detail").split(" ")[0])).sum();
+  }
+
   public static void assertNoPrivateIds(List<JsonObject> events) {
     for (JsonObject event : events) {
       assertFalse(event.containsKey("assignmentId"), "timeline event carries an assignmentId: " + event.encode());

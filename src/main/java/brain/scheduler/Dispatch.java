@@ -1,0 +1,123 @@
+package brain.scheduler;
+
+import brain.trust.TrustRegistry;
+import brain.model.JobStatus;
+import io.vertx.core.Vertx;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Sends work out: pending chunks to workers with free slots, B's parts with a worker's first
+ * chunk of a job, speculative copies of stragglers; and takes leases back. Nothing goes out
+ * once the scheduler's term may have ended. Confined to the scheduler's thread.
+ */
+final class Dispatch {
+  private static final SecureRandom IDS = new SecureRandom();
+
+  private final Vertx vertx;
+  private final SchedulerSettings settings;
+  private final WorkerPool pool;
+  private final Term term;
+  private final Supplier<Collection<RunningJob>> running;
+
+  Dispatch(Vertx vertx, SchedulerSettings settings, WorkerPool pool, Term term, Supplier<Collection<RunningJob>> running) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.pool = pool;
+    this.term = term;
+    this.running = running;
+  }
+
+  /**
+   * Gives pending chunks to workers with free slots, oldest job first, round robin over
+   * workers (never to an excluded one, and preferably not a chunk it already failed); then,
+   * with slots still free, speculative copies of stragglers.
+   */
+  void pump() {
+    if (!term.mayAct()) {
+      return; // a scheduler whose lease may have run out sends nothing
+    }
+    long now = System.currentTimeMillis();
+    for (RunningJob job : List.copyOf(running.get())) {
+      while (job.dispatchable()) {
+        WorkerSession session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, false));
+        if (session == null) {
+          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, true));
+        }
+        if (session == null) {
+          break;
+        }
+        dispatch(session, job, job.takePendingFor(session.workerId), false);
+        pool.offer(session);
+      }
+    }
+    speculate(now);
+  }
+
+  /**
+   * A straggler is a chunk out longer than {@code factor} × the job's median round trip (and
+   * at least {@code minMs}), once {@code minDoneFraction} of the job is done and nothing else
+   * is pending: an idle worker gets a copy, the first valid result wins, the other is cancelled.
+   */
+  private void speculate(long now) {
+    if (!pool.mayHaveFreeSlot()) {
+      return;
+    }
+    for (RunningJob job : List.copyOf(running.get())) {
+      if (job.status != JobStatus.RUNNING || job.inputs == null || job.hasPending()
+          || job.chunksDone < settings.speculationMinDoneFraction() * job.plan.size()) {
+        continue;
+      }
+      double threshold = Math.max(settings.speculationMinMs(), settings.speculationFactor() * job.medianRoundTrip());
+      for (Lease lease : job.openLeases()) {
+        if (lease.answered || job.leasesOut(lease.chunkIndex) > 1 || lease.elapsedMs() < threshold) {
+          continue;
+        }
+        WorkerSession copyHolder = pool.take(s -> !s.workerId.equals(lease.session.workerId) && s.canTake(job)
+            && !s.excluded(now) && s.trust != TrustRegistry.Level.SUSPECT);
+        if (copyHolder == null) {
+          return;
+        }
+        dispatch(copyHolder, job, lease.chunkIndex, true);
+        pool.offer(copyHolder);
+      }
+    }
+  }
+
+  private void dispatch(WorkerSession session, RunningJob job, int chunk, boolean speculative) {
+    String address = session.address();
+    if (session.jobsWithB.add(job.id)) {
+      for (JobInputs.BPart part : job.inputs.bParts()) {
+        vertx.eventBus().send(address, WorkerMessages.bPart(job, part));
+      }
+      job.bytes += job.bWireBytes(address);
+    }
+    String assignmentId = newId();
+    io.vertx.core.json.JsonObject message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
+    Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(),
+        job.chunkEnvelopeBytes(address, message) + job.inputs.aSlices()[chunk].length(), speculative);
+    session.inFlight.put(assignmentId, lease);
+    vertx.eventBus().send(address, message);
+    int attempt = job.attempts(chunk);
+    brain.metrics.GridMeters.of(vertx).dispatched(attempt > 1 && !speculative); // GridMeters hook
+    job.timeline.add(speculative ? "speculate" : "dispatch", chunk, session, lease,
+        attempt > 1 ? "attempt " + attempt : null);
+  }
+
+  /** Takes a lease back from its worker (another copy won, or it expired), telling the worker. */
+  void withdraw(Lease lease) {
+    lease.session.inFlight.remove(lease.assignmentId);
+    vertx.eventBus().send(lease.session.address(), WorkerMessages.cancel(List.of(lease.assignmentId)));
+    pool.offer(lease.session);
+  }
+
+  /** 128 random bits, base64url: unguessable ids for sessions and leases. */
+  static String newId() {
+    byte[] bytes = new byte[16];
+    IDS.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+}
