@@ -42,6 +42,22 @@ final class DataApi {
     router.put(UPLOAD).handler(this::upload);
   }
 
+  /**
+   * CORS for any origin, without credentials: the capability in the URL is the whole check (no
+   * cookie or other ambient credential is looked at), so a page can use only capabilities it
+   * was sent. A worker tab whose socket moved to another node keeps its page on the first node,
+   * which may be gone from the node list by then: an origin list could not admit it.
+   */
+  static void cors(RoutingContext ctx) {
+    ctx.response().putHeader("access-control-allow-origin", "*");
+    if (ctx.request().method() == io.vertx.core.http.HttpMethod.OPTIONS) {
+      ctx.response().setStatusCode(204).putHeader("access-control-allow-methods", "GET, PUT")
+          .putHeader("access-control-allow-headers", "content-type").putHeader("access-control-max-age", "600").end();
+      return;
+    }
+    ctx.next();
+  }
+
   private void fetch(RoutingContext ctx) {
     String item = ctx.pathParam("itemId");
     String capability = ctx.request().getParam("c");
