@@ -67,6 +67,8 @@ public final class HttpVerticle extends VerticleBase {
           .exposedHeaders(Set.of("location", "x-brain-node", "x-matrix-rows", "x-matrix-cols", "x-matrix-format",
               "retry-after", "www-authenticate", "idempotent-replayed")));
     }
+    // A worker tab of one node may fetch from and upload to another's data plane (its socket moved there).
+    router.route("/data/*").handler(DataApi::cors);
     // Authentication first (a stranger learns nothing more than 401): every route below finds
     // its caller in ctx.user(), or is public.
     ApiAuth auth = new ApiAuth(new TokenAuthProvider(vertx), conf);
@@ -92,6 +94,8 @@ public final class HttpVerticle extends VerticleBase {
       router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
           "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
       router.route("/api/*").failureHandler(this::apiFailure);
+      new DataApi(vertx, maxMessageBytes).mount(router);
+      router.route("/data/*").failureHandler(this::apiFailure);
       new MetricsApi(vertx).mount(router, auth, conf.bool("auth.public.metrics"));
       router.get("/metrics").failureHandler(this::apiFailure);
       mountPages(router, conf, origins, maxMessageBytes);

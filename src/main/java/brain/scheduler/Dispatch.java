@@ -42,8 +42,15 @@ final class Dispatch {
     }
     long now = System.currentTimeMillis();
     for (RunningJob job : List.copyOf(running.get())) {
+      // Locality: a worker whose cache holds the job's B is asked first (it costs the wire nothing);
+      // the others follow as soon as it has no free slot, so none waits on it.
+      String bId = job.inputs == null ? null : job.inputs.bItem.id();
       while (job.dispatchable()) {
-        WorkerSession session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, false));
+        WorkerSession session = bId == null ? null : pool.take(s -> s.holds.contains(bId) && s.canTake(job)
+            && !s.excluded(now) && job.hasPendingFor(s.workerId, false));
+        if (session == null) {
+          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, false));
+        }
         if (session == null) {
           session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, true));
         }
@@ -89,16 +96,29 @@ final class Dispatch {
 
   private void dispatch(WorkerSession session, RunningJob job, int chunk, boolean speculative) {
     String address = session.address();
-    if (session.jobsWithB.add(job.id)) {
-      for (JobInputs.BPart part : job.inputs.bParts()) {
-        vertx.eventBus().send(address, WorkerMessages.bPart(job, part));
-      }
-      job.bytes += job.bWireBytes(address);
-    }
     String assignmentId = newId();
-    io.vertx.core.json.JsonObject message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
-    Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(),
-        job.chunkEnvelopeBytes(address, message) + job.inputs.aSlices()[chunk].length(), speculative);
+    io.vertx.core.json.JsonObject message;
+    long bytesOut;
+    if (session.protocol >= 2) {
+      // Control on the bus, bulk data over HTTP: the message names the inputs, the worker fetches
+      // what its cache lacks (§4), and may fetch only what a lease of its session named.
+      JobInputs.Item a = job.inputs.aItems[chunk];
+      JobInputs.Item b = job.inputs.bItem;
+      session.granted.put(a.id(), new WorkerSession.Grant(a, job.id));
+      session.granted.put(b.id(), new WorkerSession.Grant(b, job.id));
+      message = WorkerMessages.chunkV2(job, chunk, assignmentId, settings.leaseMs(), session.dataToken, a, b);
+      bytesOut = WorkerMessages.wireBytes(address, message, "");
+    } else {
+      if (session.jobsWithB.add(job.id)) {
+        for (JobInputs.BPart part : job.inputs.bParts()) {
+          vertx.eventBus().send(address, WorkerMessages.bPart(job, part));
+        }
+        job.bytes += job.bWireBytes(address);
+      }
+      message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
+      bytesOut = job.chunkEnvelopeBytes(address, message) + job.inputs.aSlice(chunk).length();
+    }
+    Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(), bytesOut, speculative);
     session.inFlight.put(assignmentId, lease);
     vertx.eventBus().send(address, message);
     int attempt = job.attempts(chunk);

@@ -42,22 +42,45 @@ final class ResultCheck {
   private ResultCheck() {}
 
   static Future<Checked> run(WorkerExecutor compute, JobInputs inputs, ChunkPlan.Chunk chunk, int colsA, int colsB,
-      Strictness strictness, String data) {
+      Strictness strictness, java.util.function.Supplier<float[]> decode) {
     long cost = inputs.check() == null || strictness.vectors() == 0 ? (long) chunk.rows() * colsB
         : inputs.check().multiplyAdds(chunk.rows(), Math.min(strictness.vectors(), inputs.check().vectors()))
             + (long) strictness.fullRows() * colsA * colsB;
     if (cost > INLINE_OPS) {
-      return compute.executeBlocking(() -> check(inputs, chunk, colsB, strictness, data), false);
+      return compute.executeBlocking(() -> check(inputs, chunk, colsB, strictness, decode), false);
     }
     try {
-      return Future.succeededFuture(check(inputs, chunk, colsB, strictness, data));
+      return Future.succeededFuture(check(inputs, chunk, colsB, strictness, decode));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
   }
 
-  private static Checked check(JobInputs inputs, ChunkPlan.Chunk chunk, int colsB, Strictness strictness, String data) {
-    float[] values = Float32Codec.fromBase64(data, chunk.rows() * colsB);
+  /** Protocol 1: a result's base64 payload, decoded where the check runs. */
+  static java.util.function.Supplier<float[]> base64(String data, int count) {
+    return () -> Float32Codec.fromBase64(data, count);
+  }
+
+  /** Protocol 2: an uploaded body of exactly {@code count} little-endian float32 values. */
+  static java.util.function.Supplier<float[]> littleEndian(io.vertx.core.buffer.Buffer body, int count) {
+    return () -> {
+      if (body.length() != count * Float.BYTES) {
+        throw new IllegalArgumentException("expected " + count * Float.BYTES + " bytes, got " + body.length());
+      }
+      float[] values = new float[count];
+      java.nio.ByteBuffer.wrap(body.getBytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+      for (float v : values) {
+        if (!Float.isFinite(v)) {
+          throw new IllegalArgumentException("the result holds a value that is not finite");
+        }
+      }
+      return values;
+    };
+  }
+
+  private static Checked check(JobInputs inputs, ChunkPlan.Chunk chunk, int colsB, Strictness strictness,
+      java.util.function.Supplier<float[]> decode) {
+    float[] values = decode.get();
     if (inputs.check() == null || strictness.vectors() == 0) {
       return new Checked(values, Verification.skipped());
     }

@@ -37,8 +37,30 @@ final class WorkerSession {
   boolean offered;
   /** Leases out on this worker (results not received yet), by assignment id. */
   final Map<String, Lease> inFlight = new LinkedHashMap<>();
-  /** Jobs whose B this session already holds. */
+  /** Jobs whose B this session already holds (protocol 1). */
   final Set<String> jobsWithB = new HashSet<>();
+  /** 1: payloads in base64 inside the bus messages; 2: data items fetched and results uploaded over HTTP. */
+  final int protocol;
+  /** Protocol 2: the capability in this session's data URLs (random, 128 bits; never shown anywhere else). */
+  final String dataToken = Dispatch.newId();
+  /**
+   * Protocol 2: the data items this session was named in a lease, by id: only these may it fetch.
+   * Bounded (oldest dropped first): a long session does not grow it without end.
+   */
+  final Map<String, Grant> granted = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Grant> eldest) {
+      return size() > MAX_GRANTED;
+    }
+  };
+  static final int MAX_GRANTED = 4096;
+
+  /** An item a lease named, and the job whose wire bytes its fetches count in. */
+  record Grant(JobInputs.Item item, String jobId) {}
+  /** Protocol 2: the ids of the items the worker says it holds in its cache (at most {@link Inbound#MAX_HOLDS}). */
+  Set<String> holds = Set.of();
+  /** Protocol 2: bytes it fetched and uploaded over HTTP (the data plane's share of its wire bytes). */
+  long dataBytesOut;
 
   long chunksDone;
   double computeMs;
@@ -68,6 +90,8 @@ final class WorkerSession {
     this.reportedOpsPerMs = registration.getDouble("opsPerMs", 0.0);
     this.maxBufferBytes = registration.getLong("maxBufferBytes", Long.MAX_VALUE);
     this.slots = grantedSlots;
+    this.protocol = registration.getInteger("protocol", 1);
+    this.holds = Inbound.holds(registration);
   }
 
   String address() {
