@@ -362,7 +362,7 @@ public final class Bench {
   private void aggregation() {
     progress.accept("aggregation 4096×4096 ...");
     int n = 4096;
-    ChunkPlan plan = ChunkPlan.of(n, 16);
+    ChunkPlan plan = ChunkPlan.of(n, n, 16);
     float[][] slices = new float[plan.size()][];
     for (ChunkPlan.Chunk chunk : plan.chunks()) {
       slices[chunk.index()] = new float[chunk.rows() * n];

@@ -43,18 +43,44 @@ final class Dispatch {
     long now = System.currentTimeMillis();
     for (RunningJob job : List.copyOf(running.get())) {
       while (job.dispatchable()) {
-        WorkerSession session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, false));
+        int[] holders = holders(job);
+        WorkerSession session = pool.take(s -> s.canTake(job) && !s.excluded(now) && pendingFor(s, job, false, holders) >= 0);
+        boolean failedToo = session == null;
         if (session == null) {
-          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, true));
+          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && pendingFor(s, job, true, holders) >= 0);
         }
         if (session == null) {
           break;
         }
-        dispatch(session, job, job.takePendingFor(session.workerId), false);
+        int chunk = pendingFor(session, job, failedToo, holders);
+        job.take(chunk);
+        dispatch(session, job, chunk, false);
         pool.offer(session);
       }
     }
     speculate(now);
+  }
+
+  /** The chunk this worker should take next (locality: the B panel it holds), or -1. */
+  private static int pendingFor(WorkerSession session, RunningJob job, boolean failedToo, int[] holders) {
+    Integer held = session.bPanels.get(job.id);
+    return job.pendingFor(session.workerId, held == null ? -1 : held, job.plan.blocked() && session.busyWith(job),
+        failedToo, holders);
+  }
+
+  /** For a 2-D-block job: how many workers hold each B panel now (null for a row-slice job). */
+  private int[] holders(RunningJob job) {
+    if (!job.plan.blocked()) {
+      return null;
+    }
+    int[] holders = new int[job.plan.panels()];
+    for (WorkerSession s : pool.sessions()) {
+      Integer held = s.bPanels.get(job.id);
+      if (held != null) {
+        holders[held]++;
+      }
+    }
+    return holders;
   }
 
   /**
@@ -76,8 +102,10 @@ final class Dispatch {
         if (lease.answered || job.leasesOut(lease.chunkIndex) > 1 || lease.elapsedMs() < threshold) {
           continue;
         }
+        int panel = job.plan.get(lease.chunkIndex).panel(job.plan);
         WorkerSession copyHolder = pool.take(s -> !s.workerId.equals(lease.session.workerId) && s.canTake(job)
-            && !s.excluded(now) && s.trust != TrustRegistry.Level.SUSPECT);
+            && !s.excluded(now) && s.trust != TrustRegistry.Level.SUSPECT
+            && (!job.plan.blocked() || !s.busyWith(job) || Integer.valueOf(panel).equals(s.bPanels.get(job.id))));
         if (copyHolder == null) {
           return;
         }
@@ -89,11 +117,16 @@ final class Dispatch {
 
   private void dispatch(WorkerSession session, RunningJob job, int chunk, boolean speculative) {
     String address = session.address();
-    if (session.jobsWithB.add(job.id)) {
-      for (JobInputs.BPart part : job.inputs.bParts()) {
-        vertx.eventBus().send(address, WorkerMessages.bPart(job, part));
+    int panel = job.plan.get(chunk).panel(job.plan);
+    Integer held = session.bPanels.put(job.id, panel);
+    if (held == null || held != panel) {
+      // The worker replaces the B panel it holds for this job (docs/PROTOCOL.md §3).
+      JobInputs.Panel bPanel = job.inputs.panels().get(panel);
+      for (JobInputs.BPart part : bPanel.parts()) {
+        vertx.eventBus().send(address, WorkerMessages.bPart(job, bPanel, part));
       }
-      job.bytes += job.bWireBytes(address);
+      job.bytes += job.bWireBytes(address, panel);
+      job.bPanelsSent++;
     }
     String assignmentId = newId();
     io.vertx.core.json.JsonObject message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());

@@ -193,10 +193,14 @@ final class Scheduler {
     int chunkRows = job.resumeChunkRows != null ? job.resumeChunkRows : spec.chunkRows() != null ? spec.chunkRows()
         : ChunkPlan.autoChunkRows(spec.rowsA(), spec.colsA(), spec.colsB(), workers, settings.chunksPerWorker(),
             settings.maxChunkBytes(), settings.minOpsPerChunk());
-    ChunkPlan plan = ChunkPlan.of(spec.rowsA(), chunkRows);
+    ChunkPlan plan = JobPlans.choose(spec, chunkRows, JobPlans.smallestBudget(pool.sessions(), settings.minMemoryBytes()),
+        settings.maxChunkBytes());
     job.start(plan);
     running.put(job.id, job);
-    job.timeline.add("started", null, null, null, plan.size() + " chunks of " + plan.chunkRows() + " rows");
+    job.timeline.add("started", null, null, null, plan.size() + (plan.blocked()
+        ? " blocks of " + plan.chunkRows() + "×" + plan.blockCols() + " (" + plan.rowPanels() + " row panels × "
+            + plan.panels() + " column panels)"
+        : " chunks of " + plan.chunkRows() + " rows"));
     feeds.persist(new JsonObject().put("id", job.id).put("status", job.status.wire()).put("startedAt", job.startedAt)
         .put("chunkRows", plan.chunkRows()).put("chunksTotal", plan.size()));
     feeds.changed(job);

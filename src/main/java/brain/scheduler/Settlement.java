@@ -75,7 +75,7 @@ final class Settlement {
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     lease.answered = true;
     ResultCheck.Strictness strictness = ResultCheck.Strictness.of(session.trust, settings);
-    ResultCheck.run(compute, job.inputs, chunk, job.spec.colsA(), job.spec.colsB(), strictness, data)
+    ResultCheck.run(compute, job.inputs, chunk, job.spec.colsA(), strictness, data)
         .onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
     scheduler.pump();
   }

@@ -31,13 +31,25 @@ public final class HeadlessWorker {
   /** How to join. */
   /**
    * {@code key}: the worker key of a private grid, or null; {@code token}: a requestor's or
-   * admin's token, which also admits a worker to a private grid, or null.
+   * admin's token, which also admits a worker to a private grid, or null; {@code memoryBytes}: the
+   * budget it declares for one chunk's inputs and output ({@code memoryBytes} at registration), 0
+   * for none.
    */
   public record Options(String host, int port, boolean tls, String workerId, String name, int slots,
-      MatrixEngine engine, boolean reconnect, String key, String token) {
+      MatrixEngine engine, boolean reconnect, String key, String token, long memoryBytes) {
     public Options(String host, int port, boolean tls, String workerId, String name, int slots, MatrixEngine engine,
         boolean reconnect) {
       this(host, port, tls, workerId, name, slots, engine, reconnect, null, null);
+    }
+
+    public Options(String host, int port, boolean tls, String workerId, String name, int slots, MatrixEngine engine,
+        boolean reconnect, String key, String token) {
+      this(host, port, tls, workerId, name, slots, engine, reconnect, key, token, 0);
+    }
+
+    /** Declares a memory budget for one chunk (its A panel, B panel and C block). */
+    public Options withMemory(long bytes) {
+      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, key, token, bytes);
     }
 
     public static Options of(String host, int port, String name, MatrixEngine engine) {
@@ -45,29 +57,30 @@ public final class HeadlessWorker {
     }
 
     public Options withSlots(int n) {
-      return new Options(host, port, tls, workerId, name, n, engine, reconnect, key, token);
+      return new Options(host, port, tls, workerId, name, n, engine, reconnect, key, token, memoryBytes);
     }
 
     public Options withReconnect(boolean on) {
-      return new Options(host, port, tls, workerId, name, slots, engine, on, key, token);
+      return new Options(host, port, tls, workerId, name, slots, engine, on, key, token, memoryBytes);
     }
 
     public Options withWorkerId(String id) {
-      return new Options(host, port, tls, id, name, slots, engine, reconnect, key, token);
+      return new Options(host, port, tls, id, name, slots, engine, reconnect, key, token, memoryBytes);
     }
 
     public Options withKey(String workerKey) {
-      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, workerKey, token);
+      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, workerKey, token, memoryBytes);
     }
 
     public Options withToken(String requestorToken) {
-      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, key, requestorToken);
+      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, key, requestorToken, memoryBytes);
     }
   }
 
   /** A chunk received and not yet answered. */
+  /** {@code colsB}: the chunk's columns (a 2-D block's width), {@code colStart}: its first column in C. */
   public record Chunk(String assignmentId, String jobId, int chunkIndex, int rowStart, int rows, int colsA, int colsB,
-      String a, long receivedNanos) {}
+      String a, long receivedNanos, int colStart) {}
 
   /** What to do with a chunk instead of answering it right (fault injection for tests). */
   public interface Behaviour {
@@ -81,6 +94,10 @@ public final class HeadlessWorker {
   private final Options options;
   private final Map<String, float[]> bByJob = new HashMap<>();
   private final Map<String, Integer> bRowsReceived = new HashMap<>();
+  /** Per job, the first column of the B panel held (0: all of B, or the first panel). */
+  private final Map<String, Integer> bColStart = new HashMap<>();
+  /** The most bytes one chunk has needed here: its A, the B it was computed with, its C. */
+  private volatile long largestChunkBytes;
   private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
   private final Set<String> cancelled = new HashSet<>();
   private BridgeClient client;
@@ -142,6 +159,9 @@ public final class HeadlessWorker {
               .put("engine", options.engine().kind())
               .put("adapter", options.engine().description())
               .put("slots", options.slots());
+          if (options.memoryBytes() > 0) {
+            registration.put("memoryBytes", options.memoryBytes());
+          }
           if (options.key() != null) {
             registration.put("key", options.key());
           }
@@ -213,6 +233,7 @@ public final class HeadlessWorker {
       queue.clear();
       bByJob.clear();
       bRowsReceived.clear();
+      bColStart.clear();
       current.unregister(address);
       registered(reply);
     }).onFailure(err -> LOG.log(System.Logger.Level.DEBUG, options.name() + " could not register with the new scheduler: "
@@ -237,6 +258,7 @@ public final class HeadlessWorker {
     queue.clear();
     bByJob.clear();
     bRowsReceived.clear();
+    bColStart.clear();
     client = null;
     if (!stopped && options.reconnect()) {
       retryLater();
@@ -267,6 +289,7 @@ public final class HeadlessWorker {
           queue.removeIf(c -> c.assignmentId().equals(id));
         });
         case "release" -> {
+          bColStart.remove(message.getString("jobId"));
           bByJob.remove(message.getString("jobId"));
           bRowsReceived.remove(message.getString("jobId"));
         }
@@ -286,7 +309,15 @@ public final class HeadlessWorker {
     int cols = part.getInteger("cols");
     int rowStart = part.getInteger("rowStart");
     int rowCount = part.getInteger("rowCount");
-    float[] b = bByJob.computeIfAbsent(jobId, id -> new float[Math.multiplyExact(rows, cols)]);
+    int colStart = part.getInteger("colStart", 0);
+    float[] held = bByJob.get(jobId);
+    if (held == null || held.length != (long) rows * cols || bColStart.getOrDefault(jobId, 0) != colStart) {
+      // Another column panel of B for this job: it replaces the one held (a worker holds one).
+      bByJob.put(jobId, new float[Math.multiplyExact(rows, cols)]);
+      bRowsReceived.put(jobId, 0);
+      bColStart.put(jobId, colStart);
+    }
+    float[] b = bByJob.get(jobId);
     if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > rows) {
       throw new IllegalArgumentException("B part outside B");
     }
@@ -297,7 +328,7 @@ public final class HeadlessWorker {
   private void receiveChunk(JsonObject m) {
     Chunk chunk = new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
         m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), m.getString("a"),
-        System.nanoTime());
+        System.nanoTime(), m.getInteger("colStart", 0));
     if (behaviour.intercept(this, chunk)) {
       return;
     }
@@ -312,11 +343,14 @@ public final class HeadlessWorker {
     Chunk chunk = queue.pollFirst();
     float[] b = bByJob.get(chunk.jobId());
     Integer rowsOfB = bRowsReceived.get(chunk.jobId());
-    if (b == null || rowsOfB == null || rowsOfB != chunk.colsA()) {
-      fail(chunk, "B of job " + chunk.jobId() + " is not complete here");
+    if (b == null || rowsOfB == null || rowsOfB != chunk.colsA() || b.length != (long) chunk.colsA() * chunk.colsB()
+        || bColStart.getOrDefault(chunk.jobId(), 0) != chunk.colStart()) {
+      fail(chunk, "B (columns from " + chunk.colStart() + ") of job " + chunk.jobId() + " is not complete here");
       computeNext();
       return;
     }
+    largestChunkBytes = Math.max(largestChunkBytes, ((long) chunk.rows() * chunk.colsA() + b.length
+        + (long) chunk.rows() * chunk.colsB()) * Float.BYTES);
     computing = true;
     long started = System.nanoTime();
     double waitMs = (started - chunk.receivedNanos()) / 1e6;
@@ -388,6 +422,11 @@ public final class HeadlessWorker {
       client.send(WORKER_FAILURE, new JsonObject().put("sessionId", sessionId)
           .put("assignmentId", chunk.assignmentId()).put("error", error));
     }
+  }
+
+  /** The most bytes one chunk has needed on this worker so far: A panel, B panel and C block. */
+  public long largestChunkBytes() {
+    return largestChunkBytes;
   }
 
   /** Stops answering and heart-beating with the socket left open: a frozen tab. Callable from any thread. */

@@ -1,0 +1,83 @@
+package brain.integration;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import brain.testing.TestGrid;
+import brain.worker.Engines;
+import brain.worker.HeadlessWorker;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A job whose B does not fit its workers: cut into 2-D blocks that do, computed by real
+ * workers over the real bridge, checked block by block, stitched, stored and right.
+ */
+@Timeout(120)
+class BlockJobTest {
+  private static final long BUDGET = 1 << 20;
+  private TestGrid grid;
+
+  @BeforeEach
+  void start() {
+    grid = TestGrid.start();
+  }
+
+  @AfterEach
+  void stop() {
+    grid.close();
+  }
+
+  private HeadlessWorker worker(String name, long memoryBytes) {
+    return grid.worker(HeadlessWorker.Options.of("127.0.0.1", grid.port(), name, Engines.cpu(1)).withMemory(memoryBytes));
+  }
+
+  @Test
+  @DisplayName("384×512·512×640 (B is 1.25 MiB) on workers declaring 1 MiB: 2-D blocks, each within budget, the product right; a worker declaring 4 KiB gets none")
+  void blocksFitSmallBudgets() {
+    List<HeadlessWorker> fitting = List.of(worker("ada", BUDGET), worker("bo", BUDGET), worker("cy", BUDGET));
+    HeadlessWorker tiny = worker("tiny", 4096);
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      String id = grid.submit("{\"rowsA\":384,\"colsA\":512,\"colsB\":640}");
+      JsonObject running = grid.job(id);
+      JsonObject done = watch.finished(id);
+      assertEquals("completed", done.getString("status"), done.encodePrettily());
+      grid.assertJobProduct(id, 384, 512, 640);
+
+      // 1 MiB holds a 212×212 block beside its panels; evened out: 2 row panels of 192, 4 column panels of 160.
+      JsonObject view = grid.job(id);
+      assertEquals(8, view.getInteger("chunksTotal"), view.encodePrettily());
+      assertEquals(8, view.getInteger("chunksDone"));
+      assertTrue(view.getJsonObject("verification").getBoolean("passed"));
+      if ("running".equals(running.getString("status"))) {
+        assertEquals(160, running.getInteger("blockCols"), running.encodePrettily());
+      }
+    }
+    long computed = 0;
+    for (HeadlessWorker w : fitting) {
+      assertTrue(w.largestChunkBytes() <= BUDGET, "a chunk needed " + w.largestChunkBytes() + " bytes on a 1 MiB worker");
+      computed += w.chunksDone();
+    }
+    assertTrue(computed >= 8, "the fitting workers computed the blocks");
+    assertEquals(0, tiny.chunksDone(), "no block fits 4 KiB");
+    assertEquals(0, tiny.largestChunkBytes());
+  }
+
+  @Test
+  @DisplayName("a job whose B and a row fit every worker keeps its row slices: no behaviour change")
+  void rowSlicesWhenBFits() {
+    HeadlessWorker w = worker("roomy", BUDGET);
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      String id = grid.submit("{\"rowsA\":157,\"colsA\":93,\"colsB\":71,\"chunkRows\":16}");
+      JsonObject done = watch.finished(id);
+      assertEquals("completed", done.getString("status"), done.encodePrettily());
+      assertEquals(10, grid.job(id).getInteger("chunksTotal"));
+      grid.assertJobProduct(id, 157, 93, 71);
+    }
+    assertTrue(w.largestChunkBytes() <= BUDGET);
+  }
+}
