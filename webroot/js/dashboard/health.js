@@ -2,6 +2,7 @@
 
 import { $, setText } from './dom.js';
 import { count, duration } from './format.js';
+import { showNodes } from './nodes.js';
 
 let lastHealthAt = 0;
 
@@ -24,8 +25,10 @@ export function showHealth(h) {
   const status = $('grid-status');
   const degraded = h.status !== 'up' || h.database !== 'up';
   status.dataset.state = degraded ? 'disconnected' : 'connected';
-  setText(status, degraded ? `Grid degraded${h.database !== 'up' ? ' · database unavailable' : ''}` : 'Grid up');
+  setText(status, h.status === 'waiting' ? 'Waiting for a scheduler'
+    : degraded ? `Grid degraded${h.database !== 'up' ? ' · database unavailable' : ''}` : 'Grid up');
   $('health').dataset.activeWorkers = String(h.activeWorkers ?? '');
+  showNodes(h);
 }
 
 /** state: connecting | connected | disconnected; detail: extra words. */

@@ -15,6 +15,7 @@ import {
 } from './protocol.js';
 import { claimFreshWorkerId, claimWorkerId, loadName, saveName } from './identity.js';
 import * as ui from './ui.js';
+import { NodeList } from './nodes.js';
 
 const REGISTER_TIMEOUT_MS = 10000;
 const RETRY_MIN_MS = 500;
@@ -243,6 +244,7 @@ function onPrivateMessage(body) {
     case 'release': return onRelease(body);
     case 'stats': return onStats(body);
     case 'refused': return onRefused(body);
+    case 'move': return onMove(body);
     default:
       note(`ignored a message of unknown type "${String(type).slice(0, 40)}"`, 'warn');
   }
@@ -425,6 +427,7 @@ async function register() {
     return;
   }
   state.registerAttempt = 0;
+  learnNodes(reply);
   adoptSession(v.value);
   // The name was edited while this registration was out: send it again.
   if (state.name !== body.name) register();
@@ -541,6 +544,31 @@ function onClose(detail) {
   ui.setConnection('disconnected', retry);
   if (wasRegistered || (detail && detail.wasOpen)) note('connection lost' + (retry ? '; ' + retry : ''), 'warn');
   ui.setText('session-id', '–');
+  followNodes();
+}
+
+// ------------------------------------------------------------------ cluster nodes (see nodes.js)
+
+const nodes = new NodeList(location.origin);
+let moving = false;
+
+function learnNodes(reply) {
+  nodes.learn(reply && reply.nodes);
+}
+
+/** After a close: the reconnect goes to the node a stopping one named, else to the next node in turn. */
+function followNodes() {
+  if (!moving) nodes.next();
+  moving = false;
+  state.eb.url = nodes.busUrl();
+}
+
+/** {type: "move", nodes}: our node is stopping; leave it now for another. */
+function onMove(body) {
+  const to = nodes.moveTo(body.nodes);
+  note(`this node is stopping; moving to ${to}`, 'warn');
+  moving = true;
+  state.eb.drop();
 }
 
 function onNameEdited(value) {

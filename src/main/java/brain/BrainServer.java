@@ -3,6 +3,8 @@ package brain;
 import brain.auth.AuthVerticle;
 import brain.bridge.BridgeGuard;
 import brain.bus.Codecs;
+import brain.cluster.NodeDirectory;
+import brain.cluster.NodeId;
 import brain.config.BrainConfig;
 import brain.heartbeat.HeartbeatVerticle;
 import brain.http.HttpVerticle;
@@ -12,9 +14,12 @@ import brain.persistence.PersistenceVerticle;
 import brain.scheduler.SchedulerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,12 +38,19 @@ public final class BrainServer {
   private final List<String> deployments;
   private final HttpVerticle http;
   private final String dashboardLine;
+  private final BridgeGuard guard;
+  private final NodeDirectory directory;
+  private final long drainMs;
 
-  private BrainServer(Vertx vertx, List<String> deployments, HttpVerticle http, String dashboardLine) {
+  private BrainServer(Vertx vertx, List<String> deployments, HttpVerticle http, String dashboardLine, BridgeGuard guard,
+      NodeDirectory directory, long drainMs) {
     this.vertx = vertx;
     this.deployments = deployments;
     this.http = http;
     this.dashboardLine = dashboardLine;
+    this.guard = guard;
+    this.directory = directory;
+    this.drainMs = drainMs;
   }
 
   public static Future<BrainServer> start(Vertx vertx, BrainConfig config) {
@@ -78,17 +90,24 @@ public final class BrainServer {
     BridgeGuard guard = new BridgeGuard(vertx);
     List<HttpVerticle> http = new java.util.concurrent.CopyOnWriteArrayList<>();
     int instances = httpInstances(config);
+    List<NodeDirectory> directory = new ArrayList<>(1);
     return chain
         .compose(v -> vertx.deployVerticle(() -> {
           HttpVerticle instance = new HttpVerticle(guard);
           http.add(instance);
           return instance;
         }, new DeploymentOptions(options).setInstances(instances)))
-        .map(id -> {
+        .compose(id -> {
           ids.add(id);
+          directory.add(directory(vertx, config, guard, role, http.get(0).actualPort()));
+          return vertx.deployVerticle(directory.get(0), options);
+        })
+        .map(directoryId -> {
+          ids.add(directoryId);
           String token = auth.createdAdminToken();
           String line = token == null ? null : dashboardLine(config, http.get(0).actualPort(), token);
-          BrainServer server = new BrainServer(vertx, ids, http.get(0), line);
+          BrainServer server = new BrainServer(vertx, ids, http.get(0), line, guard, directory.get(0),
+              config.json().getJsonObject("cluster").getLong("drainMs", 5000L));
           LOG.log(System.Logger.Level.INFO, "Distributed Brain listening on http://localhost:" + server.port() + " ("
               + role.name().toLowerCase(java.util.Locale.ROOT) + " node, " + instances + " HTTP instances)");
           if (line != null) {
@@ -98,6 +117,29 @@ public final class BrainServer {
           }
           return server;
         });
+  }
+
+  /** This node's entry in the cluster's node directory: its sockets and workers are the bridge's. */
+  private static NodeDirectory directory(Vertx vertx, BrainConfig config, BridgeGuard guard, Role role, int port) {
+    JsonObject cluster = config.json().getJsonObject("cluster");
+    String url = NodeDirectory.publicUrl(cluster.getString("publicUrl"), config.json().getJsonObject("http").getString("host"),
+        cluster.getString("host", "").isBlank() ? NodeDirectory.clusterHost(vertx) : cluster.getString("host"), port);
+    return new NodeDirectory(new NodeDirectory.Local() {
+      @Override
+      public int sockets() {
+        return guard.openSockets();
+      }
+
+      @Override
+      public int workers() {
+        return guard.workers();
+      }
+
+      @Override
+      public boolean scheduler() {
+        return role == Role.ALL; // the node that runs the scheduler (h3: the elected one)
+      }
+    }, url);
   }
 
   /** The link to the dashboard signed in with {@code token}; a wildcard address is shown as localhost. */
@@ -136,6 +178,41 @@ public final class BrainServer {
   /** The HTTP router (of the first HTTP instance; all mount the same routes): the contract test reads its routes. */
   public io.vertx.ext.web.Router router() {
     return http.router();
+  }
+
+  /** The API's operations (built from openapi.yaml, mounted inside {@link #router()}). */
+  public io.vertx.ext.web.Router apiRouter() {
+    return http.apiRouter();
+  }
+
+  /**
+   * Before a stop (SIGTERM): this node leaves the node list, refuses new sockets, tells its
+   * workers to move to the other nodes, and waits until they have gone or {@code cluster.drainMs}
+   * has passed. Completes with the number of workers that had not gone by then.
+   */
+  public Future<Integer> drain() {
+    return directory.leave()
+        .compose(v -> {
+          JsonArray others = NodeDirectory.urls(vertx);
+          LOG.log(System.Logger.Level.INFO, "draining: " + guard.workers() + " workers here, moving them to " + others);
+          Promise<Integer> bounded = Promise.promise();
+          long timer = vertx.setTimer(Math.max(1, drainMs), id -> bounded.tryComplete(guard.workers()));
+          guard.drain(others).onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            bounded.tryComplete(guard.workers());
+          });
+          return bounded.future();
+        });
+  }
+
+  /** {@code cluster.drainMs}: how long a drain waits for the workers to move. */
+  public long drainBoundMs() {
+    return drainMs;
+  }
+
+  /** This node's id in the cluster ({@link NodeId}). */
+  public String nodeId() {
+    return NodeId.of(vertx);
   }
 
   /** Undeploys in reverse order: HTTP closes first, persistence last. */

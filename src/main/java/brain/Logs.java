@@ -1,6 +1,7 @@
 package brain;
 
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /** One-line log records on the console (java.util.logging, which Vert.x and Hazelcast also use here). */
@@ -9,6 +10,8 @@ final class Logs {
   private static final Logger HAZELCAST = Logger.getLogger("com.hazelcast");
   private static final Logger NETTY = Logger.getLogger("io.netty");
   private static final Logger BRIDGE = Logger.getLogger("io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl");
+  private static final Logger CLUSTER_BUS = Logger.getLogger("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus");
+  private static final Logger CLUSTER_CONNECTION = Logger.getLogger("io.vertx.core.eventbus.impl.clustered.ConnectionHolder");
 
   private Logs() {}
 
@@ -22,5 +25,22 @@ final class Logs {
     // The bridge logs every tab that closes as a SEVERE "SockJSSocket exception": a closed
     // connection is the normal end of a worker, not an error. Other bridge errors stay.
     BRIDGE.setFilter(record -> !(record.getThrown() instanceof io.vertx.core.http.HttpClosedException));
+    // A cluster peer that died (kill -9) refuses the event bus's connections until Hazelcast
+    // drops it: Vert.x logs each attempt as a WARNING with a stack trace. Kept as one line each
+    // (still a warning, with the cause's message); other errors of the clustered bus keep theirs.
+    // (A filter applies to its own logger only: set on each class that logs these.)
+    CLUSTER_BUS.setFilter(Logs::withoutRefusedConnectionTrace);
+    CLUSTER_CONNECTION.setFilter(Logs::withoutRefusedConnectionTrace);
+  }
+
+  static boolean withoutRefusedConnectionTrace(LogRecord record) {
+    for (Throwable cause = record.getThrown(); cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.net.ConnectException) {
+        record.setMessage(record.getMessage() + ": " + record.getThrown().getMessage());
+        record.setThrown(null);
+        return true;
+      }
+    }
+    return true;
   }
 }

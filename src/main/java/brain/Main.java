@@ -1,5 +1,6 @@
 package brain;
 
+import brain.cluster.ClusterConfig;
 import brain.config.BrainConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -70,23 +71,16 @@ public final class Main implements Callable<Integer> {
         config = config.with("http.port", port);
       }
       // Refused before joining: a node on SQLite would split or corrupt the grid's data.
-      java.util.Optional<String> refused;
-      try {
-        refused = cluster ? brain.persistence.Dialect.refusedInCluster(config.json().getJsonObject("db").getString("url"))
-            : java.util.Optional.empty();
-      } catch (IllegalArgumentException e) {
-        refused = java.util.Optional.of(e.getMessage());
-      }
+      java.util.Optional<String> refused = cluster
+          ? brain.persistence.Dialect.refusedInCluster(config.json().getJsonObject("db").getString("url"))
+          : java.util.Optional.empty();
       if (refused.isPresent()) {
         System.err.println("Distributed Brain could not start: " + refused.get());
         return 2;
       }
       // Metrics on (GET /metrics): Vert.x's own meters and the grid's, on this node's Prometheus registry.
       brain.metrics.NodeMetrics metrics = brain.metrics.NodeMetrics.create();
-      Vertx vertx = metrics.attach(cluster
-          ? metrics.builder(new VertxOptions()).withClusterManager(new HazelcastClusterManager(ClusterConfig.load()))
-              .buildClustered().await(2, TimeUnit.MINUTES)
-          : metrics.builder(new VertxOptions()).build());
+      Vertx vertx = metrics.attach(cluster ? clustered(config, metrics) : metrics.builder(new VertxOptions()).build());
       BrainConfig settings = config;
       BrainServer server = BrainServer.start(vertx, settings, cluster ? role : BrainServer.Role.ALL)
           .onFailure(err -> {
@@ -94,15 +88,24 @@ public final class Main implements Callable<Integer> {
             vertx.close();
           })
           .await(2, TimeUnit.MINUTES);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        try {
-          server.stop().compose(v -> vertx.close()).await(20, TimeUnit.SECONDS);
-        } catch (Exception e) {
-          System.err.println("shutdown was not clean: " + e.getMessage());
-        }
-      }, "shutdown"));
+      Shutdown shutdown = new Shutdown(server, vertx);
+      Runtime.getRuntime().addShutdownHook(new Thread(shutdown::run, "shutdown"));
+      shutdown.onSigterm();
       Thread.currentThread().join();
       return 0;
+    }
+
+    /** A Hazelcast node: the settings file, then BRAIN_CLUSTER_* (see {@link ClusterConfig}). */
+    private static Vertx clustered(BrainConfig config, brain.metrics.NodeMetrics metrics) throws Exception {
+      java.util.Map<String, String> env = System.getenv();
+      VertxOptions options = new VertxOptions();
+      String host = ClusterConfig.eventBusHost(env);
+      if (host != null) {
+        options.getEventBusOptions().setHost(host);
+      }
+      String dbUrl = config.json().getJsonObject("db").getString("url");
+      return metrics.builder(options).withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env, dbUrl)))
+          .buildClustered().await(2, TimeUnit.MINUTES);
     }
   }
 }

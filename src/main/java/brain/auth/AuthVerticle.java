@@ -61,9 +61,21 @@ public final class AuthVerticle extends VerticleBase {
       if (reply.body().getLong("admins") > 0) {
         return Future.succeededFuture();
       }
+      // Insert, not overwrite: of nodes starting together on a new database, only the one whose
+      // row lands makes (and prints) the admin token; the others find it there.
       String token = Tokens.newToken();
-      return putAdmin(token).onSuccess(v -> createdAdminToken = token);
+      return vertx.eventBus().request(DB_TOKEN_CREATE, new JsonObject().put("name", ADMIN_NAME).put("role", Tokens.ADMIN)
+              .put("hash", Tokens.hash(token)))
+          .<Void>mapEmpty()
+          .onSuccess(v -> createdAdminToken = token)
+          .recover(err -> err instanceof ReplyException r && r.failureCode() == 409 ? adminTaken(token) : Future.failedFuture(err));
     });
+  }
+
+  /** A row named admin exists: another node made it, or it is a requestor's, which becomes the admin as before. */
+  private Future<Void> adminTaken(String token) {
+    return vertx.eventBus().<JsonObject>request(DB_TOKEN_ADMINS, new JsonObject()).compose(reply -> reply.body()
+        .getLong("admins") > 0 ? Future.succeededFuture() : putAdmin(token).onSuccess(v -> createdAdminToken = token));
   }
 
   private Future<Void> putAdmin(String token) {

@@ -47,12 +47,18 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   private volatile BridgeLimits limits;
   private final AddressQuota quota;
   private final DashboardAuth dashboards;
+  private final String nodeId;
+  /** Peers whose private handler is live: this node's workers (dashboards hold sockets too). */
+  private final java.util.Set<String> workers = ConcurrentHashMap.newKeySet();
+  private volatile boolean draining;
+  private volatile io.vertx.core.Promise<Void> workersGone;
 
   public BridgeGuard(Vertx vertx) {
     this.vertx = vertx;
     this.dashboards = new DashboardAuth(vertx);
     this.limits = BridgeLimits.from(new BrainConfig.Reader(BrainConfig.defaults()));
     this.quota = new AddressQuota(limits.maxSocketsPerAddress());
+    this.nodeId = brain.cluster.NodeId.of(vertx);
   }
 
   /** Applies the configured limits; sockets opened from now on get budgets of this size. */
@@ -102,13 +108,35 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     return sockets.size();
   }
 
+  /** Workers connected here: sockets whose private handler is registered. */
+  public int workers() {
+    return workers.size();
+  }
+
+  /**
+   * The node is stopping: new sockets are refused from now on, and each worker here is told to
+   * move to {@code nodes} (a "move" message on its private address). Completes when the last
+   * worker's socket has closed.
+   */
+  public io.vertx.core.Future<Void> drain(io.vertx.core.json.JsonArray nodes) {
+    draining = true;
+    io.vertx.core.Promise<Void> gone = io.vertx.core.Promise.promise();
+    workersGone = gone;
+    JsonObject move = new JsonObject().put("type", "move").put("nodes", nodes);
+    workers.forEach(peerId -> vertx.eventBus().send(workerPrivate(peerId), move));
+    if (workers.isEmpty()) {
+      gone.tryComplete();
+    }
+    return gone.future();
+  }
+
   @Override
   public void handle(BridgeEvent event) {
     countBytes(event); // GridMeters hook
     SockJSSocket socket = event.socket();
     switch (event.type()) {
       case SOCKET_CREATED -> {
-        PeerState admitted = admit(socket);
+        PeerState admitted = draining ? null : admit(socket);
         if (admitted != null) {
           dashboards.signIn(socket, admitted);
         }
@@ -119,6 +147,9 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
         if (peer != null) {
           sockets.remove(peer.peerId);
           quota.release(peer.remoteHost);
+          if (workers.remove(peer.peerId) && workers.isEmpty() && workersGone != null) {
+            workersGone.tryComplete();
+          }
           vertx.eventBus().publish(PEER_CLOSED, new JsonObject().put("peerId", peer.peerId));
         }
         event.complete(true);
@@ -223,7 +254,8 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     if (peer == null || raw == null || !(raw.getValue("body") instanceof JsonObject)) {
       return false;
     }
-    raw.put("headers", new JsonObject().put(HEADER_PEER, peer.peerId).put(HEADER_REMOTE, peer.remoteHost));
+    raw.put("headers", new JsonObject().put(HEADER_PEER, peer.peerId).put(HEADER_REMOTE, peer.remoteHost)
+        .put(HEADER_NODE, nodeId));
     return true;
   }
 
@@ -255,6 +287,7 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   private void announceListening(JsonObject raw, SockJSSocket socket) {
     PeerState peer = peers.get(socket);
     if (peer != null && raw != null && workerPrivate(peer.peerId).equals(raw.getString("address"))) {
+      workers.add(peer.peerId);
       vertx.eventBus().publish(PEER_LISTENING, new JsonObject().put("peerId", peer.peerId));
     }
   }

@@ -19,6 +19,9 @@ import java.util.stream.Collectors;
  * from a web page (the headless worker, command-line clients) and passes. Others get a 403
  * before the SockJS handler sees them, for every transport and the WebSocket upgrade.
  *
+ * <p>In a cluster the pages of every node are admitted too (the node directory's public URLs):
+ * a worker tab whose node stopped reconnects to another node's bridge from the page it has.
+ *
  * <p>SockJS's own Origin check ({@code SockJSHandlerOptions.setOrigin}) takes one origin and
  * guards only the WebSocket transports, and its {@code /info} answers {@code origins ["*:*"]}
  * whatever is set: so both are done here.
@@ -28,8 +31,15 @@ public final class BridgeOrigins {
 
   private final Set<String> allowed;
   private final boolean any;
+  private final java.util.function.Supplier<JsonArray> clusterNodes;
 
   public BridgeOrigins(List<String> allowedOrigins) {
+    this(allowedOrigins, JsonArray::new);
+  }
+
+  /** {@code clusterNodes}: the public URLs of the cluster's nodes, whose pages are admitted too. */
+  public BridgeOrigins(List<String> allowedOrigins, java.util.function.Supplier<JsonArray> clusterNodes) {
+    this.clusterNodes = clusterNodes;
     this.any = allowedOrigins.contains("*");
     this.allowed = allowedOrigins.stream().map(BridgeOrigins::canonical).filter(o -> o != null)
         .collect(Collectors.toUnmodifiableSet());
@@ -51,7 +61,16 @@ public final class BridgeOrigins {
       return true;
     }
     String canonical = canonical(origin);
-    return canonical != null && (allowed.contains(canonical) || sameHost(canonical, request));
+    return canonical != null && (allowed.contains(canonical) || sameHost(canonical, request) || clusterNode(canonical));
+  }
+
+  private boolean clusterNode(String canonicalOrigin) {
+    for (Object url : clusterNodes.get()) {
+      if (canonicalOrigin.equals(canonical(String.valueOf(url)))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The SockJS info answer, without the "any origin" claim of the stock one. */
@@ -75,7 +94,7 @@ public final class BridgeOrigins {
   }
 
   /** The origin as scheme://host:port with the port always written; null if it is not an http(s) origin. */
-  static String canonical(String origin) {
+  public static String canonical(String origin) {
     try {
       URI uri = new URI(origin.trim());
       String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);

@@ -105,6 +105,18 @@ public final class Addresses {
    */
   public static final String DB_MATRIX_RELEASE = "brain.db.matrices.release";
 
+  // ---- internal: Idempotency-Key (brain.persistence.IdempotencyStore) ----
+  /**
+   * Request: {caller, key, fingerprint} → {attempt} (this request holds the key now), {replay: {status, body}}
+   * (the first request's answer) or {resourceId} (its job, answer not stored); fails 422 when the key was used
+   * for a different request, 409 while the first is in flight.
+   */
+  public static final String DB_IDEMPOTENCY_CLAIM = "brain.db.idempotency.claim";
+  /** Request: {caller, key, attempt, status, body, resourceId?}: stores the answer retries get. */
+  public static final String DB_IDEMPOTENCY_COMPLETE = "brain.db.idempotency.complete";
+  /** Request: {caller, key, attempt}: the request failed and created nothing; frees the key. */
+  public static final String DB_IDEMPOTENCY_RELEASE = "brain.db.idempotency.release";
+
   // ---- internal: authentication (brain.auth) ----
   /** Request: {token} → {name, role, quotas}; fails with 401 for an unknown or revoked token. */
   public static final String AUTH_VERIFY = "brain.auth.verify";

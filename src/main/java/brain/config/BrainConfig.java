@@ -70,6 +70,13 @@ public final class BrainConfig {
     if (adminToken != null && !adminToken.isBlank()) {
       conf.getJsonObject("auth").put("adminToken", adminToken.trim());
     }
+    // A node's address for workers and other nodes (behind a proxy), and the interface the cluster binds.
+    for (String[] key : new String[][] {{"BRAIN_PUBLIC_URL", "publicUrl"}, {"BRAIN_CLUSTER_HOST", "host"}}) {
+      String value = env.get(key[0]);
+      if (value != null && !value.isBlank()) {
+        conf.getJsonObject("cluster").put(key[1], value.trim());
+      }
+    }
     String origins = env.get("ALLOWED_ORIGINS");
     if (origins != null) {
       JsonArray list = new JsonArray();

@@ -7,7 +7,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /** The pool, the leaderboard and health. */
@@ -18,7 +17,7 @@ final class GridApi {
     this.vertx = vertx;
   }
 
-  void mount(Router router) {
+  void mount(ApiRoutes router) {
     router.get("/api/workers").handler(this::workers);
     router.get("/api/leaderboard").handler(this::leaderboard);
     router.get("/api/health").handler(this::health);
@@ -32,12 +31,22 @@ final class GridApi {
   }
 
   private void leaderboard(RoutingContext ctx) {
-    int limit = HttpReplies.intParam(ctx, "limit", 10, 1, 100);
+    int limit = HttpReplies.intParam(ctx, "limit", 10);
     HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonArray>request(DB_LEADERBOARD_TOP, new JsonObject().put("limit", limit))
         .map(reply -> new JsonObject().put("leaderboard", reply.body())));
   }
 
   private void health(RoutingContext ctx) {
-    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(METRICS_HEALTH, new JsonObject()).map(Message::body));
+    // Bounded: a health check that hangs tells an operator (or a load balancer) nothing.
+    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(METRICS_HEALTH, new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000)).map(Message::body)
+        .recover(err -> waiting()));
+  }
+
+  /** No node answers health (no scheduler yet): 200 all the same, saying so, with the nodes this one knows. */
+  private io.vertx.core.Future<JsonObject> waiting() {
+    return vertx.eventBus().<JsonObject>request(CLUSTER_NODES, new JsonObject(),
+            new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true))
+        .map(reply -> brain.metrics.ClusterHealth.waiting(reply.body().getJsonArray("nodes")));
   }
 }

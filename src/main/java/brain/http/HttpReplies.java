@@ -58,20 +58,9 @@ final class HttpReplies {
     outcome.onSuccess(body -> json(ctx, status, body)).onFailure(err -> failure(ctx, err));
   }
 
-  /** Reads an optional whole-number query parameter within bounds. */
-  static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
+  /** An optional whole-number query parameter; its bounds are the document's, checked by the router. */
+  static int intParam(RoutingContext ctx, String name, int fallback) {
     String value = ctx.request().getParam(name);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      int parsed = Integer.parseInt(value.trim());
-      if (parsed < min || parsed > max) {
-        throw ApiError.badRequest(name + " must be between " + min + " and " + max + ", got " + parsed);
-      }
-      return parsed;
-    } catch (NumberFormatException e) {
-      throw ApiError.badRequest(name + " must be a whole number, got \"" + value + "\"");
-    }
+    return value == null || value.isBlank() ? fallback : Integer.parseInt(value.trim());
   }
 }

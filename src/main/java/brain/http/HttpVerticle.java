@@ -34,12 +34,13 @@ import java.util.Set;
 public final class HttpVerticle extends VerticleBase {
   /** Pages never evaluate code they did not load from this server: no eval, no inline script. */
   private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
-      + "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
+      + "img-src 'self' data: blob:; connect-src 'self'%s; worker-src 'self'; object-src 'none'; base-uri 'none'; "
       + "frame-ancestors 'none'; form-action 'self'";
 
   private final BridgeGuard guard;
   private HttpServer server;
   private Router router;
+  private Router apiRouter;
 
   public HttpVerticle(BridgeGuard guard) {
     this.guard = guard;
@@ -52,14 +53,19 @@ public final class HttpVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     this.router = router;
-    router.route().handler(HttpVerticle::securityHeaders);
+    router.route().handler(this::securityHeaders);
+    String node = brain.cluster.NodeId.of(vertx);
+    router.route().handler(ctx -> { // which node answered: what a person behind a load balancer asks first
+      ctx.response().putHeader("x-brain-node", node);
+      ctx.next();
+    });
     List<String> origins = conf.array("http.allowedOrigins").stream().map(String::valueOf).toList();
     if (!origins.isEmpty()) {
       router.route("/api/*").handler(CorsHandler.create().addOrigins(origins)
           .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
-          .allowedHeaders(Set.of("content-type", "accept", "authorization"))
-          .exposedHeaders(Set.of("location", "x-matrix-rows", "x-matrix-cols", "x-matrix-format", "retry-after",
-              "www-authenticate")));
+          .allowedHeaders(Set.of("content-type", "accept", "authorization", "idempotency-key"))
+          .exposedHeaders(Set.of("location", "x-brain-node", "x-matrix-rows", "x-matrix-cols", "x-matrix-format",
+              "retry-after", "www-authenticate", "idempotent-replayed")));
     }
     // Authentication first (a stranger learns nothing more than 401): every route below finds
     // its caller in ctx.user(), or is public.
@@ -67,29 +73,30 @@ public final class HttpVerticle extends VerticleBase {
     auth.mount(router);
     // Before any route reads a body: the API takes JSON bodies only (415 otherwise).
     router.post("/api/*").handler(JsonBodiesOnly::check);
-    new SessionApi(auth).mount(router);
-    new TokensApi(vertx).mount(router);
-    new JobsApi(vertx, conf.integer("limits.maxJsonResultValues"), java.nio.file.Path.of(conf.string("storage.dir")))
-        .mount(router, conf.longValue("http.maxBodyBytes"));
-    Future<Void> storage = new MatricesApi(vertx, conf).mount(router);
-    new GridApi(vertx).mount(router);
-    // The API's contract (src/main/resources/openapi.yaml) and Swagger UI on it (webroot/api-docs.html): public.
-    router.get("/api/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml; charset=utf-8")
-        .putHeader("cache-control", "no-cache").sendFile("openapi.yaml"));
-    router.get("/api/docs").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
-        .putHeader("cache-control", "no-cache").sendFile("webroot/api-docs.html"));
-    router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
-        "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
-    router.route("/api/*").failureHandler(this::apiFailure);
-
-    new MetricsApi(vertx).mount(router, auth, conf.bool("auth.public.metrics"));
-    router.get("/metrics").failureHandler(this::apiFailure);
-
-    mountBridge(router, conf, origins, maxMessageBytes);
-
-    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));
-    router.route("/shaders/*").handler(StaticHandler.create("shaders").setMaxAgeSeconds(60));
-    router.route().handler(StaticHandler.create("webroot").setMaxAgeSeconds(60));
+    // The operations: built from openapi.yaml (ApiRoutes), behind the checks above.
+    Future<Void> storage = ApiRoutes.load(vertx, router).compose(api -> {
+      new SessionApi(auth).mount(api);
+      new TokensApi(vertx).mount(api);
+      new JobsApi(vertx, conf.integer("limits.maxJsonResultValues"), java.nio.file.Path.of(conf.string("storage.dir")))
+          .mount(api, conf.longValue("http.maxBodyBytes"));
+      Future<Void> uploads = new MatricesApi(vertx, conf).mount(api);
+      new GridApi(vertx).mount(api);
+      // The API's contract (src/main/resources/openapi.yaml) and Swagger UI on it (webroot/api-docs.html): public.
+      api.get("/api/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml; charset=utf-8")
+          .putHeader("cache-control", "no-cache").sendFile("openapi.yaml"));
+      api.get("/api/docs").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
+          .putHeader("cache-control", "no-cache").sendFile("webroot/api-docs.html"));
+      // Its routes keep the document's absolute paths (/api/...): mounted at the root.
+      apiRouter = api.build();
+      router.route("/*").subRouter(apiRouter);
+      router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
+          "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
+      router.route("/api/*").failureHandler(this::apiFailure);
+      new MetricsApi(vertx).mount(router, auth, conf.bool("auth.public.metrics"));
+      router.get("/metrics").failureHandler(this::apiFailure);
+      mountPages(router, conf, origins, maxMessageBytes);
+      return uploads;
+    });
 
     HttpServerOptions options = new HttpServerOptions()
         // Browsers send a message as one frame: both limits must admit a whole result. A larger
@@ -110,6 +117,14 @@ public final class HttpVerticle extends VerticleBase {
         .onSuccess(s -> server = s);
   }
 
+  /** After the API: the bridge, then WebJars, shaders and pages. */
+  private void mountPages(Router router, BrainConfig.Reader conf, List<String> origins, long maxMessageBytes) {
+    mountBridge(router, conf, origins, maxMessageBytes);
+    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setMaxAgeSeconds(86400));
+    router.route("/shaders/*").handler(StaticHandler.create("shaders").setMaxAgeSeconds(60));
+    router.route().handler(StaticHandler.create("webroot").setMaxAgeSeconds(60));
+  }
+
   /**
    * The SockJS bridge at /eventbus: origins checked first (403), then the XHR body bound, then
    * SockJS with only the transports our pages use (WebSocket, then XHR streaming and polling
@@ -118,7 +133,7 @@ public final class HttpVerticle extends VerticleBase {
    */
   private void mountBridge(Router router, BrainConfig.Reader conf, List<String> origins, long maxMessageBytes) {
     guard.configure(BridgeLimits.from(conf));
-    BridgeOrigins originPolicy = new BridgeOrigins(origins);
+    BridgeOrigins originPolicy = new BridgeOrigins(origins, () -> brain.cluster.NodeDirectory.urls(vertx));
     router.route("/eventbus/*").handler(originPolicy::check);
     router.get("/eventbus/info").handler(originPolicy::info);
     // The iframe page serves the iframe-* transports, which load sockjs from a CDN: not for us.
@@ -140,17 +155,37 @@ public final class HttpVerticle extends VerticleBase {
     return router;
   }
 
+  /** The API's operations, the router built from openapi.yaml (mounted inside {@link #router()}). */
+  public Router apiRouter() {
+    return apiRouter;
+  }
+
   /** The port actually bound (the configured one, or the one picked for port 0). */
   public int actualPort() {
     return server.actualPort();
   }
 
-  private static void securityHeaders(RoutingContext ctx) {
+  private void securityHeaders(RoutingContext ctx) {
     ctx.response()
         .putHeader("x-content-type-options", "nosniff")
         .putHeader("referrer-policy", "no-referrer")
-        .putHeader("content-security-policy", CONTENT_SECURITY_POLICY);
+        .putHeader("content-security-policy", String.format(CONTENT_SECURITY_POLICY, clusterOrigins()));
     ctx.next();
+  }
+
+  /**
+   * The other nodes of the cluster, for connect-src: a worker tab whose node stops or dies
+   * reconnects to another node's bridge (http(s) for SockJS's XHR, ws(s) for its WebSocket).
+   */
+  private String clusterOrigins() {
+    StringBuilder origins = new StringBuilder();
+    for (Object url : brain.cluster.NodeDirectory.urls(vertx)) {
+      String origin = BridgeOrigins.canonical(String.valueOf(url));
+      if (origin != null) {
+        origins.append(' ').append(origin).append(' ').append(origin.replaceFirst("^http", "ws"));
+      }
+    }
+    return origins.toString();
   }
 
   /** A thrown exception keeps its own status (ApiError) or is a 500; a status the router set (413...) is explained. */

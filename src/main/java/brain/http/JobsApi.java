@@ -10,31 +10,28 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** The jobs part of REST contract v1 (docs in README): each handler asks the owning verticle over the bus. */
 final class JobsApi {
-  private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
-
   private final Vertx vertx;
   private final int maxJsonValues;
   private final java.nio.file.Path storageDir;
+  private final Idempotency idempotency;
 
   JobsApi(Vertx vertx, int maxJsonValues, java.nio.file.Path storageDir) {
     this.vertx = vertx;
+    this.idempotency = new Idempotency(vertx);
     this.maxJsonValues = maxJsonValues;
     this.storageDir = storageDir;
   }
 
-  void mount(Router router, long maxBodyBytes) {
+  void mount(ApiRoutes router, long maxBodyBytes) {
     router.post("/api/jobs").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes)).handler(this::submit);
     router.get("/api/jobs").handler(this::list);
     router.get("/api/jobs/:id").handler(this::view);
@@ -46,22 +43,35 @@ final class JobsApi {
     router.post("/api/jobs/:id/replay").handler(this::replay);
   }
 
+  /** The document has checked that the body is a JSON object; intake checks its fields (JobSpec). */
   private void submit(RoutingContext ctx) {
-    JsonObject body;
-    try {
-      String text = ctx.body().asString();
-      if (text == null || text.isBlank()) {
-        throw ApiError.badRequest("the body is empty; send a JSON object such as {\"rowsA\":500,\"colsA\":300,\"colsB\":400}");
-      }
-      body = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      HttpReplies.error(ctx, 400, "the body is not a JSON object: " + firstLine(e.getMessage()));
-      return;
-    } catch (ApiError e) {
-      HttpReplies.failure(ctx, e);
+    JsonObject body = ctx.body().asJsonObject();
+    if (body.containsKey("idempotency")) {
+      throw ApiError.badRequest("unknown field 'idempotency'; an idempotency key goes in the Idempotency-Key header");
+    }
+    Caller caller = Caller.of(ctx);
+    String key = Idempotency.key(ctx);
+    if (key == null) {
+      accepted(ctx, request(JOBS_SUBMIT, submitter(body, caller)));
       return;
     }
-    accepted(ctx, request(JOBS_SUBMIT, submitter(body, Caller.of(ctx))));
+    // The same key and body again: the first answer (202, same job), whether or not that one is still running.
+    idempotency.claim(caller, key, Idempotency.fingerprint("POST", "/api/jobs", ctx.body().asString()))
+        .compose(claim -> {
+          if (claim.replay() != null) {
+            return Future.succeededFuture(claim.replay());
+          }
+          if (claim.resourceId() != null) {
+            // The first request stored its job but not its answer (its server stopped): the job, as first answered.
+            return stored(claim.resourceId()).map(view -> new Idempotency.Answer(202, withLinks(new JsonObject()
+                .put("id", view.getString("id")).put("status", view.getString("status"))
+                .put("seed", view.getLong("seed"))), true));
+          }
+          return idempotency.run(claim.held(), held -> this.<JsonObject>request(JOBS_SUBMIT,
+              submitter(body.put("idempotency", held), caller)).map(job -> Idempotency.Answer.of(202, withLinks(job))));
+        })
+        .onSuccess(answer -> answer.send(ctx, "/api/jobs"))
+        .onFailure(err -> HttpReplies.failure(ctx, err));
   }
 
   /** A replay is a new job of whoever replays it (and counts against that caller's quotas). */
@@ -75,29 +85,29 @@ final class JobsApi {
    * Who submits, for intake: the caller's name (recorded as submittedBy) and quotas (null for an
    * admin). Set here, over anything the client put in those fields.
    */
-  private static JsonObject submitter(JsonObject body, Caller caller) {
+  private JsonObject submitter(JsonObject body, Caller caller) {
     return body.put("submittedBy", caller.name()).put("quotas", caller.admin() ? null : caller.quotas())
-        .put("submitterIsAdmin", caller.admin());
+        .put("submitterIsAdmin", caller.admin()).put("acceptedBy", brain.cluster.NodeId.of(vertx));
   }
 
   private void accepted(RoutingContext ctx, Future<JsonObject> job) {
     job.onSuccess(created -> {
-      String location = "/api/jobs/" + created.getString("id");
-      ctx.response().putHeader("location", location);
-      HttpReplies.json(ctx, 202, created.put("links", new JsonObject().put("self", location)));
+      ctx.response().putHeader("location", "/api/jobs/" + created.getString("id"));
+      HttpReplies.json(ctx, 202, withLinks(created));
     }).onFailure(err -> HttpReplies.failure(ctx, err));
   }
 
+  private static JsonObject withLinks(JsonObject created) {
+    return created.put("links", new JsonObject().put("self", "/api/jobs/" + created.getString("id")));
+  }
+
   private void list(RoutingContext ctx) {
-    int limit = HttpReplies.intParam(ctx, "limit", 20, 1, 200);
-    int offset = HttpReplies.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+    int limit = HttpReplies.intParam(ctx, "limit", 20);
+    int offset = HttpReplies.intParam(ctx, "offset", 0);
     // A requestor's history is its own jobs only (filtered in SQL, so the total is its own too);
     // an admin sees all, or one submitter's with ?submittedBy=.
     Caller caller = Caller.of(ctx);
     String submittedBy = caller.admin() ? ctx.request().getParam("submittedBy") : caller.name();
-    if (submittedBy != null && !TokensApi.NAME.matcher(submittedBy).matches()) {
-      throw ApiError.badRequest("submittedBy must be a token's name (1 to 40 letters, digits, '_', '.' or '-')");
-    }
     Future<JsonObject> page = this.<JsonObject>request(DB_JOB_LIST, new JsonObject().put("limit", limit)
         .put("offset", offset).put("submittedBy", submittedBy)).compose(this::withLiveViews);
     HttpReplies.reply(ctx, 200, page);
@@ -110,7 +120,7 @@ final class JobsApi {
     for (int i = 0; i < jobs.size(); i++) {
       JsonObject stored = jobs.getJsonObject(i);
       boolean active = !JobStatus.fromWire(stored.getString("status")).finished();
-      views.add(active ? liveView(stored.getString("id")).map(live -> withOwner(live, stored.getString("submittedBy")))
+      views.add(active ? liveView(stored.getString("id")).map(live -> withStored(live, stored))
           .otherwise(stored) : Future.succeededFuture(stored));
     }
     return Future.all(views).map(all -> page.put("jobs", new JsonArray(all.list())));
@@ -149,7 +159,7 @@ final class JobsApi {
   /** A downsampled picture of C for heatmaps: {@code ?size=} cells a side (8-256, default 64). */
   private void preview(RoutingContext ctx) {
     String id = jobId(ctx);
-    int size = HttpReplies.intParam(ctx, "size", 64, 8, 256);
+    int size = HttpReplies.intParam(ctx, "size", 64);
     HttpReplies.reply(ctx, 200, storedResult(id, Caller.of(ctx))
         .compose(stored -> vertx.executeBlocking(() -> MatrixResponses.preview(loaded(stored), size), false)));
   }
@@ -181,10 +191,6 @@ final class JobsApi {
   private void input(RoutingContext ctx) {
     String id = jobId(ctx);
     String which = ctx.pathParam("matrix");
-    if (!which.equals("a") && !which.equals("b")) {
-      HttpReplies.error(ctx, 404, "a job has inputs a and b, not '" + which + "'");
-      return;
-    }
     String fileName = "job-" + id + "-" + which.toUpperCase() + ".f32";
     // A job of uploaded matrices: its inputs are those files, streamed.
     Future<JsonObject> spec = owner(id, Caller.of(ctx))
@@ -264,7 +270,7 @@ final class JobsApi {
    * not see answers the 404 of an unknown id.
    */
   private Future<JsonObject> findView(String id, Caller caller) {
-    return owner(id, caller).compose(owner -> liveView(id).map(live -> withOwner(live, owner))
+    return ownerRow(id, caller).compose(row -> liveView(id).map(live -> withStored(live, row))
         .recover(err -> notHeld(err) ? stored(id) : Future.failedFuture(err)));
   }
 
@@ -274,15 +280,23 @@ final class JobsApi {
    * or not. Fails with 404 if there is no such job or the caller may not see it.
    */
   private Future<String> owner(String id, Caller caller) {
+    return ownerRow(id, caller).map(row -> row.getString("submittedBy"));
+  }
+
+  /** {submittedBy, acceptedBy} of job {@code id}, from its row; 404 as {@link #owner}. */
+  private Future<JsonObject> ownerRow(String id, Caller caller) {
     return this.<JsonObject>request(DB_JOB_GET, new JsonObject().put("id", id).put("part", "owner")).map(row -> {
-      String owner = row.getString("submittedBy");
-      caller.mustSee(id, owner);
-      return owner;
+      caller.mustSee(id, row.getString("submittedBy"));
+      return row;
     });
   }
 
-  private static JsonObject withOwner(JsonObject view, String owner) {
-    return view.containsKey("submittedBy") ? view : view.put("submittedBy", owner);
+  /** The live view with what only the row knows: who submitted the job, and which node accepted it. */
+  private static JsonObject withStored(JsonObject view, JsonObject row) {
+    if (!view.containsKey("submittedBy")) {
+      view.put("submittedBy", row.getString("submittedBy"));
+    }
+    return view.containsKey("acceptedBy") ? view : view.put("acceptedBy", row.getString("acceptedBy"));
   }
 
   /** The message of an unknown job's 404, shared by jobs a caller may not see (the shapes must not differ). */
@@ -322,21 +336,8 @@ final class JobsApi {
     return vertx.eventBus().<T>request(address, body).map(Message::body);
   }
 
+  /** Its form is the document's (JobId), checked by the router. */
   private static String jobId(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    if (id == null || !JOB_ID.matcher(id).matches()) {
-      throw ApiError.badRequest("'" + (id == null ? "" : id.length() > 80 ? id.substring(0, 80) + "…" : id)
-          + "' is not a job id");
-    }
-    return id;
-  }
-
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "unreadable";
-    }
-    int newline = message.indexOf('\n');
-    String line = newline < 0 ? message : message.substring(0, newline);
-    return line.length() > 200 ? line.substring(0, 200) + "…" : line;
+    return ctx.pathParam("id");
   }
 }

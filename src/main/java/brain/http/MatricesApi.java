@@ -14,7 +14,6 @@ import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * Uploaded matrices: {@code POST /api/matrices} (a .npy file or raw float32, streamed to a
@@ -33,7 +31,6 @@ import java.util.regex.Pattern;
 final class MatricesApi {
   static final String PATH = "/api/matrices";
   static final String RAW = "application/octet-stream";
-  private static final Pattern MATRIX_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
   /** Room for a .npy header (at most 64 KiB in format 2.0/3.0) above the values. */
   private static final long HEADER_ROOM = 64 * 1024;
 
@@ -43,9 +40,11 @@ final class MatricesApi {
   private final MatrixFiles.Limits limits;
   private final long maxUploadBytes;
   private final int maxJsonValues;
+  private final Idempotency idempotency;
 
   MatricesApi(Vertx vertx, BrainConfig.Reader conf) {
     this.vertx = vertx;
+    this.idempotency = new Idempotency(vertx);
     this.storageDir = Path.of(conf.string("storage.dir"));
     this.uploadsDir = storageDir.resolve("uploads");
     this.limits = new MatrixFiles.Limits(conf.integer("limits.maxDimension"), conf.longValue("limits.maxElements"));
@@ -65,7 +64,7 @@ final class MatricesApi {
     return path.equals(PATH) || path.equals(PATH + "/");
   }
 
-  Future<Void> mount(Router router) {
+  Future<Void> mount(ApiRoutes router) {
     router.post(PATH).handler(this::upload);
     router.get(PATH).handler(this::list);
     router.get(PATH + "/:id").handler(this::download);
@@ -89,6 +88,7 @@ final class MatricesApi {
     }
     int rows;
     int cols;
+    String key;
     try {
       rows = npy ? 0 : dimension(ctx, "rows");
       cols = npy ? 0 : dimension(ctx, "cols");
@@ -99,6 +99,7 @@ final class MatricesApi {
       if (length != null && Long.parseLong(length.trim()) > maxUploadBytes) {
         throw tooLarge();
       }
+      key = Idempotency.key(ctx);
     } catch (NumberFormatException e) {
       refuse(ctx, ApiError.badRequest("the Content-Length header is not a number"));
       return;
@@ -115,20 +116,35 @@ final class MatricesApi {
       } finally {
         Files.deleteIfExists(temp);
       }
-    }, false)).compose(imported -> this.<JsonObject>request(DB_MATRIX_RECORD, new JsonObject()
-        .put("id", imported.id()).put("rows", imported.rows()).put("cols", imported.cols())
-        .put("bytes", imported.bytes()).put("sha256", imported.sha256()).put("owner", caller.name())))
-        .onSuccess(recorded -> {
-          boolean created = recorded.getBoolean("newOwner", true);
-          recorded.remove("newOwner");
-          String location = PATH + "/" + recorded.getString("id");
-          ctx.response().putHeader("location", location);
-          HttpReplies.json(ctx, created ? 201 : 200, recorded);
-        })
+    }, false)).compose(imported -> key == null ? record(imported, caller) : recordOnce(imported, caller, key))
+        .onSuccess(answer -> answer.send(ctx, PATH))
         .onFailure(err -> {
           vertx.fileSystem().delete(temp.toString()).onFailure(ignored -> {});
           refuse(ctx, err);
         });
+  }
+
+  /** Records the matrix and its owner: 201 for a new owner, 200 when the caller had it already. */
+  private Future<Idempotency.Answer> record(MatrixFiles.Imported imported, Caller caller) {
+    return this.<JsonObject>request(DB_MATRIX_RECORD, new JsonObject()
+        .put("id", imported.id()).put("rows", imported.rows()).put("cols", imported.cols())
+        .put("bytes", imported.bytes()).put("sha256", imported.sha256()).put("owner", caller.name()))
+        .map(recorded -> {
+          boolean created = recorded.getBoolean("newOwner", true);
+          recorded.remove("newOwner");
+          return Idempotency.Answer.of(created ? 201 : 200, recorded);
+        });
+  }
+
+  /**
+   * An upload with an Idempotency-Key: claimed once its content is known (the request's
+   * fingerprint is its shape and values' SHA-256), so a retry answers what the first upload did.
+   */
+  private Future<Idempotency.Answer> recordOnce(MatrixFiles.Imported imported, Caller caller, String key) {
+    String content = imported.rows() + "x" + imported.cols() + " " + imported.sha256();
+    return idempotency.claim(caller, key, Idempotency.fingerprint("POST", PATH, content)).compose(claim ->
+        claim.replay() != null ? Future.succeededFuture(claim.replay())
+            : claim.held() == null ? record(imported, caller) : idempotency.run(claim.held(), held -> record(imported, caller)));
   }
 
   /**
@@ -309,12 +325,9 @@ final class MatricesApi {
         .onFailure(err -> HttpReplies.failure(ctx, err));
   }
 
+  /** Its form is the document's (MatrixId), checked by the router. */
   private static String matrixId(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    if (id == null || !MATRIX_ID.matcher(id).matches()) {
-      throw ApiError.badRequest("'" + shorten(id == null ? "" : id) + "' is not a matrix id");
-    }
-    return id;
+    return ctx.pathParam("id");
   }
 
   private static String mediaType(String contentType) {

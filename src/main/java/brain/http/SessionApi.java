@@ -4,7 +4,6 @@ import brain.auth.Tokens;
 import brain.model.ApiError;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 
@@ -20,7 +19,7 @@ final class SessionApi {
     this.auth = auth;
   }
 
-  void mount(Router router) {
+  void mount(ApiRoutes router) {
     router.post("/api/session").handler(BodyHandler.create(false).setBodyLimit(4096)).handler(this::signIn);
     router.get("/api/session").handler(this::whoAmI);
     router.delete("/api/session").handler(this::signOut);
@@ -28,7 +27,8 @@ final class SessionApi {
 
   /** {token} → {name, role} and the cookie; 401 for a token that does not work. */
   private void signIn(RoutingContext ctx) {
-    Object token = TokensApi.body(ctx).getValue("token");
+    // A JSON object with a token string: the document's (SignIn), checked by the router; blank is refused here.
+    Object token = ctx.body().asJsonObject().getValue("token");
     if (!(token instanceof String text) || text.isBlank()) {
       throw ApiError.badRequest("send {\"token\": \"<your token>\"}");
     }

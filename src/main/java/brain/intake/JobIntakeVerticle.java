@@ -46,13 +46,15 @@ public final class JobIntakeVerticle extends VerticleBase {
     try {
       JsonObject body = message.body() instanceof JsonObject json ? json.copy() : null;
       Submitter submitter = Submitter.take(body);
+      // Set by the API for a request with an Idempotency-Key: {caller, key, attempt}.
+      JsonObject key = body == null || !(body.remove("idempotency") instanceof JsonObject k) ? null : k;
       if (JobSpec.namesMatrices(body)) {
         String[] ids = JobSpec.matrixIds(body);
         Replies.replyWith(message, withMatrices(body, ids[0], ids[1], submitter)
-            .compose(spec -> accept(spec, null, submitter)));
+            .compose(spec -> accept(spec, null, submitter, key)));
         return;
       }
-      Replies.replyWith(message, accept(JobSpec.parse(body, limits, random), null, submitter));
+      Replies.replyWith(message, accept(JobSpec.parse(body, limits, random), null, submitter, key));
     } catch (ApiError e) {
       Replies.fail(message, e);
     }
@@ -71,7 +73,7 @@ public final class JobIntakeVerticle extends VerticleBase {
           return (stored.fromMatrices() ? withMatrices(stored.toJson(), stored.a(), stored.b(), submitter)
               .map(checked -> stored) : Future.succeededFuture(stored));
         })
-        .compose(spec -> accept(spec, original, submitter));
+        .compose(spec -> accept(spec, original, submitter, null));
     Replies.replyWith(message, replayed);
   }
 
@@ -118,16 +120,19 @@ public final class JobIntakeVerticle extends VerticleBase {
    * jobs and stored bytes by the database, in the insert's own transaction (so a burst of
    * parallel submissions cannot overshoot).
    */
-  private record Submitter(String name, Quotas quotas, boolean admin) {
+  private record Submitter(String name, Quotas quotas, boolean admin, String node) {
+    /** {@code node}: the node whose API took the request ({@code acceptedBy}, set by the API). */
     static Submitter take(JsonObject body) {
       if (body == null) {
-        return new Submitter(null, null, false);
+        return new Submitter(null, null, false, null);
       }
       Object name = body.remove("submittedBy");
       Object quotas = body.remove("quotas");
       Object admin = body.remove("submitterIsAdmin");
+      Object node = body.remove("acceptedBy");
       return new Submitter(name instanceof String s ? s : null,
-          quotas instanceof JsonObject q ? Quotas.fromJson(q) : null, Boolean.TRUE.equals(admin));
+          quotas instanceof JsonObject q ? Quotas.fromJson(q) : null, Boolean.TRUE.equals(admin),
+          node instanceof String n ? n : null);
     }
 
     /** The insert's quota check, or null when there is none (an admin). */
@@ -145,7 +150,8 @@ public final class JobIntakeVerticle extends VerticleBase {
     }
   }
 
-  private Future<JsonObject> accept(JobSpec spec, String replayOf, Submitter submitter) {
+  /** {@code idempotency}: the key this submission holds ({caller, key, attempt}), or null. */
+  private Future<JsonObject> accept(JobSpec spec, String replayOf, Submitter submitter, JsonObject idempotency) {
     JsonObject quota;
     try {
       quota = submitter.insertCheck(spec);
@@ -158,10 +164,14 @@ public final class JobIntakeVerticle extends VerticleBase {
         .put("status", JobStatus.QUEUED.wire())
         .put("createdAt", Times.now())
         .put("replayOf", replayOf)
-        .put("submittedBy", submitter.name());
+        .put("submittedBy", submitter.name())
+        .put("acceptedBy", submitter.node());
     JsonObject job = new JsonObject().put("view", view).put("spec", spec.toJson());
-    return vertx.eventBus().request(DB_JOB_INSERT, quota == null ? job : job.copy().put("quota", quota))
-        .recover(err -> Future.failedFuture(err instanceof ReplyException reply && reply.failureCode() == 429 ? err
+    JsonObject insert = quota == null && idempotency == null ? job
+        : job.copy().put("quota", quota).put("idempotency", idempotency);
+    return vertx.eventBus().request(DB_JOB_INSERT, insert)
+        .recover(err -> Future.failedFuture(err instanceof ReplyException reply
+            && (reply.failureCode() == 429 || reply.failureCode() == 409) ? err
             : new ApiError(503, "the job could not be stored: " + err.getMessage())))
         .compose(stored -> vertx.eventBus().request(JOBS_ENQUEUE, job, ENQUEUE_WITHIN).<Object>map(m -> m.body())
             .recover(err -> noScheduler(err) ? Future.succeededFuture(null) : forget(id, err)))

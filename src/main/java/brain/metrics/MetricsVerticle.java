@@ -18,6 +18,14 @@ public final class MetricsVerticle extends VerticleBase {
   private static final long PUBLISH_EVERY_MS = 1000;
   private static final int LEADERBOARD_SIZE = 10;
   private final long startedAt = System.currentTimeMillis();
+  /**
+   * Health answers in seconds, not the bus's 30: right after a node dies (kill -9) the cluster
+   * still routes some requests to its consumers until Hazelcast drops it, and those go unanswered.
+   */
+  private static final io.vertx.core.eventbus.DeliveryOptions ASK = new io.vertx.core.eventbus.DeliveryOptions()
+      .setSendTimeout(2000);
+  private static final io.vertx.core.eventbus.DeliveryOptions LOCAL = new io.vertx.core.eventbus.DeliveryOptions(ASK)
+      .setLocalOnly(true);
   private JsonArray lastLeaderboard;
 
   @Override
@@ -48,9 +56,11 @@ public final class MetricsVerticle extends VerticleBase {
   private Future<JsonObject> health() {
     Future<JsonObject> scheduler = ask(SCHEDULER_STATS);
     Future<JsonObject> database = ask(DB_STATS);
-    Future<JsonObject> bridge = ask(BRIDGE_STATS);
+    // This node's bridge (the directory sums all nodes'), and the node list: both local.
+    Future<JsonObject> bridge = ask(BRIDGE_STATS, LOCAL);
+    Future<JsonObject> cluster = ask(CLUSTER_NODES, LOCAL);
     Future<JsonObject> lease = ask(DB_LEASE_GET);
-    return Future.join(scheduler, database, bridge, lease).transform(ignored -> {
+    return Future.join(java.util.List.of(scheduler, database, bridge, cluster, lease)).transform(ignored -> {
       JsonObject s = scheduler.succeeded() ? scheduler.result() : new JsonObject();
       JsonObject db = database.succeeded() ? database.result() : new JsonObject();
       JsonObject health = new JsonObject()
@@ -70,6 +80,9 @@ public final class MetricsVerticle extends VerticleBase {
               : new JsonObject().put("status", "unavailable"))
           .put("scheduler", lease.succeeded() ? schedulerLease(lease.result()) : null)
           .put("uptimeMs", System.currentTimeMillis() - startedAt);
+      if (cluster.succeeded()) {
+        ClusterHealth.add(health, cluster.result().getJsonArray("nodes"));
+      }
       return Future.succeededFuture(health);
     });
   }
@@ -81,6 +94,10 @@ public final class MetricsVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> ask(String address) {
-    return vertx.eventBus().<JsonObject>request(address, new JsonObject()).map(Message::body);
+    return ask(address, ASK);
+  }
+
+  private Future<JsonObject> ask(String address, io.vertx.core.eventbus.DeliveryOptions options) {
+    return vertx.eventBus().<JsonObject>request(address, new JsonObject(), options).map(Message::body);
   }
 }

@@ -55,10 +55,17 @@ public enum Dialect {
 
   /**
    * Why a node of a cluster may not use this database, or empty. Every node runs its own
-   * persistence on the cluster's database, so SQLite (a file on one machine) is refused.
+   * persistence on the cluster's database, so SQLite (a file on one machine) is refused, and so
+   * is a URL of neither kind.
    */
   public static java.util.Optional<String> refusedInCluster(String jdbcUrl) {
-    if (of(jdbcUrl) != SQLITE) {
+    Dialect dialect;
+    try {
+      dialect = of(jdbcUrl);
+    } catch (IllegalArgumentException e) {
+      return java.util.Optional.of(e.getMessage());
+    }
+    if (dialect != SQLITE) {
       return java.util.Optional.empty();
     }
     return java.util.Optional.of("a cluster cannot use the SQLite database " + jdbcUrl + ": SQLite is a file on one "

@@ -47,7 +47,8 @@ final class JobRows {
         .addValue(spec.getInteger("chunkRows"))
         .addValue(spec.encode())
         .addValue(view.getString("replayOf"))
-        .addValue(view.getString("submittedBy"));
+        .addValue(view.getString("submittedBy"))
+        .addValue(view.getString("acceptedBy"));
   }
 
   /** An UPDATE of the columns whose view fields {@code changes} holds; null when it holds none. */
@@ -100,6 +101,7 @@ final class JobRows {
         .put("workersUsed", row.getInteger("workers_used"))
         .put("replayOf", row.getString("replay_of"))
         .put("submittedBy", row.getString("submitted_by"))
+        .put("acceptedBy", row.getString("accepted_by"))
         .put("error", row.getString("error"));
     Double total = row.getDouble("total_time_ms");
     JobMetrics metrics = total == null ? JobMetrics.EMPTY : new JobMetrics(total, orZero(row.getDouble("compute_time_ms")),

@@ -36,7 +36,8 @@ public final class PersistenceVerticle extends VerticleBase {
   /** Addresses whose messages write to the database: counted, so floods can be shown to cost no writes. */
   private static final java.util.Set<String> WRITES = java.util.Set.of(DB_JOB_INSERT, DB_JOB_UPDATE, DB_JOB_DELETE,
       DB_RESULT_SAVE, DB_CREDITS_GRANT, DB_LEADERBOARD_JOINED, DB_TOKEN_CREATE, DB_TOKEN_PUT, DB_TOKEN_DELETE,
-      DB_TOKEN_TOUCH, DB_MATRIX_RECORD, DB_MATRIX_RELEASE);
+      DB_TOKEN_TOUCH, DB_MATRIX_RECORD, DB_MATRIX_RELEASE, DB_IDEMPOTENCY_CLAIM, DB_IDEMPOTENCY_COMPLETE,
+      DB_IDEMPOTENCY_RELEASE);
 
   private Pool writer;
   private Pool reader;
@@ -44,17 +45,19 @@ public final class PersistenceVerticle extends VerticleBase {
   private TokenStore tokens;
   private MatrixStore matrices;
   private LeaderboardStore leaderboard;
+  private IdempotencyStore idempotency;
   private LeaseStore lease;
   private long writes;
   private java.nio.file.Path storageDir;
   private StorageSweep sweeper;
   private long sweepTimer = -1;
+  private long keySweepTimer = -1;
 
   @Override
   public Future<?> start() {
     BrainConfig.Reader conf = new BrainConfig.Reader(config());
     String given = conf.string("db.url");
-    Dialect dialect = Dialect.of(given);
+    dialect = Dialect.of(given);
     String url = dialect.prepare(given);
     storageDir = java.nio.file.Path.of(conf.string("storage.dir")).toAbsolutePath();
     JsonObject storage = config().getJsonObject("storage", new JsonObject());
@@ -63,10 +66,10 @@ public final class PersistenceVerticle extends VerticleBase {
     writer = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url), new PoolOptions().setMaxSize(1));
     reader = JDBCPool.pool(vertx, new JDBCConnectOptions().setJdbcUrl(url),
         new PoolOptions().setMaxSize(dialect.readers()));
-    this.dialect = dialect;
     tokens = new TokenStore(writer, reader);
     matrices = new MatrixStore(writer, reader, dialect);
     leaderboard = new LeaderboardStore(writer, reader, dialect);
+    idempotency = new IdempotencyStore(writer, dialect);
     lease = new LeaseStore(writer, dialect);
     sweeper = new StorageSweep(vertx, writer, reader, dialect, storageDir, keepResultsDays, orphanMinAgeMs);
     return Schema.migrate(writer, dialect)
@@ -100,11 +103,17 @@ public final class PersistenceVerticle extends VerticleBase {
             this.<JsonObject>consume(DB_MATRIX_RECORD, m -> matrices.record(m.body())),
             this.<JsonObject>consume(DB_MATRIX_GET, m -> matrices.get(m.body())),
             this.<JsonObject>consume(DB_MATRIX_LIST, m -> matrices.list(m.body())),
-            this.<JsonObject>consume(DB_MATRIX_RELEASE, m -> matrices.release(m.body())))))
+            this.<JsonObject>consume(DB_MATRIX_RELEASE, m -> matrices.release(m.body())),
+            this.<JsonObject>consume(DB_IDEMPOTENCY_CLAIM, m -> idempotency.claim(m.body())),
+            this.<JsonObject>consume(DB_IDEMPOTENCY_COMPLETE, m -> idempotency.complete(m.body())),
+            this.<JsonObject>consume(DB_IDEMPOTENCY_RELEASE, m -> idempotency.release(m.body())))))
         .onSuccess(v -> {
           // Retention: at start, then daily. A failed sweep is logged and retried the next day.
           sweeper.run();
           sweepTimer = vertx.setPeriodic(24L * 3600_000L, id -> sweeper.run());
+          // Idempotency keys live a day: swept hourly (a claim also ignores its own expired key).
+          keySweepTimer = vertx.setPeriodic(3600_000L, id -> sweepKeys());
+          sweepKeys();
         });
   }
 
@@ -112,6 +121,9 @@ public final class PersistenceVerticle extends VerticleBase {
   public Future<?> stop() {
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
+    }
+    if (keySweepTimer >= 0) {
+      vertx.cancelTimer(keySweepTimer);
     }
     return Future.all(writer.close(), reader.close());
   }
@@ -143,12 +155,27 @@ public final class PersistenceVerticle extends VerticleBase {
     JsonObject view = message.body().getJsonObject("view");
     JsonObject spec = message.body().getJsonObject("spec");
     JsonObject quota = message.body().getJsonObject("quota");
+    // {caller, key, attempt}: the job is attached to its Idempotency-Key in the same transaction.
+    JsonObject key = message.body().getJsonObject("idempotency");
+    String id = view.getString("id");
     Tuple row = JobRows.insert(view, spec);
-    if (quota == null) {
-      return writer.preparedQuery(SqlQueries.INSERT_JOB).execute(row).map(rows -> view.getString("id"));
+    if (quota == null && key == null) {
+      return writer.preparedQuery(SqlQueries.INSERT_JOB).execute(row).map(rows -> id);
     }
-    return Transactions.inTransaction(writer, dialect, conn -> JobQuota.check(conn, view.getString("submittedBy"), quota)
-        .compose(within -> conn.preparedQuery(SqlQueries.INSERT_JOB).execute(row))).map(rows -> view.getString("id"));
+    return Transactions.inTransaction(writer, dialect, conn -> (key == null ? Future.<Void>succeededFuture()
+            : IdempotencyStore.created(conn, key, id))
+        .compose(held -> quota == null ? Future.<Void>succeededFuture()
+            : JobQuota.check(conn, view.getString("submittedBy"), quota))
+        .compose(within -> conn.preparedQuery(SqlQueries.INSERT_JOB).execute(row))).map(rows -> id);
+  }
+
+  private void sweepKeys() {
+    idempotency.sweep().onFailure(err -> LOG.log(System.Logger.Level.WARNING, "idempotency key sweep failed: "
+        + err.getMessage())).onSuccess(n -> {
+          if (n > 0) {
+            LOG.log(System.Logger.Level.INFO, "swept " + n + " idempotency keys older than a day");
+          }
+        });
   }
 
   /**
@@ -190,7 +217,8 @@ public final class PersistenceVerticle extends VerticleBase {
     }
     if (part.equals("owner")) {
       return reader.preparedQuery(SqlQueries.GET_JOB_OWNER).execute(Tuple.of(id))
-          .map(rows -> new JsonObject().put("submittedBy", single(rows, id).getString("submitted_by")));
+          .map(rows -> single(rows, id)).map(row -> new JsonObject().put("submittedBy", row.getString("submitted_by"))
+              .put("acceptedBy", row.getString("accepted_by")));
     }
     if (part.equals("spec")) {
       return reader.preparedQuery(SqlQueries.GET_JOB_SPEC).execute(Tuple.of(id))

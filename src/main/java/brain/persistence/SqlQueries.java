@@ -125,7 +125,25 @@ final class SqlQueries {
             sha256 TEXT,
             path TEXT
           )"""),
-      // 7 (h3; h1's 6 comes before it when merged): one elected scheduler, through a lease row with an
+      // 6: Idempotency-Key on POST /api/jobs and /api/matrices: one row per (caller, key), swept after 24 h.
+      List.of(
+          """
+          CREATE TABLE idempotency_keys (
+            caller TEXT NOT NULL,
+            idem_key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            attempt TEXT NOT NULL,
+            claimed_at BIGINT NOT NULL,
+            resource_id TEXT,
+            response_status INTEGER,
+            response_body TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (caller, idem_key)
+          )""",
+          "CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at)"),
+      // 7: the node whose API accepted each job.
+      List.of("ALTER TABLE jobs ADD COLUMN accepted_by TEXT"),
+      // 8: one elected scheduler, through a lease row with an
       // expiry and a fencing number that grows at every change of holder (brain.election).
       List.of(
           """
@@ -139,20 +157,42 @@ final class SqlQueries {
           "INSERT INTO scheduler_lease (id, holder, fence, expires_at, lease_ms) VALUES (1, NULL, 0, 0, 0) "
               + "ON CONFLICT (id) DO NOTHING"));
 
+  static final String DELETE_EXPIRED_IDEMPOTENCY_KEY =
+      "DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? AND created_at < ?";
+  static final String CLAIM_IDEMPOTENCY_KEY = """
+      INSERT INTO idempotency_keys (caller, idem_key, fingerprint, attempt, claimed_at, created_at)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (caller, idem_key) DO NOTHING""";
+  static final String GET_IDEMPOTENCY_KEY = """
+      SELECT fingerprint, attempt, claimed_at, resource_id, response_status, response_body
+      FROM idempotency_keys WHERE caller = ? AND idem_key = ?""";
+  static final String TAKE_OVER_IDEMPOTENCY_KEY = """
+      UPDATE idempotency_keys SET attempt = ?, claimed_at = ?
+      WHERE caller = ? AND idem_key = ? AND attempt = ? AND resource_id IS NULL AND response_status IS NULL""";
+  /** In a job insert's transaction: 0 rows means another attempt holds the key now (the insert is rolled back). */
+  static final String IDEMPOTENCY_KEY_CREATED = """
+      UPDATE idempotency_keys SET resource_id = ?
+      WHERE caller = ? AND idem_key = ? AND attempt = ? AND resource_id IS NULL""";
+  static final String COMPLETE_IDEMPOTENCY_KEY = """
+      UPDATE idempotency_keys SET response_status = ?, response_body = ?, resource_id = COALESCE(resource_id, ?)
+      WHERE caller = ? AND idem_key = ? AND attempt = ?""";
+  static final String RELEASE_IDEMPOTENCY_KEY =
+      "DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? AND attempt = ? AND response_status IS NULL";
+  static final String SWEEP_IDEMPOTENCY_KEYS = "DELETE FROM idempotency_keys WHERE created_at < ?";
+
   static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)";
   static final String SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
   static final String RECORD_SCHEMA_VERSION = "INSERT INTO schema_version (version) VALUES (?)";
 
   static final String INSERT_JOB = """
       INSERT INTO jobs (id, rows_a, cols_a, cols_b, created_at, status, seed, verify_mode, chunk_rows, spec, replay_of,
-        submitted_by)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+        submitted_by, accepted_by)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
   static final String DELETE_JOB = "DELETE FROM jobs WHERE id = ?";
   static final String JOB_COLUMNS = """
       id, rows_a, cols_a, cols_b, workers_used, chunks_count, total_time_ms, avg_chunk_time_ms, throughput_mops,
       efficiency_ratio, created_at, status, seed, verify_mode, chunk_rows, replay_of, started_at, completed_at,
       chunks_done, compute_time_ms, network_time_ms, transfer_time_ms, bytes_transferred, verification_method, verification_passed,
-      verification_max_abs_error, error, submitted_by""";
+      verification_max_abs_error, error, submitted_by, accepted_by""";
   static final String GET_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
   static final String GET_JOB_TIMELINE = "SELECT timeline FROM jobs WHERE id = ?";
   static final String GET_JOB_SPEC = "SELECT spec FROM jobs WHERE id = ?";
@@ -162,7 +202,7 @@ final class SqlQueries {
   static final String LIST_JOBS_OF = "SELECT " + JOB_COLUMNS
       + " FROM jobs WHERE submitted_by = ? ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?";
   static final String COUNT_JOBS_OF = "SELECT COUNT(*) AS total FROM jobs WHERE submitted_by = ?";
-  static final String GET_JOB_OWNER = "SELECT submitted_by FROM jobs WHERE id = ?";
+  static final String GET_JOB_OWNER = "SELECT submitted_by, accepted_by FROM jobs WHERE id = ?";
   static final String UNFINISHED_JOBS =
       "SELECT " + JOB_COLUMNS + ", spec FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at, rowid";
   static final String JOB_COUNTS_BY_STATUS = "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status";

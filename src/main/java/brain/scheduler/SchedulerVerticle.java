@@ -158,7 +158,8 @@ public final class SchedulerVerticle extends VerticleBase {
         : vertx.eventBus().request(AUTH_VERIFY, new JsonObject().put("token", text)).map(ok -> true).otherwise(false);
     signedIn.onComplete(ar -> {
       try {
-        message.reply(current.register(peer, remote, message.headers().get(HEADER_NODE), message.body(), ar.result()));
+        message.reply(brain.cluster.NodeDirectory.withNodes(vertx,
+            current.register(peer, remote, message.headers().get(HEADER_NODE), message.body(), ar.result())));
       } catch (RuntimeException e) {
         Replies.fail(message, e);
       }

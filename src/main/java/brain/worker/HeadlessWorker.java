@@ -117,12 +117,16 @@ public final class HeadlessWorker {
   private final java.util.List<java.util.Map.Entry<java.util.function.Predicate<JsonObject>, Promise<JsonObject>>>
       waiters = new java.util.ArrayList<>();
   private Promise<Void> firstJoin = Promise.promise();
+  private final NodeTargets targets;
+  /** A stopping node asked us to move: reconnect at once, to the node it named. */
+  private boolean moving;
 
   private HeadlessWorker(Vertx vertx, WebSocketClient sockets, Options options) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.sockets = sockets;
     this.options = options;
+    this.targets = new NodeTargets(options.host(), options.port(), options.tls());
   }
 
   /**
@@ -148,7 +152,8 @@ public final class HeadlessWorker {
   }
 
   private void join() {
-    BridgeClient.connect(vertx, sockets, options.host(), options.port(), options.tls())
+    NodeTargets.Target target = targets.current();
+    BridgeClient.connect(vertx, sockets, target.host(), target.port(), target.tls())
         .compose(connected -> {
           client = connected;
           client.closeHandler(v -> onClosed());
@@ -183,6 +188,7 @@ public final class HeadlessWorker {
           if (!options.reconnect()) {
             firstJoin.tryFail(err);
           } else if (client == null) {
+            targets.next();
             retryLater();
           }
         });
@@ -193,6 +199,7 @@ public final class HeadlessWorker {
     address = reply.getString("address");
     sessions++;
     connected = true;
+    targets.learn(reply.getJsonArray("nodes"));
     backoffMs = 500;
     client.register(address, this::onMessage);
     listenForScheduler();
@@ -261,7 +268,28 @@ public final class HeadlessWorker {
     bColStart.clear();
     client = null;
     if (!stopped && options.reconnect()) {
+      follow();
+    }
+  }
+
+  /** After a close: at once to the node a stopping one named, else the next known node after a backoff. */
+  private void follow() {
+    if (moving) {
+      moving = false;
+      join();
+    } else {
+      targets.next();
       retryLater();
+    }
+  }
+
+  /** {type: "move", nodes}: this node is stopping; leave it for the first of {@code nodes}. */
+  private void move(JsonObject message) {
+    NodeTargets.Target to = targets.moveTo(message.getJsonArray("nodes"));
+    LOG.log(System.Logger.Level.INFO, options.name() + " moves to " + to + ": its node is stopping");
+    moving = true;
+    if (client != null) {
+      client.close();
     }
   }
 
@@ -294,6 +322,7 @@ public final class HeadlessWorker {
           bRowsReceived.remove(message.getString("jobId"));
         }
         case "stats" -> lastStats = message;
+        case "move" -> move(message);
         case "refused" -> LOG.log(System.Logger.Level.WARNING, "the server refused our result for chunk "
             + message.getValue("chunkIndex") + ": " + message.getValue("reason"));
         default -> { }
@@ -491,6 +520,11 @@ public final class HeadlessWorker {
 
   public long sessions() {
     return sessions;
+  }
+
+  /** The node this worker is connected to, or will connect to next (http://host:port). Any thread. */
+  public String node() {
+    return targets.current().toString();
   }
 
   public JsonObject lastStats() {

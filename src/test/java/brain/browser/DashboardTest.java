@@ -159,7 +159,7 @@ class DashboardTest {
     page.fill("#f-rowsA", "0");
     page.click("#submit-button");
     page.waitForSelector("#submit-error:not([hidden])");
-    assertEquals("rowsA must be between 1 and 16384, got 0", page.textContent("#submit-error").trim());
+    assertEquals("rowsA must be between 1 and 65536, got 0", page.textContent("#submit-error").trim());
     assertEquals("true", page.getAttribute("#f-rowsA", "aria-invalid"));
 
     try (TestGrid.JobWatch watch = grid.watch()) {

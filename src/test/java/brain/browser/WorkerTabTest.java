@@ -32,7 +32,11 @@ class WorkerTabTest {
   }
 
   static Page openWorker(Browser browser, TestGrid grid, String query) {
-    Page page = browser.open(grid.baseUrl() + "/worker.html?" + query);
+    return openWorker(browser, grid.baseUrl(), query);
+  }
+
+  static Page openWorker(Browser browser, String baseUrl, String query) {
+    Page page = browser.open(baseUrl + "/worker.html?" + query);
     page.waitForSelector("body[data-ready=true]", new Page.WaitForSelectorOptions().setTimeout(60_000));
     page.waitForSelector("#connection[data-state=connected]", new Page.WaitForSelectorOptions()
         .setState(WaitForSelectorState.ATTACHED));

@@ -3,7 +3,6 @@ package brain.cluster;
 import static org.junit.jupiter.api.Assertions.*;
 
 import brain.BrainServer;
-import brain.ClusterConfig;
 import brain.config.BrainConfig;
 import brain.testing.Reference;
 import brain.testing.TestGrid;

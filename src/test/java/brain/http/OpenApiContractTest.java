@@ -331,7 +331,10 @@ class OpenApiContractTest {
   private static Set<String> apiRoutes() {
     Set<String> keys = new TreeSet<>();
     List<String> unreadable = new ArrayList<>();
-    for (Route route : grid.server().router().getRoutes()) {
+    // The main router (authentication, body handlers, gates) and the one built from the document, mounted inside it.
+    List<Route> all = new ArrayList<>(grid.server().router().getRoutes());
+    all.addAll(grid.server().apiRouter().getRoutes());
+    for (Route route : all) {
       // A path with parameters (/api/jobs/:id) becomes a regex inside Vert.x: its name keeps the path as mounted.
       String path = route.isRegexPath() ? route.getName() : route.getPath();
       if (path == null || !(path.equals("/api") || path.startsWith("/api/") || path.equals("/metrics"))) {

@@ -298,6 +298,27 @@ class TokenCommandTest {
     assertEquals(sha256(alice), rows.get("alice").get("token_hash"), "other tokens untouched");
   }
 
+  @Test
+  @DisplayName("on PostgreSQL: create on a new database (migrating it), list, revoke")
+  void onPostgres() throws Exception {
+    String db = brain.testing.Postgres.freshDatabaseUrl();
+    String alice = created(token(db, "create", "alice"));
+    Result list = token(db, "list");
+    assertEquals(0, list.code(), list.toString());
+    assertTrue(list.out().contains("alice"), list.toString());
+    try (Connection c = DriverManager.getConnection(db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT token_hash FROM tokens WHERE name = 'alice'")) {
+      assertTrue(rs.next());
+      assertEquals(sha256(alice), rs.getString(1));
+    }
+    assertEquals(0, token(db, "revoke", "alice").code());
+    try (Connection c = DriverManager.getConnection(db);
+         ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM tokens")) {
+      rs.next();
+      assertEquals(0, rs.getInt(1));
+    }
+  }
+
   // ------------------------------------------------------------------ as a process
 
   private Process java(Path workDir, Map<String, String> env, String... args) throws Exception {

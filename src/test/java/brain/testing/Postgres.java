@@ -30,8 +30,10 @@ public final class Postgres {
   }
 
   /**
-   * Creates a new empty database with a unique name on that server and returns its JDBC URL (same
-   * host, port and parameters). Blocking: call it from the test thread, not an event loop.
+   * Creates a new empty database with a unique name ({@code brain_test_<pid>_<ms>_<n>}) on that
+   * server and returns its JDBC URL (same host, port and parameters). They are not dropped: the
+   * throwaway server goes with its folder; on a server of your own, drop them when done. Blocking:
+   * call it from the test thread, not an event loop.
    */
   public static String freshDatabaseUrl() {
     String server = serverUrl();
