@@ -43,6 +43,15 @@ const requestedSlots = (() => {
   return params.has('slots') && Number.isInteger(n) ? Math.min(8, Math.max(1, n)) : 2;
 })();
 
+// The budget declared for one chunk's A panel, B panel and C block (?memory=32m; for tests),
+// else what the engine and the device allow (see declaredMemoryBytes).
+const requestedMemory = (() => {
+  const m = /^(\d+)([kmg]?)$/i.exec(params.get('memory') || '');
+  if (!m) return undefined;
+  const bytes = Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 })[m[2].toLowerCase()];
+  return Number.isSafeInteger(bytes) && bytes >= 1024 ? bytes : undefined;
+})();
+
 // ------------------------------------------------------------------ state
 
 const state = {
@@ -53,7 +62,9 @@ const state = {
   session: null,          // validated register reply
   privateAddress: null,   // the address whose handler is registered
   gen: 0,                 // bumped whenever held work must be forgotten (new session, reconnect)
-  jobs: new Map(),        // jobId -> {rows, cols, received: Uint8Array|null, receivedRows, complete, error}
+  jobs: new Map(),        // bKey(jobId, colStart) -> {rows, cols, received: Uint8Array|null, receivedRows, complete, error}
+  panels: new Map(),      // jobId -> colStart of the B panel held (a 2-D-block job sends one column panel at a time)
+  largestChunkBytes: 0,   // the most one chunk has needed here: A + B + C bytes
   held: new Map(),        // assignmentId -> {jobId, chunkIndex, rows, colsB, receivedAt}
   chunksDone: 0,
   computeMsTotal: 0,
@@ -97,6 +108,24 @@ function updateCounters() {
     const chunkGflops = state.computeMsTotal > 0 ? (2 * state.chunkOps) / (state.computeMsTotal * 1e6) : undefined;
     ui.setSpeed({ measured: state.engineInfo.gflops, measuredN: state.engineInfo.measuredN, chunks: chunkGflops });
   }
+}
+
+/** The compute worker's name for the B a chunk needs: the job's id, with the panel's first column for a 2-D block. */
+function bKey(jobId, colStart) {
+  return colStart ? `${jobId}@${colStart}` : jobId;
+}
+
+/**
+ * The budget for one chunk (A panel + B panel + C block): each of the three is one buffer of at
+ * most maxBufferBytes, and all of them together at most a quarter of navigator.deviceMemory
+ * (GiB, where the browser tells it); ?memory= overrides it (tests).
+ */
+function declaredMemoryBytes(info) {
+  if (requestedMemory !== undefined) return requestedMemory;
+  let bytes = Number.isSafeInteger(info.maxBufferBytes) && info.maxBufferBytes > 0 ? 3 * info.maxBufferBytes : undefined;
+  const gib = Number(navigator.deviceMemory);
+  if (Number.isFinite(gib) && gib > 0) bytes = Math.min(bytes === undefined ? Infinity : bytes, gib * 1024 ** 3 / 4);
+  return bytes === undefined ? undefined : Math.floor(bytes);
 }
 
 function shortId(id) {
@@ -196,6 +225,9 @@ function onComputeResult(m) {
     data: m.data,
   });
   state.chunksDone++;
+  state.largestChunkBytes = Math.max(state.largestChunkBytes,
+    (held.rows * held.colsA + held.colsA * held.colsB + held.rows * held.colsB) * 4);
+  document.body.dataset.largestChunkBytes = String(state.largestChunkBytes);
   state.computeMsTotal += m.computeMs;
   state.chunkOps += held.rows * held.colsA * held.colsB;
   updateCounters();
@@ -266,10 +298,18 @@ function onB(body) {
     return;
   }
   const b = v.value;
-  let job = state.jobs.get(b.jobId);
+  const held = state.panels.get(b.jobId);
+  if (held !== undefined && held !== b.colStart) {
+    // Another column panel of B: it replaces the one held (no chunk of that one is in flight).
+    state.jobs.delete(bKey(b.jobId, held));
+    compute.postMessage({ op: 'release', jobId: bKey(b.jobId, held) });
+  }
+  state.panels.set(b.jobId, b.colStart);
+  const key = bKey(b.jobId, b.colStart);
+  let job = state.jobs.get(key);
   if (!job) {
     job = { rows: b.rows, cols: b.cols, received: new Uint8Array(b.rows), receivedRows: 0, complete: false, error: null };
-    state.jobs.set(b.jobId, job);
+    state.jobs.set(key, job);
   }
   if (job.error) return;
   if (job.rows !== b.rows || job.cols !== b.cols) {
@@ -284,7 +324,7 @@ function onB(body) {
   for (let r = b.rowStart; r < b.rowStart + b.rowCount; r++) {
     if (!job.received[r]) { job.received[r] = 1; job.receivedRows++; }
   }
-  compute.postMessage({ op: 'b', gen: state.gen, ...b });
+  compute.postMessage({ op: 'b', gen: state.gen, ...b, jobId: key });
   if (job.receivedRows === job.rows) {
     job.complete = true;
     job.received = null;
@@ -306,7 +346,8 @@ function onChunk(body) {
     note(`chunk ${shortId(c.assignmentId)} received twice; the second copy is ignored`, 'warn');
     return;
   }
-  const job = state.jobs.get(c.jobId);
+  const key = bKey(c.jobId, c.colStart);
+  const job = state.jobs.get(key);
   let problem = null;
   if (!job) problem = `unknown job ${c.jobId}`;
   else if (job.error) problem = `B of job ${c.jobId} unusable: ${job.error}`;
@@ -321,7 +362,7 @@ function onChunk(body) {
   state.held.set(c.assignmentId, {
     jobId: c.jobId, chunkIndex: c.chunkIndex, rows: c.rows, colsA: c.colsA, colsB: c.colsB, receivedAt,
   });
-  compute.postMessage({ op: 'chunk', gen: state.gen, ...c, receivedAt });
+  compute.postMessage({ op: 'chunk', gen: state.gen, ...c, jobId: key, receivedAt });
   ui.log(`chunk #${c.chunkIndex} of job ${shortId(c.jobId)} received (${c.rows} rows × ${c.colsB} columns)`);
   updateCounters();
 }
@@ -345,9 +386,11 @@ function onRelease(body) {
     return;
   }
   const { jobId } = v.value;
-  state.jobs.delete(jobId);
+  const key = bKey(jobId, state.panels.get(jobId) || 0);
+  state.panels.delete(jobId);
+  state.jobs.delete(key);
   for (const [id, h] of state.held) if (h.jobId === jobId) state.held.delete(id);
-  compute.postMessage({ op: 'release', jobId });
+  compute.postMessage({ op: 'release', jobId: key });
   ui.log(`job ${shortId(jobId)} released`);
   updateCounters();
 }
@@ -382,6 +425,11 @@ function registerBody() {
   };
   if (Number.isFinite(info.opsPerMs) && info.opsPerMs > 0) body.opsPerMs = info.opsPerMs;
   if (Number.isSafeInteger(info.maxBufferBytes) && info.maxBufferBytes > 0) body.maxBufferBytes = info.maxBufferBytes;
+  const memory = declaredMemoryBytes(info);
+  if (Number.isSafeInteger(memory) && memory >= 1024) {
+    body.memoryBytes = memory;
+    document.body.dataset.memoryBytes = String(memory);
+  }
   if (workerKey) body.key = workerKey;
   return body;
 }
