@@ -98,6 +98,8 @@ public final class HeadlessWorker {
   private final Map<String, Integer> bColStart = new HashMap<>();
   /** The most bytes one chunk has needed here: its A, the B it was computed with, its C. */
   private volatile long largestChunkBytes;
+  /** float32 values of A, B and C this worker has received and sent (payload, not its encoding). */
+  private volatile long payloadValues;
   private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
   private final Set<String> cancelled = new HashSet<>();
   private BridgeClient client;
@@ -351,6 +353,7 @@ public final class HeadlessWorker {
       throw new IllegalArgumentException("B part outside B");
     }
     Float32Codec.decodeInto(part.getString("data"), b, rowStart * cols, Math.multiplyExact(rowCount, cols));
+    payloadValues += (long) rowCount * cols;
     bRowsReceived.merge(jobId, rowCount, Integer::sum);
   }
 
@@ -358,6 +361,7 @@ public final class HeadlessWorker {
     Chunk chunk = new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
         m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), m.getString("a"),
         System.nanoTime(), m.getInteger("colStart", 0));
+    payloadValues += (long) chunk.rows() * chunk.colsA();
     if (behaviour.intercept(this, chunk)) {
       return;
     }
@@ -431,6 +435,7 @@ public final class HeadlessWorker {
         .put("computeMs", computeMs)
         .put("waitMs", waitMs)
         .put("data", data));
+    payloadValues += (long) chunk.rows() * chunk.colsB();
     chunksDone++;
   }
 
@@ -456,6 +461,11 @@ public final class HeadlessWorker {
   /** The most bytes one chunk has needed on this worker so far: A panel, B panel and C block. */
   public long largestChunkBytes() {
     return largestChunkBytes;
+  }
+
+  /** Bytes of float32 payload (A and B in, C out) this worker has moved, whatever their encoding on the wire. */
+  public long payloadBytes() {
+    return payloadValues * Float.BYTES;
   }
 
   /** Stops answering and heart-beating with the socket left open: a frozen tab. Callable from any thread. */
