@@ -80,4 +80,16 @@ class BlockJobTest {
     }
     assertTrue(w.largestChunkBytes() <= BUDGET);
   }
+
+  @Test
+  @DisplayName("a job whose 1×k·k×1 block exceeds scheduler.minMemoryBytes is refused at submission with 422 naming the budget")
+  void tooLongForAnyWorker() {
+    grid.close();
+    grid = TestGrid.start(java.util.Map.of("scheduler.minMemoryBytes", 65536));
+    java.net.http.HttpResponse<String> refused = grid.post("/api/jobs", "{\"rowsA\":2,\"colsA\":9000,\"colsB\":2}");
+    assertEquals(422, refused.statusCode(), refused.body());
+    assertTrue(refused.body().contains("scheduler.minMemoryBytes (65536)"), refused.body());
+    java.net.http.HttpResponse<String> fits = grid.post("/api/jobs", "{\"rowsA\":2,\"colsA\":8000,\"colsB\":2}");
+    assertEquals(202, fits.statusCode(), fits.body());
+  }
 }
