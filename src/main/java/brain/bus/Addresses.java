@@ -13,6 +13,15 @@ public final class Addresses {
   public static final String WORKER_HEARTBEAT = "brain.worker.to.server.heartbeat";
   public static final String WORKER_RESULT = "brain.worker.to.server.result";
   public static final String WORKER_FAILURE = "brain.worker.to.server.failure";
+  /**
+   * The binary data plane (docs/PROTOCOL.md §4), HTTP verticle → scheduler: may this data URL be
+   * served ({c, item} → {file, offset, length}); may this upload be read ({c, assignmentId,
+   * length}); the upload's body (a Buffer; headers c, assignmentId, computeMs, waitMs). Not on
+   * the bridge: workers reach them only through GET /data/… and PUT /data/results/….
+   */
+  public static final String DATA_FETCH = "brain.scheduler.data.fetch";
+  public static final String DATA_UPLOAD_CHECK = "brain.scheduler.data.upload-check";
+  public static final String DATA_UPLOAD = "brain.scheduler.data.upload";
 
   // ---- bridged, outbound: server → one worker (only the owning socket may register it) ----
   public static final String WORKER_PRIVATE_PREFIX = "brain.worker.to.client.";

@@ -67,6 +67,10 @@ public final class HttpVerticle extends VerticleBase {
           .exposedHeaders(Set.of("location", "x-brain-node", "x-matrix-rows", "x-matrix-cols", "x-matrix-format",
               "retry-after", "www-authenticate", "idempotent-replayed")));
     }
+    if (!origins.isEmpty()) { // a worker page of one node may fetch from another's data plane
+      router.route("/data/*").handler(CorsHandler.create().addOrigins(origins)
+          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.PUT)).allowedHeaders(Set.of("content-type")));
+    }
     // Authentication first (a stranger learns nothing more than 401): every route below finds
     // its caller in ctx.user(), or is public.
     ApiAuth auth = new ApiAuth(new TokenAuthProvider(vertx), conf);
@@ -92,6 +96,8 @@ public final class HttpVerticle extends VerticleBase {
       router.route("/api/*").handler(ctx -> HttpReplies.error(ctx, 404,
           "no endpoint " + ctx.request().method() + " " + ctx.request().path() + "; see the API summary in the README"));
       router.route("/api/*").failureHandler(this::apiFailure);
+      new DataApi(vertx, maxMessageBytes).mount(router);
+      router.route("/data/*").failureHandler(this::apiFailure);
       new MetricsApi(vertx).mount(router, auth, conf.bool("auth.public.metrics"));
       router.get("/metrics").failureHandler(this::apiFailure);
       mountPages(router, conf, origins, maxMessageBytes);

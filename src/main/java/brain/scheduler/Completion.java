@@ -180,6 +180,9 @@ final class Completion {
             if (checkpoint != null) {
               checkpoint.close();
             }
+            if (!keep) {
+              JobInputs.deletePanelFiles(settings.storageDir(), job.id, job.plan);
+            }
             return keep ? 0 : ChunkLog.delete(settings.storageDir(), job.id);
           }, false);
         });

@@ -42,9 +42,18 @@ final class Dispatch {
     }
     long now = System.currentTimeMillis();
     for (RunningJob job : List.copyOf(running.get())) {
+      // Locality: a worker whose cache holds the job's B is asked first (it costs the wire nothing);
+      // the others follow as soon as it has no free slot, so none waits on it.
+      String bId = job.inputs == null || job.plan.blocked() ? null : job.inputs.panels().get(0).item.id();
       while (job.dispatchable()) {
         int[] holders = holders(job);
-        WorkerSession session = pool.take(s -> s.canTake(job) && !s.excluded(now) && pendingFor(s, job, false, holders) >= 0);
+        // Protocol 2, a row-slice job: a worker whose cache holds B is asked first (a 2-D-block
+        // job's locality is by the panel each worker holds, in pendingFor).
+        WorkerSession session = bId == null ? null : pool.take(s -> s.holds.contains(bId) && s.canTake(job)
+            && !s.excluded(now) && pendingFor(s, job, false, holders) >= 0);
+        if (session == null) {
+          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && pendingFor(s, job, false, holders) >= 0);
+        }
         boolean failedToo = session == null;
         if (session == null) {
           session = pool.take(s -> s.canTake(job) && !s.excluded(now) && pendingFor(s, job, true, holders) >= 0);
@@ -119,19 +128,35 @@ final class Dispatch {
     String address = session.address();
     int panel = job.plan.get(chunk).panel(job.plan);
     Integer held = session.bPanels.put(job.id, panel);
-    if (held == null || held != panel) {
-      // The worker replaces the B panel it holds for this job (docs/PROTOCOL.md §3).
-      JobInputs.Panel bPanel = job.inputs.panels().get(panel);
-      for (JobInputs.BPart part : bPanel.parts()) {
-        vertx.eventBus().send(address, WorkerMessages.bPart(job, bPanel, part));
-      }
-      job.bytes += job.bWireBytes(address, panel);
+    boolean newPanel = held == null || held != panel;
+    if (newPanel) {
       job.bPanelsSent++;
     }
     String assignmentId = newId();
-    io.vertx.core.json.JsonObject message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
-    Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(),
-        job.chunkEnvelopeBytes(address, message) + job.inputs.aSlices()[chunk].length(), speculative);
+    io.vertx.core.json.JsonObject message;
+    long bytesOut;
+    if (session.protocol >= 2) {
+      // Control on the bus, bulk data over HTTP: the message names the inputs, the worker fetches
+      // what its cache lacks (§4), and may fetch only what a lease of its session named.
+      JobInputs.Item a = job.inputs.aItems[chunk];
+      JobInputs.Item b = job.inputs.bItemOf(chunk);
+      session.granted.put(a.id(), new WorkerSession.Grant(a, job.id));
+      session.granted.put(b.id(), new WorkerSession.Grant(b, job.id));
+      message = WorkerMessages.chunkV2(job, chunk, assignmentId, settings.leaseMs(), session.dataToken, a, b);
+      bytesOut = WorkerMessages.wireBytes(address, message, "");
+    } else {
+      if (newPanel) {
+        // The worker replaces the B panel it holds for this job (docs/PROTOCOL.md §3).
+        JobInputs.Panel bPanel = job.inputs.panels().get(panel);
+        for (JobInputs.BPart part : bPanel.parts()) {
+          vertx.eventBus().send(address, WorkerMessages.bPart(job, bPanel, part));
+        }
+        job.bytes += job.bWireBytes(address, panel);
+      }
+      message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
+      bytesOut = job.chunkEnvelopeBytes(address, message) + job.inputs.aSlice(chunk).length();
+    }
+    Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(), bytesOut, speculative);
     session.inFlight.put(assignmentId, lease);
     vertx.eventBus().send(address, message);
     int attempt = job.attempts(chunk);

@@ -8,7 +8,10 @@ import io.vertx.core.json.JsonObject;
  * type- and range-checked here, and nothing in this class throws anything but {@link ApiError}.
  */
 final class Inbound {
-  static final int PROTOCOL = 1;
+  /** The newest worker protocol (docs/PROTOCOL.md); 1 is still spoken (base64 payloads on the bus). */
+  static final int PROTOCOL = 2;
+  /** The most item ids a worker may list as held. */
+  static final int MAX_HOLDS = 256;
 
   private static final int MAX_NAME = 40;
   private static final int MAX_ADAPTER = 120;
@@ -41,8 +44,9 @@ final class Inbound {
   static JsonObject registration(Object body, int defaultSlots) {
     JsonObject json = object(body);
     Object protocol = json.getValue("protocol");
-    if (protocol != null && !(protocol instanceof Number n && n.intValue() == PROTOCOL)) {
-      throw ApiError.badRequest("this server speaks worker protocol " + PROTOCOL);
+    if (protocol != null && !(protocol instanceof Number n && (n.intValue() == 1 || n.intValue() == PROTOCOL)
+        && n.doubleValue() == n.intValue())) {
+      throw ApiError.badRequest("this server speaks worker protocols 1 and " + PROTOCOL);
     }
     String workerId = string(json, "workerId", true);
     if (!isToken(workerId, 8, 64)) {
@@ -69,7 +73,32 @@ final class Inbound {
         .put("slots", slots)
         .put("opsPerMs", opsPerMs)
         .put("maxBufferBytes", (long) maxBuffer)
-        .put("memoryBytes", (long) memory);
+        .put("memoryBytes", (long) memory)
+
+        .put("protocol", protocol == null ? 1 : ((Number) protocol).intValue())
+        .put("holds", new io.vertx.core.json.JsonArray(java.util.List.copyOf(holds(json))));
+  }
+
+  /**
+   * The item ids a registration or heartbeat lists under {@code holds}: at most {@link #MAX_HOLDS}
+   * tokens (more, or anything else, is refused); absent is none.
+   */
+  static java.util.Set<String> holds(JsonObject json) {
+    Object value = json.getValue("holds");
+    if (value == null) {
+      return java.util.Set.of();
+    }
+    if (!(value instanceof io.vertx.core.json.JsonArray array) || array.size() > MAX_HOLDS) {
+      throw ApiError.badRequest("holds must be an array of at most " + MAX_HOLDS + " item ids");
+    }
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    for (Object id : array) {
+      if (!(id instanceof String text) || !isToken(text, 1, 64)) {
+        throw ApiError.badRequest("holds must list item ids (1 to 64 characters of letters, digits, '-' or '_')");
+      }
+      ids.add(text);
+    }
+    return java.util.Set.copyOf(ids);
   }
 
   /**

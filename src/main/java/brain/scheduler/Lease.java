@@ -19,6 +19,8 @@ final class Lease {
   final boolean speculative;
   /** The worker answered; its result is being checked on a worker thread. */
   boolean answered;
+  /** Protocol 2: its result's upload was let through (a second one is refused). */
+  boolean uploading;
 
   Lease(String assignmentId, int number, RunningJob job, int chunkIndex, WorkerSession session, long leaseMs,
       long bytesOut, boolean speculative) {

@@ -70,14 +70,20 @@ final class Membership {
           + session.sessionId);
     } else {
       session.name = registration.getString("name");
+      session.holds = Inbound.holds(registration); // a worker tells what its cache holds by registering again
     }
-    return new JsonObject()
+    JsonObject reply = new JsonObject()
         .put("sessionId", session.sessionId)
         .put("address", session.address())
         .put("slots", session.slots)
         .put("heartbeatIntervalMs", settings.heartbeatIntervalMs())
         .put("heartbeatTimeoutMs", settings.heartbeatTimeoutMs())
-        .put("maxResultBytes", settings.maxMessageBytes());
+        .put("maxResultBytes", settings.maxMessageBytes())
+        .put("protocol", session.protocol);
+    if (session.protocol >= 2) {
+      reply.put("dataToken", session.dataToken); // the capability of its data URLs (§4); already in them
+    }
+    return reply;
   }
 
   /** Whether the bridge's news made a session listening (dispatch may follow). */

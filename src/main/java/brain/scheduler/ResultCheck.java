@@ -42,19 +42,41 @@ final class ResultCheck {
   private ResultCheck() {}
 
   static Future<Checked> run(WorkerExecutor compute, JobInputs inputs, ChunkPlan.Chunk chunk, int colsA,
-      Strictness strictness, String data) {
+      Strictness strictness, java.util.function.Supplier<float[]> decode) {
     JobInputs.Panel panel = inputs.panelOf(chunk);
-    long cost = panel.check() == null || strictness.vectors() == 0 ? (long) chunk.rows() * chunk.cols()
-        : panel.check().multiplyAdds(chunk.rows(), Math.min(strictness.vectors(), panel.check().vectors()))
+    long cost = panel.check == null || strictness.vectors() == 0 ? (long) chunk.rows() * chunk.cols()
+        : panel.check.multiplyAdds(chunk.rows(), Math.min(strictness.vectors(), panel.check.vectors()))
             + (long) strictness.fullRows() * colsA * chunk.cols();
     if (cost > INLINE_OPS) {
-      return compute.executeBlocking(() -> check(inputs, panel, chunk, strictness, data), false);
+      return compute.executeBlocking(() -> check(inputs, panel, chunk, strictness, decode), false);
     }
     try {
-      return Future.succeededFuture(check(inputs, panel, chunk, strictness, data));
+      return Future.succeededFuture(check(inputs, panel, chunk, strictness, decode));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /** Protocol 1: a result's base64 payload, decoded where the check runs. */
+  static java.util.function.Supplier<float[]> base64(String data, int count) {
+    return () -> Float32Codec.fromBase64(data, count);
+  }
+
+  /** Protocol 2: an uploaded body of exactly {@code count} little-endian float32 values. */
+  static java.util.function.Supplier<float[]> littleEndian(io.vertx.core.buffer.Buffer body, int count) {
+    return () -> {
+      if (body.length() != count * Float.BYTES) {
+        throw new IllegalArgumentException("expected " + count * Float.BYTES + " bytes, got " + body.length());
+      }
+      float[] values = new float[count];
+      java.nio.ByteBuffer.wrap(body.getBytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+      for (float v : values) {
+        if (!Float.isFinite(v)) {
+          throw new IllegalArgumentException("the result holds a value that is not finite");
+        }
+      }
+      return values;
+    };
   }
 
   /**
@@ -62,9 +84,9 @@ final class ResultCheck {
    * check over the block's columns, its error bound over the full k).
    */
   private static Checked check(JobInputs inputs, JobInputs.Panel panel, ChunkPlan.Chunk chunk, Strictness strictness,
-      String data) {
-    float[] values = Float32Codec.fromBase64(data, chunk.rows() * chunk.cols());
-    if (panel.check() == null || strictness.vectors() == 0) {
+      java.util.function.Supplier<float[]> decode) {
+    float[] values = decode.get();
+    if (panel.check == null || strictness.vectors() == 0) {
       return new Checked(values, Verification.skipped());
     }
     int vectors = Math.min(strictness.vectors(), panel.check().vectors());

@@ -43,6 +43,7 @@ final class Scheduler {
   private final Membership membership;
   private final Completion completion;
   private final Term term;
+  final DataPlane data;
 
   /** {@code compute} runs the heavy work: input generation, result checks, verification, checkpoints. */
   Scheduler(Vertx vertx, SchedulerSettings settings, WorkerExecutor compute, Term term) {
@@ -56,6 +57,7 @@ final class Scheduler {
     this.membership = new Membership(vertx, settings, pool, trust, feeds);
     this.completion = new Completion(vertx, this, settings, pool, feeds, compute, term);
     this.settlement = new Settlement(vertx, this, settings, pool, trust, feeds, compute, running::get);
+    this.data = new DataPlane(pool, settlement, running::get, term);
     completion.finalCheck(new FinalCheck(vertx, this, settings, feeds, compute, term));
   }
 
@@ -206,7 +208,7 @@ final class Scheduler {
     feeds.changed(job);
     // Generating and encoding the inputs is O(size of A and B), and the checkpoint is files: a worker thread's job.
     compute.executeBlocking(() -> {
-      JobInputs inputs = JobInputs.prepare(spec, plan, settings.bPartBytes(), settings.preparedVectors(),
+      JobInputs inputs = JobInputs.prepare(job.id, spec, plan, settings.bPartBytes(), settings.preparedVectors(),
           settings.groupColumns(), settings.storageDir());
       return Map.entry(inputs, Recovery.load(job, settings.storageDir()));
     }, false).onComplete(ar -> {

@@ -104,6 +104,14 @@ public final class SchedulerVerticle extends VerticleBase {
         reply(JOBS_CANCEL, m -> found(current.cancel(id(m)), m)),
         reply(SCHEDULER_STATS, m -> current.stats()),
         track(vertx.eventBus().consumer(WORKER_REGISTER, (Message<Object> m) -> register(current, m))),
+        reply(DATA_FETCH, m -> current.data.fetch(json(m))),
+        reply(DATA_UPLOAD_CHECK, m -> current.data.uploadCheck(json(m))),
+        reply(DATA_UPLOAD, m -> current.data.upload(new JsonObject().put("c", m.headers().get("c"))
+            .put("assignmentId", m.headers().get("assignmentId"))
+            .put("job", m.headers().get("job").isEmpty() ? null : m.headers().get("job"))
+            .put("chunk", m.headers().get("chunk").isEmpty() ? null : Integer.valueOf(m.headers().get("chunk")))
+            .put("computeMs", Double.parseDouble(m.headers().get("computeMs")))
+            .put("waitMs", Double.parseDouble(m.headers().get("waitMs"))), (io.vertx.core.buffer.Buffer) m.body())),
         consume(WORKER_RESULT, m -> current.onResult(m.headers().get(HEADER_PEER), m.body())),
         consume(WORKER_FAILURE, m -> current.onFailure(m.headers().get(HEADER_PEER), m.body())),
         consume(PEER_LISTENING, m -> current.peerListening(json(m).getString("peerId"))),

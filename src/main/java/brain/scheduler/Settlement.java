@@ -50,6 +50,33 @@ final class Settlement {
     if (lease == null) {
       return;
     }
+    Inbound.Times times;
+    try {
+      times = Inbound.resultTimes(Inbound.object(body));
+    } catch (ApiError malformed) {
+      lease.session.inFlight.remove(lease.assignmentId);
+      pool.offer(lease.session);
+      refuse(lease, "rejected", malformed.getMessage(), Fault.WRONG_RESULT);
+      scheduler.pump();
+      return;
+    }
+    int count = lease.job.plan.get(lease.chunkIndex).rows() * lease.job.plan.get(lease.chunkIndex).cols();
+    check(lease, times.computeMs(), times.waitMs(), ResultCheck.base64(times.data(), count),
+        times.data().length() + 200L);
+  }
+
+  /**
+   * Protocol 2: the body of {@code PUT /data/results/<assignmentId>}, already bound to its lease
+   * by {@link DataPlane} (this session's capability, open lease, exact length, first upload).
+   */
+  void onUpload(Lease lease, double computeMsHint, double waitMsHint, io.vertx.core.buffer.Buffer body) {
+    int count = lease.job.plan.get(lease.chunkIndex).rows() * lease.job.plan.get(lease.chunkIndex).cols();
+    lease.session.dataBytesOut += body.length();
+    check(lease, computeMsHint, waitMsHint, ResultCheck.littleEndian(body, count), body.length() + 200L);
+  }
+
+  private void check(Lease lease, double computeMsHint, double waitMsHint, java.util.function.Supplier<float[]> values,
+      long bytesIn) {
     WorkerSession session = lease.session;
     long now = System.nanoTime();
     // The compute cannot have begun before the chunk went out, nor before the worker's previous
@@ -58,24 +85,14 @@ final class Settlement {
     session.lastResultNanos = now;
     session.inFlight.remove(lease.assignmentId);
     pool.offer(session);
-    Inbound.Times times;
-    try {
-      times = Inbound.resultTimes(Inbound.object(body));
-    } catch (ApiError malformed) {
-      refuse(lease, "rejected", malformed.getMessage(), Fault.WRONG_RESULT);
-      scheduler.pump();
-      return;
-    }
     RunningJob job = lease.job;
     double roundTrip = lease.elapsedMs();
-    double computeMs = Math.min(times.computeMs(), serviceMs);
-    double waitMs = Math.min(times.waitMs(), Math.max(0, roundTrip - computeMs));
-    String data = times.data();
-    long bytesIn = data.length() + 200L;
+    double computeMs = Math.min(computeMsHint, serviceMs);
+    double waitMs = Math.min(waitMsHint, Math.max(0, roundTrip - computeMs));
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     lease.answered = true;
     ResultCheck.Strictness strictness = ResultCheck.Strictness.of(session.trust, settings);
-    ResultCheck.run(compute, job.inputs, chunk, job.spec.colsA(), strictness, data)
+    ResultCheck.run(compute, job.inputs, chunk, job.spec.colsA(), strictness, values)
         .onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
     scheduler.pump();
   }
@@ -103,6 +120,11 @@ final class Settlement {
     if (session == null || !session.sessionId.equals(ref.sessionId())) {
       return null;
     }
+    return leaseOf(session, ref);
+  }
+
+  /** The lease {@code ref} names, when {@code session} holds it and it names it consistently (see {@link #ownedLease}). */
+  Lease leaseOf(WorkerSession session, Inbound.LeaseRef ref) {
     Lease lease = session.inFlight.get(ref.assignmentId());
     if (lease == null) {
       noteStray(session, ref);

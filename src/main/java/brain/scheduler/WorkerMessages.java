@@ -26,6 +26,11 @@ final class WorkerMessages {
   }
 
   static JsonObject chunk(RunningJob job, int chunkIndex, String assignmentId, long leaseMs) {
+    return head(job, chunkIndex, assignmentId, leaseMs).put("a", job.inputs.aSlice(chunkIndex));
+  }
+
+  /** What every chunk message says: which lease, which rows, which shape. */
+  private static JsonObject head(RunningJob job, int chunkIndex, String assignmentId, long leaseMs) {
     ChunkPlan.Chunk chunk = job.plan.get(chunkIndex);
     return new JsonObject()
         .put("type", "chunk")
@@ -37,8 +42,25 @@ final class WorkerMessages {
         .put("colsA", job.spec.colsA())
         .put("colsB", chunk.cols()) // a block's width: that of the B panel it is computed with
         .put("colStart", chunk.colStart())
-        .put("leaseMs", leaseMs)
-        .put("a", job.inputs.aSlices()[chunkIndex]);
+        .put("leaseMs", leaseMs);
+  }
+
+  /**
+   * Protocol 2: the chunk names its inputs as data items (id, role, shape, bytes, URL) and where
+   * to upload its result; no payload travels on the bus.
+   */
+  static JsonObject chunkV2(RunningJob job, int chunkIndex, String assignmentId, long leaseMs, String token,
+      JobInputs.Item... inputs) {
+    ChunkPlan.Chunk chunk = job.plan.get(chunkIndex);
+    JsonArray items = new JsonArray();
+    for (JobInputs.Item item : inputs) {
+      items.add(new JsonObject().put("id", item.id()).put("role", item.role()).put("rows", item.rows())
+          .put("cols", item.cols()).put("bytes", item.bytes()).put("url", "/data/" + item.id() + "?c=" + token));
+    }
+    return head(job, chunkIndex, assignmentId, leaseMs)
+        .put("inputs", items)
+        .put("upload", "/data/results/" + assignmentId + "?c=" + token + "&job=" + job.id + "&chunk=" + chunkIndex)
+        .put("resultBytes", (long) chunk.rows() * chunk.cols() * Float.BYTES);
   }
 
   static JsonObject cancel(Collection<String> assignmentIds) {

@@ -19,6 +19,8 @@ final class WorkerPool {
 
   private final Map<String, WorkerSession> bySession = new HashMap<>();
   private final Map<String, WorkerSession> byPeer = new HashMap<>();
+  /** By the capability of its data URLs (protocol 2). */
+  private final Map<String, WorkerSession> byDataToken = new HashMap<>();
   /** Peers whose private handler is live, even before (or after) they hold a session. */
   private final Set<String> listeningPeers = new HashSet<>();
   private final ArrayDeque<WorkerSession> withFreeSlot = new ArrayDeque<>();
@@ -39,6 +41,10 @@ final class WorkerPool {
     return peerId == null ? null : byPeer.get(peerId);
   }
 
+  WorkerSession byDataToken(String token) {
+    return token == null ? null : byDataToken.get(token);
+  }
+
   WorkerSession bySession(String sessionId) {
     return bySession.get(sessionId);
   }
@@ -55,6 +61,7 @@ final class WorkerPool {
     sessionsJoined.merge(session.workerId, 1, Integer::sum);
     bySession.put(session.sessionId, session);
     byPeer.put(session.peerId, session);
+    byDataToken.put(session.dataToken, session);
     if (listeningPeers.contains(session.peerId)) {
       session.listening = true;
       offer(session);
@@ -78,6 +85,7 @@ final class WorkerPool {
     if (session == null) {
       return null;
     }
+    byDataToken.remove(session.dataToken);
     byPeer.remove(session.peerId, session);
     listeningPeers.remove(session.peerId);
     withFreeSlot.remove(session);

@@ -42,6 +42,28 @@ final class WorkerSession {
   final Map<String, Lease> inFlight = new LinkedHashMap<>();
   /** Jobs whose B (for a 2-D-block job: which column panel of B) this session holds now. */
   final Map<String, Integer> bPanels = new HashMap<>();
+  /** 1: payloads in base64 inside the bus messages; 2: data items fetched and results uploaded over HTTP. */
+  final int protocol;
+  /** Protocol 2: the capability in this session's data URLs (random, 128 bits; never shown anywhere else). */
+  final String dataToken = Dispatch.newId();
+  /**
+   * Protocol 2: the data items this session was named in a lease, by id: only these may it fetch.
+   * Bounded (oldest dropped first): a long session does not grow it without end.
+   */
+  final Map<String, Grant> granted = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Grant> eldest) {
+      return size() > MAX_GRANTED;
+    }
+  };
+  static final int MAX_GRANTED = 4096;
+
+  /** An item a lease named, and the job whose wire bytes its fetches count in. */
+  record Grant(JobInputs.Item item, String jobId) {}
+  /** Protocol 2: the ids of the items the worker says it holds in its cache (at most {@link Inbound#MAX_HOLDS}). */
+  Set<String> holds = Set.of();
+  /** Protocol 2: bytes it fetched and uploaded over HTTP (the data plane's share of its wire bytes). */
+  long dataBytesOut;
 
   long chunksDone;
   double computeMs;
@@ -72,6 +94,8 @@ final class WorkerSession {
     this.maxBufferBytes = registration.getLong("maxBufferBytes", Long.MAX_VALUE);
     this.memoryBytes = registration.getLong("memoryBytes", Long.MAX_VALUE);
     this.slots = grantedSlots;
+    this.protocol = registration.getInteger("protocol", 1);
+    this.holds = Inbound.holds(registration);
   }
 
   String address() {

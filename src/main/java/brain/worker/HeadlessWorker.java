@@ -78,9 +78,24 @@ public final class HeadlessWorker {
   }
 
   /** A chunk received and not yet answered. */
-  /** {@code colsB}: the chunk's columns (a 2-D block's width), {@code colStart}: its first column in C. */
+  /**
+   * {@code a}: A's rows in base64 (protocol 1), or null; {@code aValues}, {@code bValues}: the
+   * inputs fetched over HTTP and {@code upload} the result's URL (protocol 2), or null;
+   * {@code colsB}: the chunk's columns (a 2-D block's width), {@code colStart}: its first column in C.
+   */
   public record Chunk(String assignmentId, String jobId, int chunkIndex, int rowStart, int rows, int colsA, int colsB,
-      String a, long receivedNanos, int colStart) {}
+      String a, long receivedNanos, float[] aValues, float[] bValues, String upload, int colStart) {
+    float[] aRows() {
+      return aValues != null ? aValues : Float32Codec.fromBase64(a, rows * colsA);
+    }
+  }
+
+  /** The worker protocol this worker speaks (docs/PROTOCOL.md). */
+  static final int PROTOCOL = 2;
+  /** Bytes of fetched inputs a worker keeps (LRU). */
+  static final long CACHE_BYTES = 128L << 20;
+  /** The most item ids a registration lists as held. */
+  private static final int MAX_HOLDS = 256;
 
   /** What to do with a chunk instead of answering it right (fault injection for tests). */
   public interface Behaviour {
@@ -102,6 +117,12 @@ public final class HeadlessWorker {
   private volatile long payloadValues;
   private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
   private final Set<String> cancelled = new HashSet<>();
+  private final DataCache cache = new DataCache(CACHE_BYTES);
+  /** Fetches in progress by item id: two chunks naming one B share one GET. */
+  private final Map<String, Future<float[]>> fetching = new HashMap<>();
+  private final io.vertx.core.http.HttpClient http;
+  private long httpBytesIn;
+  private long httpBytesOut;
   private BridgeClient client;
   private String sessionId;
   private String address;
@@ -129,6 +150,8 @@ public final class HeadlessWorker {
     this.sockets = sockets;
     this.options = options;
     this.targets = new NodeTargets(options.host(), options.port(), options.tls());
+    this.http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(true),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(Math.max(2, options.slots())));
   }
 
   /**
@@ -160,7 +183,8 @@ public final class HeadlessWorker {
           client = connected;
           client.closeHandler(v -> onClosed());
           JsonObject registration = new JsonObject()
-              .put("protocol", 1)
+              .put("protocol", PROTOCOL)
+              .put("holds", new io.vertx.core.json.JsonArray(cache.ids(MAX_HOLDS)))
               .put("workerId", options.workerId())
               .put("name", options.name())
               .put("engine", options.engine().kind())
@@ -358,10 +382,52 @@ public final class HeadlessWorker {
   }
 
   private void receiveChunk(JsonObject m) {
-    Chunk chunk = new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
-        m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), m.getString("a"),
-        System.nanoTime(), m.getInteger("colStart", 0));
-    payloadValues += (long) chunk.rows() * chunk.colsA();
+    long received = System.nanoTime();
+    io.vertx.core.json.JsonArray inputs = m.getJsonArray("inputs");
+    if (inputs == null) { // protocol 1: A inline, B from the b parts
+      accept(new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
+          m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), m.getString("a"),
+          received, null, null, null, m.getInteger("colStart", 0)));
+      payloadValues += (long) m.getInteger("rows") * m.getInteger("colsA");
+      return;
+    }
+    // Protocol 2: fetch what the cache lacks, then queue the chunk.
+    JsonObject aItem = null;
+    JsonObject bItem = null;
+    for (Object o : inputs) {
+      JsonObject item = (JsonObject) o;
+      if ("a".equals(item.getString("role"))) {
+        aItem = item;
+      } else if ("b".equals(item.getString("role"))) {
+        bItem = item;
+      }
+    }
+    if (aItem == null || bItem == null) {
+      throw new IllegalArgumentException("a chunk names no A or no B");
+    }
+    BridgeClient on = client;
+    Future<float[]> a = item(aItem);
+    Future<float[]> b = item(bItem);
+    Future.all(a, b).onComplete(ar -> {
+      if (client != on || client == null) {
+        return; // the socket changed meanwhile: the lease went with the old session
+      }
+      Chunk chunk = new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
+          m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), null, received,
+          ar.succeeded() ? a.result() : null, ar.succeeded() ? b.result() : null,
+          m.getString("upload"), m.getInteger("colStart", 0));
+      if (ar.failed()) {
+        fail(chunk, "could not fetch its inputs: " + ar.cause().getMessage());
+        return;
+      }
+      accept(chunk);
+    });
+  }
+
+  private void accept(Chunk chunk) {
+    if (cancelled.remove(chunk.assignmentId())) {
+      return;
+    }
     if (behaviour.intercept(this, chunk)) {
       return;
     }
@@ -369,15 +435,101 @@ public final class HeadlessWorker {
     computeNext();
   }
 
+  /** A data item from the cache, or fetched (once, however many chunks ask at the same time). */
+  private Future<float[]> item(JsonObject item) {
+    String id = item.getString("id");
+    float[] held = cache.get(id);
+    if (held != null) {
+      return Future.succeededFuture(held);
+    }
+    Future<float[]> pending = fetching.get(id);
+    if (pending != null) {
+      return pending;
+    }
+    int count = Math.multiplyExact(item.getInteger("rows"), item.getInteger("cols"));
+    String url = item.getString("url");
+    NodeTargets.Target target = targets.current();
+    Future<float[]> fetched = http.request(new io.vertx.core.http.RequestOptions().setHost(target.host())
+            .setPort(target.port()).setSsl(target.tls()).setURI(url))
+        .compose(request -> {
+          httpBytesOut += requestBytes(request, url);
+          return request.send();
+        })
+        .compose(response -> {
+          httpBytesIn += responseHeaderBytes(response);
+          return response.body().map(body -> {
+            httpBytesIn += body.length();
+            if (response.statusCode() != 200) {
+              throw new IllegalStateException("GET " + url.replaceAll("\\?.*", "") + " answered "
+                  + response.statusCode() + ": " + body.toString());
+            }
+            if (body.length() != count * Float.BYTES) {
+              throw new IllegalStateException("item " + id + " has " + body.length() + " bytes, not " + count * 4);
+            }
+            float[] values = new float[count];
+            java.nio.ByteBuffer.wrap(body.getBytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+            payloadValues += count;
+            return values;
+          });
+        });
+    fetching.put(id, fetched);
+    fetched.onComplete(ar -> {
+      fetching.remove(id);
+      if (ar.succeeded()) {
+        cache.put(id, ar.result());
+        if ("b".equals(item.getString("role"))) {
+          reportHolds(); // B is what locality is about: the scheduler hears of it
+        }
+      }
+    });
+    return fetched;
+  }
+
+  /** Registers again on the same socket, listing what the cache holds (the server keeps the session). */
+  private void reportHolds() {
+    if (client == null || lastRegistration == null) {
+      return;
+    }
+    lastRegistration.put("holds", new io.vertx.core.json.JsonArray(cache.ids(MAX_HOLDS)));
+    client.request(WORKER_REGISTER, lastRegistration).onFailure(err -> LOG.log(System.Logger.Level.DEBUG,
+        options.name() + " could not report its cache: " + err.getMessage()));
+  }
+
+  private static long requestBytes(io.vertx.core.http.HttpClientRequest request, String uri) {
+    long bytes = request.getMethod().name().length() + uri.length() + 12; // "GET <uri> HTTP/1.1\r\n"
+    for (Map.Entry<String, String> h : request.headers()) {
+      bytes += h.getKey().length() + h.getValue().length() + 4;
+    }
+    return bytes + 2;
+  }
+
+  private static long responseHeaderBytes(io.vertx.core.http.HttpClientResponse response) {
+    long bytes = 15 + String.valueOf(response.statusMessage()).length(); // "HTTP/1.1 200 OK\r\n"
+    for (Map.Entry<String, String> h : response.headers()) {
+      bytes += h.getKey().length() + h.getValue().length() + 4;
+    }
+    return bytes + 2;
+  }
+
+  /** Bytes this worker moved over HTTP (the data plane): request and response lines, headers and bodies. */
+  public long httpBytes() {
+    return httpBytesIn + httpBytesOut;
+  }
+
+  /** This worker's cache of data items (tests count its hits). */
+  public DataCache cache() {
+    return cache;
+  }
+
   private void computeNext() {
     if (computing || queue.isEmpty() || client == null) {
       return;
     }
     Chunk chunk = queue.pollFirst();
-    float[] b = bByJob.get(chunk.jobId());
-    Integer rowsOfB = bRowsReceived.get(chunk.jobId());
+    float[] b = chunk.bValues() != null ? chunk.bValues() : bByJob.get(chunk.jobId());
+    Integer rowsOfB = chunk.bValues() != null ? chunk.colsA() : bRowsReceived.get(chunk.jobId());
     if (b == null || rowsOfB == null || rowsOfB != chunk.colsA() || b.length != (long) chunk.colsA() * chunk.colsB()
-        || bColStart.getOrDefault(chunk.jobId(), 0) != chunk.colStart()) {
+        || (chunk.bValues() == null && bColStart.getOrDefault(chunk.jobId(), 0) != chunk.colStart())) {
       fail(chunk, "B (columns from " + chunk.colStart() + ") of job " + chunk.jobId() + " is not complete here");
       computeNext();
       return;
@@ -391,8 +543,7 @@ public final class HeadlessWorker {
     // Decoding A, multiplying and encoding C are O(chunk): on a worker thread unless instant.
     Future<Computed> product = engine.instant()
         ? Future.succeededFuture(Computed.of(engine, chunk, null, b))
-        : vertx.executeBlocking(() -> Computed.of(engine, chunk,
-            Float32Codec.fromBase64(chunk.a(), chunk.rows() * chunk.colsA()), b), false);
+        : vertx.executeBlocking(() -> Computed.of(engine, chunk, chunk.aRows(), b), false);
     product.onComplete(ar -> {
       computing = false;
       if (cancelled.remove(chunk.assignmentId()) || client == null) {
@@ -402,25 +553,64 @@ public final class HeadlessWorker {
       if (ar.failed()) {
         fail(chunk, "the engine failed: " + ar.cause().getMessage());
       } else {
-        sendEncoded(chunk, ar.result().data(), ar.result().computeMs(), waitMs);
+        deliver(chunk, ar.result().values(), ar.result().computeMs(), waitMs);
       }
       computeNext();
     });
   }
 
-  /** A chunk's product, already encoded, and the time the multiply took. */
-  private record Computed(String data, double computeMs) {
+  /** A chunk's product and the time the multiply took. */
+  private record Computed(float[] values, double computeMs) {
     static Computed of(MatrixEngine engine, Chunk chunk, float[] a, float[] b) {
       long t0 = System.nanoTime();
       float[] c = engine.multiply(a, chunk.rows(), chunk.colsA(), b, chunk.colsB());
       double ms = (System.nanoTime() - t0) / 1e6;
-      return new Computed(Float32Codec.toBase64(c), ms);
+      return new Computed(c, ms);
     }
   }
 
   /** Sends a result for a chunk (tests may send any data they like). */
   public void sendResult(Chunk chunk, float[] values, double computeMs, double waitMs) {
-    sendEncoded(chunk, Float32Codec.toBase64(values), computeMs, waitMs);
+    deliver(chunk, values, computeMs, waitMs);
+  }
+
+  /** Protocol 2: uploads the result's bytes to the chunk's URL; protocol 1: a result message with base64. */
+  private void deliver(Chunk chunk, float[] values, double computeMs, double waitMs) {
+    if (chunk.upload() == null) {
+      sendEncoded(chunk, Float32Codec.toBase64(values), computeMs, waitMs);
+      return;
+    }
+    if (client == null) {
+      return;
+    }
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(values.length * Float.BYTES)
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(values);
+    io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer(bytes.array());
+    String uri = chunk.upload() + "&computeMs=" + computeMs + "&waitMs=" + waitMs;
+    NodeTargets.Target target = targets.current();
+    http.request(new io.vertx.core.http.RequestOptions().setMethod(io.vertx.core.http.HttpMethod.PUT)
+            .setHost(target.host()).setPort(target.port()).setSsl(target.tls()).setURI(uri))
+        .compose(request -> {
+          request.putHeader("content-type", "application/octet-stream");
+          request.putHeader("content-length", String.valueOf(body.length()));
+          httpBytesOut += requestBytes(request, uri) + body.length();
+          return request.send(body);
+        })
+        .compose(response -> {
+          httpBytesIn += responseHeaderBytes(response);
+          return response.body().map(answer -> {
+            httpBytesIn += answer.length();
+            if (response.statusCode() != 204) {
+              LOG.log(System.Logger.Level.WARNING, "the server refused our upload for chunk " + chunk.chunkIndex()
+                  + ": " + response.statusCode() + " " + answer);
+            }
+            return null;
+          });
+        })
+        .onFailure(err -> LOG.log(System.Logger.Level.DEBUG, options.name() + " could not upload: " + err.getMessage()));
+    payloadValues += values.length;
+    chunksDone++;
   }
 
   private void sendEncoded(Chunk chunk, String data, double computeMs, double waitMs) {
@@ -441,9 +631,8 @@ public final class HeadlessWorker {
 
   /** Computes a chunk with this worker's engine, blocking; for tests that hold chunks back. */
   public float[] computeNow(Chunk chunk) {
-    float[] b = bByJob.get(chunk.jobId());
-    return options.engine().multiply(Float32Codec.fromBase64(chunk.a(), chunk.rows() * chunk.colsA()), chunk.rows(),
-        chunk.colsA(), b, chunk.colsB());
+    float[] b = chunk.bValues() != null ? chunk.bValues() : bByJob.get(chunk.jobId());
+    return options.engine().multiply(chunk.aRows(), chunk.rows(), chunk.colsA(), b, chunk.colsB());
   }
 
   /** Reports that a chunk could not be computed (tests use it to play a poison chunk). */
@@ -483,6 +672,7 @@ public final class HeadlessWorker {
     return onContext(() -> {
       stopped = true;
       vertx.cancelTimer(heartbeatTimer);
+      http.close();
       return client == null ? Future.succeededFuture() : client.close();
     });
   }

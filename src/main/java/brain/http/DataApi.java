@@ -1,0 +1,149 @@
+package brain.http;
+
+import static brain.bus.Addresses.DATA_FETCH;
+import static brain.bus.Addresses.DATA_UPLOAD;
+import static brain.bus.Addresses.DATA_UPLOAD_CHECK;
+
+import brain.model.ApiError;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.regex.Pattern;
+
+/**
+ * The binary data plane (docs/PROTOCOL.md §4): workers fetch their inputs with {@code GET
+ * /data/<item>?c=<capability>} and upload a result with {@code PUT /data/results/<assignmentId>
+ * ?c=<capability>}, raw little-endian float32 both ways. The scheduler decides (over the bus,
+ * {@link brain.bus.Addresses#DATA_FETCH}); this side streams the region from its file (no copy
+ * in the heap) and reads an upload only once the scheduler has let it through, so a refused
+ * upload costs one bus round trip and no body. Public in the API's sense (no token): the
+ * capability, random per session and only in that session's dispatch messages, is the check.
+ */
+final class DataApi {
+  static final String FETCH = "/data/:itemId";
+  static final String UPLOAD = "/data/results/:assignmentId";
+  private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  /** Short: a worker waiting on data waits on this; the scheduler answers from memory. */
+  private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(10_000);
+
+  private final Vertx vertx;
+  private final long maxUploadBytes;
+
+  DataApi(Vertx vertx, long maxUploadBytes) {
+    this.vertx = vertx;
+    this.maxUploadBytes = maxUploadBytes;
+  }
+
+  /** On the main router, like GET /metrics: outside /api, so neither its token check nor its JSON-body rule applies. */
+  void mount(io.vertx.ext.web.Router router) {
+    router.get(FETCH).handler(this::fetch);
+    router.put(UPLOAD).handler(this::upload);
+  }
+
+  private void fetch(RoutingContext ctx) {
+    String item = ctx.pathParam("itemId");
+    String capability = ctx.request().getParam("c");
+    if (!valid(item) || !valid(capability)) {
+      HttpReplies.error(ctx, 400, "GET /data/<item id>?c=<capability>: both as named in a chunk message");
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(DATA_FETCH, new JsonObject().put("c", capability).put("item", item), ASK)
+        .onSuccess(found -> {
+          JsonObject region = found.body();
+          // Immutable: the id is a digest of the content. Private: another's matrices are not public.
+          ctx.response().putHeader("content-type", "application/octet-stream")
+              .putHeader("cache-control", "private, max-age=86400, immutable")
+              .sendFile(region.getString("file"), region.getLong("offset"), region.getLong("length"))
+              .onFailure(err -> {
+                if (!ctx.response().headWritten()) {
+                  HttpReplies.error(ctx, 404, "the item's file is gone (its job ended)");
+                }
+              });
+        })
+        .onFailure(err -> HttpReplies.failure(ctx, err));
+  }
+
+  private void upload(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    request.pause(); // nothing is read until the scheduler lets this body through
+    String assignmentId = ctx.pathParam("assignmentId");
+    String capability = request.getParam("c");
+    double computeMs;
+    double waitMs;
+    long length;
+    try {
+      if (!valid(assignmentId) || !valid(capability)) {
+        throw ApiError.badRequest("PUT /data/results/<assignmentId>?c=<capability>: both as named in the chunk message");
+      }
+      computeMs = millis(request.getParam("computeMs"), "computeMs");
+      waitMs = millis(request.getParam("waitMs"), "waitMs");
+      String header = request.getHeader("content-length");
+      if (header == null) {
+        throw new ApiError(411, "an upload states its Content-Length (rows × colsB × 4 bytes)");
+      }
+      length = Long.parseLong(header.trim());
+      if (length < 0 || length > maxUploadBytes) {
+        throw new ApiError(413, "an upload is at most " + maxUploadBytes + " bytes");
+      }
+    } catch (NumberFormatException e) {
+      refuse(ctx, ApiError.badRequest("the Content-Length header is not a number"));
+      return;
+    } catch (ApiError e) {
+      refuse(ctx, e);
+      return;
+    }
+    String job = request.getParam("job");
+    Integer chunk;
+    try {
+      chunk = request.getParam("chunk") == null ? null : Integer.valueOf(request.getParam("chunk"));
+    } catch (NumberFormatException e) {
+      chunk = -1;
+    }
+    if ((job != null && !valid(job)) || (chunk != null && chunk < 0)) {
+      refuse(ctx, ApiError.badRequest("job and chunk, when given, are as in the chunk message's upload URL"));
+      return;
+    }
+    JsonObject lease = new JsonObject().put("c", capability).put("assignmentId", assignmentId).put("length", length)
+        .put("job", job).put("chunk", chunk);
+    vertx.eventBus().<JsonObject>request(DATA_UPLOAD_CHECK, lease, ASK)
+        .compose(allowed -> {
+          request.resume();
+          return request.body();
+        })
+        .compose(body -> vertx.eventBus().<JsonObject>request(DATA_UPLOAD, body, new DeliveryOptions(ASK)
+            .addHeader("c", capability).addHeader("assignmentId", assignmentId)
+            .addHeader("job", job == null ? "" : job).addHeader("chunk", lease.getValue("chunk") == null ? "" : String.valueOf(lease.getValue("chunk")))
+            .addHeader("computeMs", String.valueOf(computeMs)).addHeader("waitMs", String.valueOf(waitMs))))
+        .onSuccess(received -> ctx.response().setStatusCode(204).end())
+        .onFailure(err -> refuse(ctx, err));
+  }
+
+  /** A refused upload's body is never read: the answer closes the connection instead. */
+  private static void refuse(RoutingContext ctx, Throwable err) {
+    if (!ctx.response().headWritten()) {
+      ctx.response().putHeader("connection", "close");
+    }
+    HttpReplies.failure(ctx, err);
+  }
+
+  private static boolean valid(String token) {
+    return token != null && TOKEN.matcher(token).matches();
+  }
+
+  private static double millis(String value, String name) {
+    if (value == null) {
+      return 0;
+    }
+    try {
+      double ms = Double.parseDouble(value);
+      if (ms >= 0 && ms <= 1e9) {
+        return ms;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw ApiError.badRequest(name + " must be a number of milliseconds between 0 and 1000000000");
+  }
+}

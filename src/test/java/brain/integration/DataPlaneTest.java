@@ -1,0 +1,195 @@
+package brain.integration;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import brain.model.InputGenerator;
+import brain.model.Matrix;
+import brain.testing.TestGrid;
+import brain.worker.Engines;
+import brain.worker.HeadlessWorker;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The binary data plane (docs/PROTOCOL.md §4) against the real server, with raw HTTP where a
+ * worker misbehaves: inputs fetched by capability and lease only, uploads bound to their lease
+ * (another session's, an expired one, a wrong size, a replay: refused before the body, no
+ * credit), and a worker's cache making a second job on the same B fetch B zero times.
+ */
+@Timeout(120)
+class DataPlaneTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+  private TestGrid grid;
+
+  @AfterEach
+  void stop() {
+    if (grid != null) {
+      grid.close();
+    }
+  }
+
+  private HeadlessWorker worker(String name) {
+    return grid.worker(HeadlessWorker.Options.of("127.0.0.1", grid.port(), name, Engines.cpu(1)).withSlots(1));
+  }
+
+  private HttpResponse<byte[]> get(String url) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(grid.baseUrl() + url)).GET().build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private HttpResponse<String> put(String url, byte[] body) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(grid.baseUrl() + url))
+        .header("content-type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static byte[] littleEndian(float[] values) {
+    ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asFloatBuffer().put(values);
+    return buf.array();
+  }
+
+  private static String capability(String url) {
+    return url.substring(url.indexOf("c=") + 2).replaceAll("&.*", "");
+  }
+
+  private static JsonObject input(JsonObject chunk, String role) {
+    return chunk.getJsonArray("inputs").stream().map(JsonObject.class::cast)
+        .filter(i -> role.equals(i.getString("role"))).findFirst().orElseThrow();
+  }
+
+  private long credited(String jobId) {
+    return grid.job(jobId).getLong("chunksDone", 0L);
+  }
+
+  @Test
+  @DisplayName("inputs fetched by capability; uploads of another session, a wrong size or twice refused before the body, no credit; the right one accepted once")
+  void fetchAndUploadOwnership() throws Exception {
+    grid = TestGrid.start(Map.of("scheduler.leaseMs", 60_000));
+    HeadlessWorker owner = worker("owner");
+    HeadlessWorker other = worker("other");
+    CompletableFuture<HeadlessWorker.Chunk> held = new CompletableFuture<>();
+    CompletableFuture<HeadlessWorker.Chunk> heldOther = new CompletableFuture<>();
+    owner.behaviour((w, chunk) -> held.complete(chunk) || true);
+    other.behaviour((w, chunk) -> heldOther.complete(chunk) || true);
+    CompletableFuture<JsonObject> ownerChunk = owner.nextMessage(m -> "chunk".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
+    CompletableFuture<JsonObject> otherChunk = other.nextMessage(m -> "chunk".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      String id = grid.submit("{\"rowsA\":16,\"colsA\":24,\"colsB\":20,\"seed\":7,\"chunkRows\":8}");
+      JsonObject mine = ownerChunk.get(30, TimeUnit.SECONDS);
+      JsonObject theirs = otherChunk.get(30, TimeUnit.SECONDS);
+      HeadlessWorker.Chunk chunk = held.get(30, TimeUnit.SECONDS);
+      heldOther.get(30, TimeUnit.SECONDS);
+      assertNull(mine.getValue("a"), "no payload on the bus");
+
+      // B, fetched with the owner's capability: the generated B, raw float32, cacheable by that browser only.
+      JsonObject b = input(mine, "b");
+      HttpResponse<byte[]> fetched = get(b.getString("url"));
+      assertEquals(200, fetched.statusCode());
+      Matrix expectedB = InputGenerator.b(7, 24, 20);
+      assertArrayEquals(littleEndian(expectedB.data()), fetched.body());
+      String cache = fetched.headers().firstValue("cache-control").orElse("");
+      assertTrue(cache.contains("private") && cache.contains("immutable"), cache);
+      // Another item than the lease named, a capability of nobody, no capability: refused.
+      String ownerCap = capability(b.getString("url"));
+      String otherCap = capability(theirs.getString("upload"));
+      assertEquals(404, get("/data/" + input(theirs, "a").getString("id") + "?c=" + ownerCap).statusCode(),
+          "the other worker's slice of A was never named in a lease of this session");
+      assertEquals(403, get("/data/" + b.getString("id") + "?c=AAAAAAAAAAAAAAAAAAAAAA").statusCode());
+      assertEquals(400, get("/data/" + b.getString("id")).statusCode());
+
+      float[] product = owner.computeNow(chunk);
+      byte[] right = littleEndian(product);
+      String upload = mine.getString("upload");
+      // Another socket's session cannot upload into this lease.
+      assertEquals(404, put(upload.replace("c=" + ownerCap, "c=" + otherCap), right).statusCode());
+      // Wrong sizes: refused (before the body is read), the lease stays open.
+      assertEquals(400, put(upload, java.util.Arrays.copyOf(right, right.length - 4)).statusCode());
+      assertEquals(413, put(upload, java.util.Arrays.copyOf(right, right.length + 4)).statusCode());
+      assertEquals(0, credited(id), "nothing credited for refused uploads");
+      // The right one, then a replay of it.
+      assertEquals(204, put(upload, right).statusCode());
+      int replay = put(upload, right).statusCode();
+      assertTrue(replay == 404 || replay == 409, "a replayed upload is refused, not " + replay);
+      // The other worker answers its chunk over the same plane; the job completes, each chunk credited once.
+      other.sendResult(heldOther.get(), other.computeNow(heldOther.get()), 1, 0);
+      JsonObject done = watch.finished(id);
+      assertEquals("completed", done.getString("status"), done.encode());
+      assertEquals(2, done.getLong("chunksDone"));
+      grid.assertJobProduct(id, 16, 24, 20);
+    }
+  }
+
+  @Test
+  @DisplayName("an upload into an expired lease is refused and not credited; the chunk is computed elsewhere")
+  void expiredLeaseUpload() throws Exception {
+    grid = TestGrid.start(Map.of("scheduler.leaseMs", 500));
+    HeadlessWorker slow = worker("slow");
+    CompletableFuture<HeadlessWorker.Chunk> held = new CompletableFuture<>();
+    slow.behaviour((w, chunk) -> held.complete(chunk) || true);
+    CompletableFuture<JsonObject> message = slow.nextMessage(m -> "chunk".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
+    try (TestGrid.JobWatch watch = grid.watch(); TestGrid.TimelineWatch events = grid.timelineWatch()) {
+      String id = grid.submit("{\"rowsA\":8,\"colsA\":12,\"colsB\":10,\"chunkRows\":8}");
+      JsonObject chunk = message.get(30, TimeUnit.SECONDS);
+      byte[] right = littleEndian(slow.computeNow(held.get(30, TimeUnit.SECONDS)));
+      events.awaitCount(id, "expired", 1);
+      assertEquals(404, put(chunk.getString("upload"), right).statusCode());
+      List<JsonObject> rejected = events.awaitCount(id, "rejected", 1);
+      assertTrue(rejected.stream().anyMatch(e -> "slow".equals(e.getString("worker"))), rejected.toString());
+      assertEquals(0, credited(id));
+      slow.behaviour((w, c) -> false);
+      HeadlessWorker punctual = worker("punctual");
+      assertEquals("completed", watch.finished(id).getString("status"));
+      grid.assertJobProduct(id, 8, 12, 10);
+      assertTrue(punctual.chunksDone() + slow.chunksDone() >= 1);
+    }
+  }
+
+  @Test
+  @DisplayName("a second job on the same B: the worker holding it fetches B zero times (bytes counted), only the new A")
+  void cacheHitsAcrossJobs() throws Exception {
+    grid = TestGrid.start();
+    HeadlessWorker worker = worker("cached");
+    String a1 = upload(InputGenerator.a(1, 32, 48));
+    String a2 = upload(InputGenerator.a(2, 32, 48));
+    String b = upload(InputGenerator.b(3, 48, 40));
+    long bBytes = 48L * 40 * 4;
+    long aBytes = 32L * 48 * 4;
+    long cBytes = 32L * 40 * 4;
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      String first = grid.submit("{\"a\":\"" + a1 + "\",\"b\":\"" + b + "\"}");
+      assertEquals("completed", watch.finished(first).getString("status"));
+      long afterFirst = worker.httpBytes();
+      assertTrue(afterFirst >= aBytes + bBytes + cBytes, "the first job fetched A and B and uploaded C: " + afterFirst);
+      String second = grid.submit("{\"a\":\"" + a2 + "\",\"b\":\"" + b + "\"}");
+      assertEquals("completed", watch.finished(second).getString("status"));
+      long secondJob = worker.httpBytes() - afterFirst;
+      // A and C move again, B does not: far below what B alone would add.
+      assertTrue(secondJob < aBytes + cBytes + bBytes / 2, "second job moved " + secondJob + " bytes; B is " + bBytes);
+      assertTrue(worker.cache().hits() >= 1, "B came from the cache");
+      grid.assertJobProduct(second, 32, 48, 40);
+    }
+  }
+
+  private String upload(Matrix m) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(grid.baseUrl() + "/api/matrices?rows="
+            + m.rows() + "&cols=" + m.cols())).header("authorization", "Bearer " + TestGrid.ADMIN_TOKEN)
+        .header("content-type", "application/octet-stream")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(littleEndian(m.data()))).build(), HttpResponse.BodyHandlers.ofString());
+    assertTrue(response.statusCode() == 201 || response.statusCode() == 200, response.body());
+    return new JsonObject(response.body()).getString("id");
+  }
+}
