@@ -388,7 +388,7 @@ public final class Bench {
     results.put("blocks", f.json());
     rows.add(new Row("2-D blocks, bytes moved", String.format(Locale.ROOT, "%d³ on 4 workers declaring %d MiB: %d blocks of %d×%d",
         n, budget >> 20, f.plan().size(), f.plan().chunkRows(), f.plan().blockCols()),
-        String.format(Locale.ROOT, "float32 payload %.3f× the minimum (%.0f MB); socket bytes %.3f×; largest chunk %.1f MiB",
+        String.format(Locale.ROOT, "float32 payload %.3f× the minimum (%.0f MB); wire bytes %.3f×; largest chunk %.1f MiB",
             f.payloadRatio(), f.minimumBytes() / 1e6, f.socketRatio(), f.largestChunkBytes() / 1048576.0),
         "payload ≤ 1.25× minimum, chunk ≤ budget", "cannot run (B > any worker)",
         f.payloadRatio() <= 1.25 && f.largestChunkBytes() <= budget));

@@ -117,7 +117,8 @@ public final class HeadlessWorker {
   private volatile long payloadValues;
   private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
   private final Set<String> cancelled = new HashSet<>();
-  private final DataCache cache = new DataCache(CACHE_BYTES);
+  /** Fetched items; never more than the memory budget it declares (what it holds counts against it). */
+  private final DataCache cache;
   /** Fetches in progress by item id: two chunks naming one B share one GET. */
   private final Map<String, Future<float[]>> fetching = new HashMap<>();
   private final io.vertx.core.http.HttpClient http;
@@ -149,6 +150,7 @@ public final class HeadlessWorker {
     this.context = vertx.getOrCreateContext();
     this.sockets = sockets;
     this.options = options;
+    this.cache = new DataCache(options.memoryBytes() > 0 ? Math.min(CACHE_BYTES, options.memoryBytes()) : CACHE_BYTES);
     this.targets = new NodeTargets(options.host(), options.port(), options.tls());
     this.http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(true),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(Math.max(2, options.slots())));
