@@ -41,8 +41,6 @@ public final class Elector {
   private long fence = -1;
   /** Monotonic nanos until which this node may act as scheduler. */
   private long validUntilNanos;
-  /** What the lease row said last: {holder, fence, expiresAt, leaseMs}. */
-  private JsonObject lastSeen = new JsonObject();
 
   public Elector(Vertx vertx, String holder, long leaseMs, long renewMs, Listener listener) {
     if (renewMs * 2 > leaseMs) {
@@ -77,15 +75,6 @@ public final class Elector {
   /** The fence of the lease held, -1 when none. */
   public long fence() {
     return mayAct() ? fence : -1;
-  }
-
-  public String holder() {
-    return holder;
-  }
-
-  /** What the lease row said at the last claim: {holder, fence, expiresAt, leaseMs}. */
-  public JsonObject lastSeen() {
-    return lastSeen.copy();
   }
 
   /**
@@ -138,7 +127,6 @@ public final class Elector {
             return; // the self-fence timer steps down if this goes on
           }
           JsonObject row = ar.result().body();
-          lastSeen = row;
           if (!row.getBoolean("held")) {
             if (fence >= 0) {
               lose("the lease is held by " + row.getString("holder") + " with fence " + row.getLong("fence"));

@@ -80,8 +80,6 @@ final class RunningJob {
   brain.checkpoint.ChunkLog checkpoint;
   /** For a job resumed after a failover or restart: the chunk rows of the plan it started with. */
   Integer resumeChunkRows;
-  /** Chunks taken from the checkpoint at resume, not computed by this scheduler. */
-  int chunksResumed;
   /** Who schedules it: {nodeId, fence}. */
   JsonObject scheduledBy;
   final Set<String> workersUsed = new LinkedHashSet<>();
@@ -325,7 +323,6 @@ final class RunningJob {
     states[chunk] = ChunkState.DONE;
     roundTrips[chunksDone] = credit.computeMs();
     chunksDone++;
-    chunksResumed++;
     workersUsed.add(credit.workerId());
     multiplyAddsDone += credit.multiplyAdds();
     computeMs += credit.computeMs();

@@ -279,10 +279,14 @@ public final class HeadlessWorker {
     if (frozen || client == null) {
       return;
     }
+    String beating = sessionId;
     client.request(WORKER_HEARTBEAT, new JsonObject().put("sessionId", sessionId).put("busy", queue.size()))
         .onFailure(err -> {
-          if (err instanceof ReplyException reply && reply.failureCode() == 404) {
-            client.close(); // the server no longer knows this session: start afresh
+          // The server no longer knows this session: start afresh (unless it was replaced meanwhile, by
+          // registering with a new scheduler).
+          if (err instanceof ReplyException reply && reply.failureCode() == 404 && beating.equals(sessionId)
+              && client != null) {
+            client.close();
           }
         });
   }
