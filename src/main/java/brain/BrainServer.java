@@ -137,7 +137,7 @@ public final class BrainServer {
 
       @Override
       public boolean scheduler() {
-        return role == Role.ALL; // the node that runs the scheduler (h3: the elected one)
+        return brain.election.SchedulerTerm.held(vertx);
       }
     }, url);
   }

@@ -12,6 +12,7 @@ final class Logs {
   private static final Logger BRIDGE = Logger.getLogger("io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl");
   private static final Logger CLUSTER_BUS = Logger.getLogger("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus");
   private static final Logger CLUSTER_CONNECTION = Logger.getLogger("io.vertx.core.eventbus.impl.clustered.ConnectionHolder");
+  private static final Logger HAZELCAST_CONNECTION = Logger.getLogger("com.hazelcast.internal.server.tcp.TcpServerConnection");
 
   private Logs() {}
 
@@ -31,11 +32,14 @@ final class Logs {
     // (A filter applies to its own logger only: set on each class that logs these.)
     CLUSTER_BUS.setFilter(Logs::withoutRefusedConnectionTrace);
     CLUSTER_CONNECTION.setFilter(Logs::withoutRefusedConnectionTrace);
+    // Hazelcast logs the member connection of a peer killed mid-write ("Connection reset") with
+    // its stack trace: the same, one line.
+    HAZELCAST_CONNECTION.setFilter(Logs::withoutRefusedConnectionTrace);
   }
 
   static boolean withoutRefusedConnectionTrace(LogRecord record) {
     for (Throwable cause = record.getThrown(); cause != null; cause = cause.getCause()) {
-      if (cause instanceof java.net.ConnectException) {
+      if (cause instanceof java.net.SocketException || cause instanceof java.io.EOFException) { // refused, reset
         record.setMessage(record.getMessage() + ": " + record.getThrown().getMessage());
         record.setThrown(null);
         return true;

@@ -44,6 +44,9 @@ final class Membership implements MembershipListener {
     return null;
   }
 
+  /** The member attribute in which vertx-hazelcast keeps each member's Vert.x node id. */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
   void close() {
     try {
       hazelcast.getCluster().removeMembershipListener(registration);
@@ -59,7 +62,7 @@ final class Membership implements MembershipListener {
 
   @Override
   public void memberRemoved(MembershipEvent event) {
-    String nodeId = event.getMember().getUuid().toString();
+    String nodeId = nodeId(event.getMember());
     LOG.log(System.Logger.Level.INFO, "cluster member left: " + describe(event.getMember()) + "; members: " + members(event));
     vertx.eventBus().publish(Addresses.CLUSTER_NODE_LEFT, new JsonObject().put("nodeId", nodeId), LOCAL);
   }
@@ -72,8 +75,17 @@ final class Membership implements MembershipListener {
     return event.getMembers().stream().map(Membership::describe).collect(Collectors.joining(", ", "[", "]"));
   }
 
+  /**
+   * The Vert.x node id of a member ({@link NodeId}, what the bridge stamps on workers' messages):
+   * Vert.x keeps it in a member attribute; it is not Hazelcast's member UUID.
+   */
+  static String nodeId(Member member) {
+    String id = member.getAttribute(VERTX_NODE_ID);
+    return id != null ? id : member.getUuid().toString();
+  }
+
   private static String describe(Member member) {
-    return member.getUuid() + " " + member.getAddress().getHost() + ":" + member.getAddress().getPort()
+    return nodeId(member) + " " + member.getAddress().getHost() + ":" + member.getAddress().getPort()
         + (member.localMember() ? " (this node)" : "");
   }
 }

@@ -30,6 +30,11 @@ public final class MetricsVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    GridMeters meters = GridMeters.of(vertx);
+    meters.gauge("brain_scheduler_lease_held", "1 while this node holds the scheduler's lease, else 0",
+        io.micrometer.core.instrument.Tags.empty(), () -> brain.election.SchedulerTerm.held(vertx) ? 1 : 0);
+    meters.gauge("brain_scheduler_fence", "the fencing number of the lease this node holds, -1 when it holds none",
+        io.micrometer.core.instrument.Tags.empty(), () -> brain.election.SchedulerTerm.fence(vertx));
     vertx.setPeriodic(PUBLISH_EVERY_MS, id -> publishFeeds());
     return vertx.eventBus().consumer(METRICS_HEALTH, this::answer).completion();
   }
@@ -56,10 +61,10 @@ public final class MetricsVerticle extends VerticleBase {
   private Future<JsonObject> health() {
     Future<JsonObject> scheduler = ask(SCHEDULER_STATS);
     Future<JsonObject> database = ask(DB_STATS);
-    // This node's bridge (the directory sums all nodes'), and the node list: both local.
+    // This node's bridge (the directory sums all nodes'), the node list and the lease row: all local.
     Future<JsonObject> bridge = ask(BRIDGE_STATS, LOCAL);
     Future<JsonObject> cluster = ask(CLUSTER_NODES, LOCAL);
-    Future<JsonObject> lease = ask(DB_LEASE_GET);
+    Future<JsonObject> lease = ask(DB_LEASE_GET, LOCAL);
     return Future.join(java.util.List.of(scheduler, database, bridge, cluster, lease)).transform(ignored -> {
       JsonObject s = scheduler.succeeded() ? scheduler.result() : new JsonObject();
       JsonObject db = database.succeeded() ? database.result() : new JsonObject();

@@ -157,6 +157,7 @@ final class SqlQueries {
           "INSERT INTO scheduler_lease (id, holder, fence, expires_at, lease_ms) VALUES (1, NULL, 0, 0, 0) "
               + "ON CONFLICT (id) DO NOTHING"));
 
+
   static final String DELETE_EXPIRED_IDEMPOTENCY_KEY =
       "DELETE FROM idempotency_keys WHERE caller = ? AND idem_key = ? AND created_at < ?";
   static final String CLAIM_IDEMPOTENCY_KEY = """

@@ -6,6 +6,7 @@ import brain.bus.Replies;
 import brain.cluster.NodeId;
 import brain.config.BrainConfig;
 import brain.election.Elector;
+import brain.election.SchedulerTerm;
 import brain.model.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -53,11 +54,13 @@ public final class SchedulerVerticle extends VerticleBase {
         conf.longValue("cluster.schedulerRenewMs"), new Elector.Listener() {
           @Override
           public void elected(long fence) {
+            SchedulerTerm.began(vertx, fence);
             activate(fence).onComplete(ar -> firstTerm.tryComplete());
           }
 
           @Override
           public void deposed(long fence, String why) {
+            SchedulerTerm.ended(vertx);
             deactivate();
           }
         });
@@ -80,7 +83,10 @@ public final class SchedulerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     Future<Void> flushed = scheduler == null ? Future.succeededFuture() : scheduler.flushJoins();
-    return flushed.eventually(() -> elector.stop()).eventually(() -> compute.close());
+    return flushed.eventually(() -> elector.stop()).eventually(() -> {
+      SchedulerTerm.ended(vertx);
+      return Future.succeededFuture();
+    }).eventually(() -> compute.close());
   }
 
   /** This node was elected with {@code fence}: a fresh term takes over the unfinished jobs. */

@@ -217,6 +217,9 @@ class NodeProcessesTest {
     edge.kill9();
     core.awaitLine(l -> l.contains("cluster member left"), 60);
     long leftMs = (System.nanoTime() - killedAt) / 1_000_000;
+    // The scheduler (the core, elected first) drops the dead node's sessions when it leaves, not a
+    // heartbeat timeout later: no chunk is sent to a socket that is gone.
+    core.awaitLine(l -> l.contains("worker follower") && l.contains("left the cluster"), 5);
     until("the worker reconnected to the core", 30, () -> worker.isConnected() && worker.node().equals(core.url()));
     long movedMs = (System.nanoTime() - killedAt) / 1_000_000;
     long askedAt = System.nanoTime();

@@ -3,7 +3,6 @@ package brain.integration;
 import static org.junit.jupiter.api.Assertions.*;
 
 import brain.bus.Addresses;
-import brain.testing.NodeProcess;
 import brain.testing.Reference;
 import brain.testing.TestEngines;
 import brain.testing.TestGrid;
@@ -12,17 +11,16 @@ import brain.worker.HeadlessWorker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.concurrent.CompletableFuture;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -47,23 +45,19 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class RestartTest {
   private static final String BEARER = "Bearer " + TestGrid.ADMIN_TOKEN;
-  private final List<NodeProcess> processes = new ArrayList<>();
+  private final List<Process> processes = new ArrayList<>();
   private Vertx vertx;
 
   @AfterEach
   void cleanUp() {
-    processes.forEach(NodeProcess::close);
+    processes.forEach(Process::destroyForcibly);
     if (vertx != null) {
       TestGrid.await(vertx.close());
     }
   }
 
-  /** Starts {@code java brain.Main serve} on the test classpath ({@link NodeProcess}); returns once it listens. */
-  private NodeProcess startServer(Path dir, int port) throws Exception {
-    NodeProcess server = new NodeProcess(dir, "server", "jdbc:sqlite:" + dir.resolve("brain.db"))
-        .config("http", new JsonObject().put("port", port));
-    processes.add(server);
-    return server.start(60);
+  private Process startServer(Path dir, int port) throws Exception {
+    return startServer(dir, port, new JsonObject(), processes);
   }
 
   /**
@@ -114,8 +108,8 @@ class RestartTest {
   @DisplayName("kill -9 mid-job, restart on the same database: the job resumes from its checkpoint and completes with the right product")
   void jobSurvivesKillNine() throws Exception {
     Path dir = Files.createTempDirectory("brain-restart");
-    int port = NodeProcess.freePort();
-    NodeProcess first = startServer(dir, port);
+    int port = freePort();
+    Process first = startServer(dir, port);
     HttpClient http = HttpClient.newHttpClient();
     String base = "http://127.0.0.1:" + port;
 
@@ -140,8 +134,9 @@ class RestartTest {
     String id = new JsonObject(accepted.body()).getString("id");
 
     assertTrue(someDone.await(60, TimeUnit.SECONDS), "the job was under way");
-    first.kill9(); // SIGKILL: no shutdown hook, no flush
-    assertEquals(137, first.exitCode(), "killed by SIGKILL");
+    first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
+    assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(137, first.exitValue(), "killed by SIGKILL");
 
     try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("brain.db"));
          ResultSet row = db.createStatement().executeQuery("SELECT status FROM jobs WHERE id = '" + id + "'")) {

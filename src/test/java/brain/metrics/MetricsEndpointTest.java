@@ -44,6 +44,8 @@ class MetricsEndpointTest {
       assertEquals(9.0, value(text, "brain_chunks_dispatch_latency_seconds_count", ""));
       assertTrue(value(text, "brain_chunks_dispatched_total", "") >= 9.0);
       assertEquals(0.0, value(text, "brain_chunks_reassigned_total", ""), "nothing was lost or refused");
+      assertEquals(1.0, value(text, "brain_scheduler_lease_held", ""), "the single node holds the scheduler's lease");
+      assertTrue(value(text, "brain_scheduler_fence", "") >= 1.0, "with a fencing number");
       assertTrue(value(text, "brain_bridge_bytes_total", "direction=\"in\"") > 9 * 10 * 30 * 4,
           "the results' float32 values came in over the sockets");
       assertTrue(value(text, "brain_bridge_bytes_total", "direction=\"out\"") > 9 * 10 * 40 * 4,
