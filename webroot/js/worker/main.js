@@ -9,8 +9,9 @@
 import { EventBus } from '../eventbus.js';
 import { createTimers } from '../timers.js';
 import { base64urlLength } from '../codec.js';
+import { DataCache } from './data-cache.js';
 import {
-  ADDR, PROTOCOL_VERSION, ADAPTER_MAX, cleanError, cleanName, messageType,
+  ADDR, PROTOCOL_VERSION, MAX_HOLDS, ADAPTER_MAX, cleanError, cleanName, messageType,
   validateB, validateCancel, validateChunk, validateRegisterReply, validateRelease, validateStats,
 } from './protocol.js';
 import { claimFreshWorkerId, claimWorkerId, loadName, saveName } from './identity.js';
@@ -22,6 +23,8 @@ const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 10000;
 // What a result frame adds around its data (ids, times, JSON punctuation), generously.
 const RESULT_OVERHEAD_BYTES = 1024;
+// Fetched data items kept across jobs and sessions (protocol 2): bytes, least recently used out first.
+const DATA_CACHE_BYTES = 256 * 1024 * 1024;
 
 // ------------------------------------------------------------------ settings
 
@@ -205,6 +208,15 @@ function onComputeResult(m) {
     updateCounters();
     return;
   }
+  if (held.upload) {
+    if (!(m.c instanceof Float32Array) || m.c.length !== held.rows * held.colsB) {
+      sendFailure(m.assignmentId, 'internal error: result of the wrong size');
+      return;
+    }
+    uploadResult(held, m);
+    countDone(held, m);
+    return;
+  }
   const expected = base64urlLength(held.rows * held.colsB * 4);
   if (typeof m.data !== 'string' || m.data.length !== expected) {
     sendFailure(m.assignmentId, 'internal error: result of the wrong size');
@@ -224,6 +236,10 @@ function onComputeResult(m) {
     waitMs: m.waitMs,
     data: m.data,
   });
+  countDone(held, m);
+}
+
+function countDone(held, m) {
   state.chunksDone++;
   state.largestChunkBytes = Math.max(state.largestChunkBytes,
     (held.rows * held.colsA + held.colsA * held.colsB + held.rows * held.colsB) * 4);
@@ -233,6 +249,80 @@ function onComputeResult(m) {
   updateCounters();
   ui.log(`chunk #${held.chunkIndex} of job ${shortId(held.jobId)} done in ${m.computeMs.toFixed(1)} ms` +
     ` (waited ${m.waitMs.toFixed(1)} ms)`, 'ok');
+}
+
+// ------------------------------------------------------------------ the data plane (protocol 2, PROTOCOL.md §4)
+
+// What it holds counts against the memory it declares (?memory=).
+const dataCache = new DataCache(Math.min(DATA_CACHE_BYTES, requestedMemory === undefined ? Infinity : requestedMemory));
+const fetching = new Map(); // id -> Promise<Float32Array>: two chunks naming one B share one GET
+
+/** A data URL on the node our socket is on (the page's own, or another's after a move). */
+function dataUrl(path) {
+  return nodes.current === nodes.home ? path : nodes.current + path;
+}
+
+/** A data item from the cache, or fetched once. */
+function dataItem(item) {
+  const held = dataCache.get(item.id);
+  if (held) return Promise.resolve(held);
+  let pending = fetching.get(item.id);
+  if (pending) return pending;
+  pending = fetch(dataUrl(item.url), { credentials: 'omit' }).then(async (r) => {
+    if (!r.ok) throw new Error(`GET ${item.url.replace(/\?.*/, '')} answered ${r.status}`);
+    const bytes = await r.arrayBuffer();
+    if (bytes.byteLength !== item.rows * item.cols * 4) throw new Error(`item ${item.id} has ${bytes.byteLength} bytes`);
+    const values = new Float32Array(bytes);
+    dataCache.put(item.id, values);
+    return values;
+  }).finally(() => fetching.delete(item.id));
+  fetching.set(item.id, pending);
+  return pending;
+}
+
+async function onChunkV2(c, receivedAt) {
+  const gen = state.gen;
+  state.held.set(c.assignmentId, {
+    jobId: c.jobId, chunkIndex: c.chunkIndex, rows: c.rows, colsA: c.colsA, colsB: c.colsB, receivedAt, upload: c.upload,
+  });
+  updateCounters();
+  const hadB = !!dataCache.get(c.inputs.b.id);
+  let a;
+  let b;
+  try {
+    [a, b] = await Promise.all([dataItem(c.inputs.a), dataItem(c.inputs.b)]);
+  } catch (e) {
+    if (gen === state.gen && state.held.delete(c.assignmentId)) sendFailure(c.assignmentId, `could not fetch its inputs: ${e.message}`);
+    return;
+  }
+  if (gen !== state.gen || !state.held.has(c.assignmentId)) return; // cancelled, or a new session meanwhile
+  if (!hadB && state.session) register(); // tells the scheduler what the cache holds now (same session)
+  // B to the compute worker once per job, or per column panel of a 2-D-block job (a copy: the cache keeps its own).
+  const key = bKey(c.jobId, c.colStart);
+  const heldPanel = state.panels.get(c.jobId);
+  if (heldPanel !== undefined && heldPanel !== c.colStart) {
+    state.jobs.delete(bKey(c.jobId, heldPanel)); // the panel held before: no chunk of it is in flight
+    compute.postMessage({ op: 'release', jobId: bKey(c.jobId, heldPanel) });
+  }
+  state.panels.set(c.jobId, c.colStart);
+  if (!state.jobs.has(key)) {
+    state.jobs.set(key, { rows: c.colsA, cols: c.colsB, complete: true, error: null });
+    compute.postMessage({ op: 'b', gen: state.gen, jobId: key, rows: c.colsA, cols: c.colsB, rowStart: 0,
+      rowCount: c.colsA, values: b });
+  }
+  compute.postMessage({ op: 'chunk', gen: state.gen, assignmentId: c.assignmentId, jobId: key,
+    chunkIndex: c.chunkIndex, rowStart: c.rowStart, rows: c.rows, colsA: c.colsA, colsB: c.colsB,
+    aValues: a, leaseMs: c.leaseMs, receivedAt, raw: true });
+  ui.log(`chunk #${c.chunkIndex} of job ${shortId(c.jobId)} received (${c.rows} rows × ${c.colsB} columns)`);
+}
+
+function uploadResult(held, m) {
+  const url = dataUrl(`${held.upload}&computeMs=${m.computeMs}&waitMs=${m.waitMs}`);
+  fetch(url, { method: 'PUT', credentials: 'omit', headers: { 'content-type': 'application/octet-stream' }, body: m.c })
+    .then(async (r) => {
+      if (r.status !== 204) note(`the server refused our upload for chunk ${held.chunkIndex}: ${r.status} ${(await r.text()).slice(0, 200)}`, 'warn');
+    })
+    .catch((e) => note(`could not upload chunk ${held.chunkIndex}: ${e.message}`, 'warn'));
 }
 
 function onComputeFailure(m) {
@@ -257,6 +347,7 @@ function dropEverything(why) {
   const n = state.held.size;
   state.held.clear();
   state.jobs.clear();
+  state.panels.clear();
   if (n) note(`dropped ${n} chunk${n === 1 ? '' : 's'} in hand (${why})`, 'warn');
   updateCounters();
 }
@@ -346,6 +437,10 @@ function onChunk(body) {
     note(`chunk ${shortId(c.assignmentId)} received twice; the second copy is ignored`, 'warn');
     return;
   }
+  if (c.inputs) {
+    onChunkV2(c, receivedAt);
+    return;
+  }
   const key = bKey(c.jobId, c.colStart);
   const job = state.jobs.get(key);
   let problem = null;
@@ -431,6 +526,7 @@ function registerBody() {
     document.body.dataset.memoryBytes = String(memory);
   }
   if (workerKey) body.key = workerKey;
+  body.holds = dataCache.ids(MAX_HOLDS);
   return body;
 }
 

@@ -4,7 +4,9 @@
 
 import { isFloat32Base64 } from '../codec.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+/** Item ids this worker lists as held, at most (the server takes 256). */
+export const MAX_HOLDS = 256;
 
 export const ADDR = Object.freeze({
   REGISTER: 'brain.worker.to.server.register',
@@ -108,7 +110,28 @@ export function validateChunk(m, maxBufferBytes) {
   if (!Number.isSafeInteger(aBytes) || aBytes > maxBufferBytes || !Number.isSafeInteger(cBytes) || cBytes > maxBufferBytes) {
     return bad(`slice too large for this worker (${maxBufferBytes} bytes per buffer)`);
   }
-  if (!isFloat32Base64(m.a, m.rows * m.colsA)) return bad(`a does not hold ${m.rows}×${m.colsA} float32 values`);
+  let inputs;
+  let upload;
+  if (m.inputs !== undefined) { // protocol 2: the inputs are data items fetched over HTTP
+    if (!Array.isArray(m.inputs) || m.inputs.length < 2 || m.inputs.length > 8) return bad('bad inputs');
+    inputs = {};
+    for (const item of m.inputs) {
+      if (!isObject(item) || !isId(item.id) || (item.role !== 'a' && item.role !== 'b') ||
+          !isInt(item.rows, 1) || !isInt(item.cols, 1) || typeof item.url !== 'string' || !item.url.startsWith('/data/')) {
+        return bad('bad data item');
+      }
+      inputs[item.role] = { id: item.id, rows: item.rows, cols: item.cols, url: item.url };
+    }
+    if (!inputs.a || !inputs.b) return bad('inputs name no A or no B');
+    if (inputs.a.rows !== m.rows || inputs.a.cols !== m.colsA || inputs.b.rows !== m.colsA || inputs.b.cols !== m.colsB) {
+      return bad('inputs do not match the chunk\'s shape');
+    }
+    if (inputs.b.rows * inputs.b.cols * 4 > maxBufferBytes) return bad(`B too large for this worker (${maxBufferBytes} bytes per buffer)`);
+    if (typeof m.upload !== 'string' || !m.upload.startsWith('/data/results/')) return bad('bad upload');
+    upload = m.upload;
+  } else if (!isFloat32Base64(m.a, m.rows * m.colsA)) {
+    return bad(`a does not hold ${m.rows}×${m.colsA} float32 values`);
+  }
   const colStart = m.colStart === undefined ? 0 : m.colStart;
   if (!isInt(colStart, 0)) return bad('colStart must be a non-negative integer');
   let leaseMs;
@@ -118,7 +141,7 @@ export function validateChunk(m, maxBufferBytes) {
   }
   return ok({
     assignmentId, jobId: m.jobId, chunkIndex: m.chunkIndex, rowStart: m.rowStart,
-    rows: m.rows, colsA: m.colsA, colsB: m.colsB, colStart, a: m.a, leaseMs,
+    rows: m.rows, colsA: m.colsA, colsB: m.colsB, colStart, a: m.a, leaseMs, inputs, upload,
   });
 }
 

@@ -55,30 +55,46 @@ public final class Bench {
 
   /** Runs everything; answers the JSON written. */
   public JsonObject run() throws Exception {
+    return run(false);
+  }
+
+  /**
+   * {@code wallOnly}: only the chunk throughput and the 512³ wall time beside the reference (with
+   * the wire ratio), in a few minutes: what a change to the data plane is judged by.
+   */
+  public JsonObject run(boolean wallOnly) throws Exception {
     long started = System.nanoTime();
     results.put("startedAt", Instant.now().toString()).put("quick", options.quick())
         .put("server", options.server() == null ? "in-process" : options.server().toString())
         .put("machine", new JsonObject().put("cores", Runtime.getRuntime().availableProcessors())
             .put("maxHeapMb", Runtime.getRuntime().maxMemory() >> 20).put("java", System.getProperty("java.version")));
-    engines = EnginesBench.measure(progress, options.quick()); // first, on a quiet machine
-    results.put("engines", engines.json());
+    if (!wallOnly) {
+      engines = EnginesBench.measure(progress, options.quick()); // first, on a quiet machine
+      results.put("engines", engines.json());
+    }
     // Answering workers return zeros: the in-process server runs with its chunk check off.
     Map<String, Object> answering = Map.of("verify.chunkVectors", 0, "scheduler.maxRunningJobs", 1,
         "scheduler.maxWorkers", 5000, "heartbeat.intervalMs", 2000);
     try (BenchGrid grid = options.server() == null ? BenchGrid.inProcess(answering) : BenchGrid.remote(options.server(), options.token())) {
       warmUp(grid);
-      dispatchLatency(grid);
+      if (!wallOnly) {
+        dispatchLatency(grid);
+      }
       throughput(grid);
       jobWallTime(grid);
-      scale(grid);
-      reassignment(grid);
+      if (!wallOnly) {
+        scale(grid);
+        reassignment(grid);
+      }
     }
-    if (options.server() == null) {
-      blocks(); // a server of its own, with its own settings
+    if (!wallOnly) {
+      if (options.server() == null) {
+        blocks(); // a server of its own, with its own settings
+      }
+      aggregation();
+      efficiency();
+      heapPerIdleWorker();
     }
-    aggregation();
-    efficiency();
-    heapPerIdleWorker();
     results.put("seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
     results.put("table", new JsonArray(rows.stream().map(r -> new JsonObject().put("figure", r.figure())
         .put("workload", r.workload()).put("measured", r.measured()).put("target", r.target())
@@ -282,7 +298,7 @@ public final class Bench {
             ratio <= 1.0));
         if (w == 4) {
           results.put("wireEfficiency", json(wire));
-          rows.add(new Row("wire efficiency", "socket bytes / (A + B per worker + C as float32), 512³, W = 4",
+          rows.add(new Row("wire efficiency", "socket + HTTP bytes / (A + B per worker + C as float32), 512³, W = 4",
               String.format(Locale.ROOT, "%.3f", wire.p50()), "≤ 1.05", "≈ 5 (B with every chunk, JSON doubles)",
               wire.p50() <= 1.05));
         }
@@ -291,8 +307,10 @@ public final class Bench {
     results.put("jobWallTimeMs", figures);
   }
 
+  /** Bytes on the workers' sockets (frames) and HTTP connections (the data plane: lines, headers, bodies). */
   private static long socketBytes(List<HeadlessWorker> workers) {
-    return workers.stream().mapToLong(w -> w.client() == null ? 0 : w.client().bytesIn() + w.client().bytesOut()).sum();
+    return workers.stream().mapToLong(w -> w.httpBytes()
+        + (w.client() == null ? 0 : w.client().bytesIn() + w.client().bytesOut())).sum();
   }
 
   /** 200 workers, 2048×256·256×256 in 8-row chunks. */

@@ -31,6 +31,10 @@ public final class BenchCommand implements Callable<Integer> {
       + "a few seconds); its JSON goes to engines-latest.json.")
   boolean enginesOnly;
 
+  @Option(names = "--wall-only", description = "Only chunk throughput and the 512³ wall time beside the reference "
+      + "(with the wire ratio): a few minutes.")
+  boolean wallOnly;
+
   @Override
   public Integer call() throws Exception {
     if (enginesOnly) {
@@ -46,7 +50,7 @@ public final class BenchCommand implements Callable<Integer> {
     int repeats = repeat != null ? repeat : quick ? 2 : 5;
     Bench bench = new Bench(new Bench.Options(server, quick, repeats, out, token),
         line -> System.out.printf("%tT  %s%n", System.currentTimeMillis(), line));
-    var results = bench.run();
+    var results = bench.run(wallOnly);
     System.out.println();
     System.out.print(bench.table());
     System.out.printf("%n%s s in all; JSON in %s%n", results.getDouble("seconds"), out.resolve("latest.json"));

@@ -56,6 +56,31 @@ public final class BridgeOrigins {
     }
   }
 
+  /**
+   * Route handler for the data plane ({@code /data/*}): a worker tab whose socket moved to another
+   * node fetches and uploads there, cross-origin. The origins the bridge admits get CORS
+   * headers (and their preflight for PUT a 204); others get a 403 before anything else runs.
+   */
+  public void cors(RoutingContext ctx) {
+    String origin = ctx.request().getHeader("origin");
+    if (origin == null) {
+      ctx.next();
+      return;
+    }
+    if (!admits(origin, ctx.request())) {
+      ctx.response().setStatusCode(403).putHeader("content-type", "text/plain; charset=utf-8")
+          .end("this origin may not use the data plane\n");
+      return;
+    }
+    ctx.response().putHeader("access-control-allow-origin", origin).putHeader("vary", "Origin");
+    if (ctx.request().method() == io.vertx.core.http.HttpMethod.OPTIONS) {
+      ctx.response().setStatusCode(204).putHeader("access-control-allow-methods", "GET, PUT")
+          .putHeader("access-control-allow-headers", "content-type").putHeader("access-control-max-age", "600").end();
+      return;
+    }
+    ctx.next();
+  }
+
   boolean admits(String origin, HttpServerRequest request) {
     if (any) {
       return true;

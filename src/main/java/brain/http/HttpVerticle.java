@@ -67,10 +67,8 @@ public final class HttpVerticle extends VerticleBase {
           .exposedHeaders(Set.of("location", "x-brain-node", "x-matrix-rows", "x-matrix-cols", "x-matrix-format",
               "retry-after", "www-authenticate", "idempotent-replayed")));
     }
-    if (!origins.isEmpty()) { // a worker page of one node may fetch from another's data plane
-      router.route("/data/*").handler(CorsHandler.create().addOrigins(origins)
-          .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.PUT)).allowedHeaders(Set.of("content-type")));
-    }
+    // A worker tab of one node may fetch from and upload to another's data plane: the bridge's origins.
+    router.route("/data/*").handler(new brain.bridge.BridgeOrigins(origins, () -> brain.cluster.NodeDirectory.urls(vertx))::cors);
     // Authentication first (a stranger learns nothing more than 401): every route below finds
     // its caller in ctx.user(), or is public.
     ApiAuth auth = new ApiAuth(new TokenAuthProvider(vertx), conf);

@@ -210,7 +210,8 @@ final class JobsApi {
 
   /**
    * A generated input is materialised once per job, as {@code <storage.dir>/inputs/<jobId>-a.f32}
-   * (or {@code -b}), on a worker thread, then streamed like any stored matrix. Concurrent first
+   * (or {@code -b}): by the scheduler when the job starts (workers fetch it from there), else
+   * here, on a worker thread (a job that never started); then streamed like any stored matrix. Concurrent first
    * downloads (on any HTTP instance of this server) share one write: {@link #MATERIALISING}.
    */
   private void generatedInput(RoutingContext ctx, String id, String which, String fileName) {

@@ -67,7 +67,7 @@ final class Membership {
           .put("peerId", peerId).put("workerId", session.workerId));
       feeds.joined(session);
       LOG.log(INFO, "worker " + session.name + " (" + session.engine + ", " + session.adapter + ") joined as "
-          + session.sessionId);
+          + session.sessionId + " (protocol " + session.protocol + ")");
     } else {
       session.name = registration.getString("name");
       session.holds = Inbound.holds(registration); // a worker tells what its cache holds by registering again
