@@ -92,4 +92,33 @@ class BlockJobTest {
     java.net.http.HttpResponse<String> fits = grid.post("/api/jobs", "{\"rowsA\":2,\"colsA\":8000,\"colsB\":2}");
     assertEquals(202, fits.statusCode(), fits.body());
   }
+
+  @Test
+  @DisplayName("protocol-1 workers declaring 1 MiB get B column panel by column panel as b parts, replace the one they hold, and compute the blocks right")
+  void protocolOneBlocks() {
+    brain.testing.RawWorker first = brain.testing.RawWorker.join(grid, "w-raw-blocks-1", "raw-1", 1, BUDGET);
+    brain.testing.RawWorker second = brain.testing.RawWorker.join(grid, "w-raw-blocks-2", "raw-2", 1, BUDGET);
+    try (first; second; TestGrid.JobWatch watch = grid.watch()) {
+      String id = grid.submit("{\"rowsA\":384,\"colsA\":512,\"colsB\":640}");
+      JsonObject done = watch.finished(id);
+      assertEquals("completed", done.getString("status"), done.encodePrettily());
+      grid.assertJobProduct(id, 384, 512, 640);
+      assertEquals(8, grid.job(id).getInteger("chunksTotal"));
+      for (brain.testing.RawWorker w : List.of(first, second)) {
+        java.util.Set<Integer> panels = new java.util.HashSet<>();
+        for (JsonObject m : w.received()) {
+          if ("b".equals(m.getString("type"))) {
+            assertEquals(160, m.getInteger("cols"), "a part of a 160-column panel");
+            panels.add(m.getInteger("colStart"));
+          }
+          if ("chunk".equals(m.getString("type"))) {
+            long need = ((long) m.getInteger("rows") * 512 + 512L * m.getInteger("colsB")
+                + (long) m.getInteger("rows") * m.getInteger("colsB")) * Float.BYTES;
+            assertTrue(need <= BUDGET, "a block needing " + need + " bytes");
+          }
+        }
+        assertFalse(panels.isEmpty(), w.name() + " was sent B panels");
+      }
+    }
+  }
 }
