@@ -10,7 +10,8 @@ import java.util.function.Function;
  * node a worker's socket is on asks it whether a data URL may be served and whether an upload
  * may be read, then hands it the body. What it checks is what a result message is checked for
  * today: the session (here by the capability in the URL, {@link WorkerSession#dataToken}), an
- * open lease of that session, and, for uploads, the exact size and only once. A refusal is an
+ * open lease of that session, and, for uploads, the exact size (another size is a wrong result,
+ * refused as one) and only once. A refusal is an
  * {@link ApiError} answered before any body is read: it costs a map lookup and no write.
  * Confined to the scheduler's thread.
  */
@@ -59,8 +60,9 @@ final class DataPlane {
     long expected = (long) lease.job.plan.get(lease.chunkIndex).rows() * lease.job.plan.get(lease.chunkIndex).cols() * Float.BYTES;
     long length = request.getLong("length", -1L);
     if (length != expected) {
-      throw new ApiError(length > expected ? 413 : 400,
-          "the result of this lease is exactly " + expected + " bytes, not " + length);
+      String reason = "the result of this lease is exactly " + expected + " bytes, not " + length;
+      settlement.refuseUpload(lease, reason);
+      throw new ApiError(length > expected ? 413 : 400, reason);
     }
     lease.uploading = true;
     return new JsonObject().put("bytes", expected);

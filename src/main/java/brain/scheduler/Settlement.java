@@ -97,6 +97,18 @@ final class Settlement {
     scheduler.pump();
   }
 
+  /**
+   * Protocol 2: an upload announced with the wrong size is a wrong result, as a result message
+   * whose data has the wrong length is: the lease is refused (the worker hears why, its identity
+   * is excluded) and the chunk goes to another worker. Its body is never read.
+   */
+  void refuseUpload(Lease lease, String reason) {
+    lease.session.inFlight.remove(lease.assignmentId);
+    pool.offer(lease.session);
+    refuse(lease, "rejected", reason, Fault.WRONG_RESULT);
+    scheduler.pump();
+  }
+
   void onFailure(String peerId, Object body) {
     Inbound.Failure failure = Inbound.failure(body);
     Lease lease = ownedLease(peerId, new Inbound.LeaseRef(failure.sessionId(), failure.assignmentId(), null, null));

@@ -89,7 +89,7 @@ class OpenApiContractTest {
   // ------------------------------------------------------------------ routes ↔ operations
 
   @Test
-  @DisplayName("every /api route of the live router has an operation in openapi.yaml, and every operation a route")
+  @DisplayName("every /api (and /metrics, /data) route of the live router has an operation in openapi.yaml, and every operation a route")
   void routesAndOperationsMatch() {
     Set<String> routes = apiRoutes();
     List<String> undocumented = new ArrayList<>();
@@ -337,7 +337,8 @@ class OpenApiContractTest {
     for (Route route : all) {
       // A path with parameters (/api/jobs/:id) becomes a regex inside Vert.x: its name keeps the path as mounted.
       String path = route.isRegexPath() ? route.getName() : route.getPath();
-      if (path == null || !(path.equals("/api") || path.startsWith("/api/") || path.equals("/metrics"))) {
+      if (path == null || !(path.equals("/api") || path.startsWith("/api/") || path.equals("/metrics")
+          || path.startsWith("/data/"))) { // the workers' data plane, outside /api like /metrics
         continue;
       }
       if (route.isRegexPath() && REGEX.matcher(path).find()) {

@@ -111,24 +111,34 @@ class DataPlaneTest {
       assertEquals(403, get("/data/" + b.getString("id") + "?c=AAAAAAAAAAAAAAAAAAAAAA").statusCode());
       assertEquals(400, get("/data/" + b.getString("id")).statusCode());
 
-      float[] product = owner.computeNow(chunk);
-      byte[] right = littleEndian(product);
+      byte[] right = littleEndian(owner.computeNow(chunk));
       String upload = mine.getString("upload");
       // Another socket's session cannot upload into this lease.
       assertEquals(404, put(upload.replace("c=" + ownerCap, "c=" + otherCap), right).statusCode());
-      // Wrong sizes: refused (before the body is read), the lease stays open.
-      assertEquals(400, put(upload, java.util.Arrays.copyOf(right, right.length - 4)).statusCode());
-      assertEquals(413, put(upload, java.util.Arrays.copyOf(right, right.length + 4)).statusCode());
-      assertEquals(0, credited(id), "nothing credited for refused uploads");
-      // The right one, then a replay of it.
-      assertEquals(204, put(upload, right).statusCode());
-      int replay = put(upload, right).statusCode();
+      // The other worker's own upload is taken once; a replay of it is refused.
+      HeadlessWorker.Chunk otherHeld = heldOther.get();
+      byte[] otherRight = littleEndian(other.computeNow(otherHeld));
+      assertEquals(204, put(theirs.getString("upload"), otherRight).statusCode());
+      int replay = put(theirs.getString("upload"), otherRight).statusCode();
       assertTrue(replay == 404 || replay == 409, "a replayed upload is refused, not " + replay);
-      // The other worker answers its chunk over the same plane; the job completes, each chunk credited once.
-      other.sendResult(heldOther.get(), other.computeNow(heldOther.get()), 1, 0);
+      other.behaviour((w, c) -> false); // from now on it computes what it gets
+      // A wrong size is a wrong result (as a result message of the wrong length is): refused before
+      // the body, the lease closed, no credit; the chunk goes to the other worker.
+      try (TestGrid.TimelineWatch events = grid.timelineWatch()) {
+        assertEquals(400, put(upload, java.util.Arrays.copyOf(right, right.length - 4)).statusCode());
+        List<JsonObject> rejected = events.awaitCount(id, "rejected", 1);
+        assertTrue(rejected.stream().anyMatch(e -> "owner".equals(e.getString("worker"))
+            && e.getString("detail", "").contains("bytes")), rejected.toString());
+      }
+      assertEquals(404, put(upload, right).statusCode(), "the lease is closed: the right bytes come too late");
       JsonObject done = watch.finished(id);
       assertEquals("completed", done.getString("status"), done.encode());
       assertEquals(2, done.getLong("chunksDone"));
+      assertTrue(other.chunksDone() >= 1, "the refused chunk was computed by the other worker");
+      long ownerDone = new JsonObject(grid.get("/api/jobs/" + id + "/timeline").body()).getJsonArray("events").stream()
+          .map(JsonObject.class::cast).filter(e -> "done".equals(e.getString("type")) && "owner".equals(e.getString("worker")))
+          .count();
+      assertEquals(0, ownerDone, "nothing of the owner's was accepted");
       grid.assertJobProduct(id, 16, 24, 20);
     }
   }
