@@ -153,24 +153,23 @@ final class RunningJob {
       if (!failedToo && failed != null && failed.contains(workerId)) {
         continue;
       }
+      if (pendingPerPanel == null) {
+        return chunk; // a row-slice job: one panel, the first eligible chunk (O(1) when nothing failed)
+      }
       int panel = plan.get(chunk).panel(plan);
-      if (panel == heldPanel) {
-        if (firstOfHeld < 0) {
-          firstOfHeld = chunk;
-        }
-        if (pendingPerPanel == null) {
-          break;
-        }
+      if (panel == heldPanel && firstOfHeld < 0) {
+        firstOfHeld = chunk;
       }
       if (first < 0) {
         first = chunk;
       }
-      if (pendingPerPanel != null) {
-        pendingPerPanel[panel]++;
-      }
+      pendingPerPanel[panel]++;
     }
-    if (firstOfHeld >= 0 || locked || pendingPerPanel == null) {
-      return firstOfHeld >= 0 ? firstOfHeld : locked ? -1 : first;
+    if (pendingPerPanel == null) {
+      return -1; // a row-slice job with nothing this worker may take
+    }
+    if (firstOfHeld >= 0 || locked) {
+      return firstOfHeld; // -1 when locked to a panel with nothing left for it
     }
     int best = -1;
     double bestShare = 0;
