@@ -44,4 +44,22 @@ final class JobPlans {
     }
     return ChunkPlan.blocks(m, n, sides[0], sides[1]);
   }
+
+  /**
+   * The plan a job resumed after a failover or restart started with, from what its row keeps:
+   * its chunk rows and its count of chunks. More chunks than row panels means 2-D blocks, over
+   * chunksTotal / rowPanels column panels; their width is C's columns evened out over them, as
+   * {@link ChunkPlan#blockSides} evens them out. Its checkpointed chunks then match, whatever the
+   * budgets of the workers present now.
+   */
+  static ChunkPlan resumed(JobSpec spec, int chunkRows, int chunksTotal) {
+    int m = spec.rowsA();
+    int n = spec.colsB();
+    int rowPanels = (m + chunkRows - 1) / Math.max(1, chunkRows);
+    int panels = chunksTotal / Math.max(1, rowPanels);
+    if (panels <= 1 || (long) panels * rowPanels != chunksTotal) {
+      return ChunkPlan.of(m, n, chunkRows);
+    }
+    return ChunkPlan.blocks(m, n, chunkRows, (n + panels - 1) / panels);
+  }
 }

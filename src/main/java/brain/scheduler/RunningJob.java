@@ -80,6 +80,8 @@ final class RunningJob {
   brain.checkpoint.ChunkLog checkpoint;
   /** For a job resumed after a failover or restart: the chunk rows of the plan it started with. */
   Integer resumeChunkRows;
+  /** For a resumed job: how many chunks its plan had (more than its row panels: 2-D blocks). */
+  Integer resumeChunksTotal;
   /** Who schedules it: {nodeId, fence}. */
   JsonObject scheduledBy;
   final Set<String> workersUsed = new LinkedHashSet<>();
