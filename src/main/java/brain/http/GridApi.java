@@ -38,7 +38,7 @@ final class GridApi {
 
   private void health(RoutingContext ctx) {
     // Bounded: a health check that hangs tells an operator (or a load balancer) nothing.
-    HttpReplies.reply(ctx, 200, vertx.eventBus().<JsonObject>request(METRICS_HEALTH, new JsonObject(),
+    HttpReplies.reply(ctx, 200, brain.bus.Nearest.<JsonObject>request(vertx, METRICS_HEALTH, new JsonObject(),
             new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000)).map(Message::body)
         .recover(err -> waiting()));
   }

@@ -52,7 +52,7 @@ final class JobsApi {
     Caller caller = Caller.of(ctx);
     String key = Idempotency.key(ctx);
     if (key == null) {
-      accepted(ctx, request(JOBS_SUBMIT, submitter(body, caller)));
+      accepted(ctx, nearest(JOBS_SUBMIT, submitter(body, caller)));
       return;
     }
     // The same key and body again: the first answer (202, same job), whether or not that one is still running.
@@ -67,7 +67,7 @@ final class JobsApi {
                 .put("id", view.getString("id")).put("status", view.getString("status"))
                 .put("seed", view.getLong("seed"))), true));
           }
-          return idempotency.run(claim.held(), held -> this.<JsonObject>request(JOBS_SUBMIT,
+          return idempotency.run(claim.held(), held -> this.<JsonObject>nearest(JOBS_SUBMIT,
               submitter(body.put("idempotency", held), caller)).map(job -> Idempotency.Answer.of(202, withLinks(job))));
         })
         .onSuccess(answer -> answer.send(ctx, "/api/jobs"))
@@ -78,7 +78,7 @@ final class JobsApi {
   private void replay(RoutingContext ctx) {
     String id = jobId(ctx);
     Caller caller = Caller.of(ctx);
-    accepted(ctx, owner(id, caller).compose(owner -> request(JOBS_REPLAY, submitter(new JsonObject().put("id", id), caller))));
+    accepted(ctx, owner(id, caller).compose(owner -> nearest(JOBS_REPLAY, submitter(new JsonObject().put("id", id), caller))));
   }
 
   /**
@@ -335,6 +335,11 @@ final class JobsApi {
 
   private <T> Future<T> request(String address, Object body) {
     return vertx.eventBus().<T>request(address, body).map(Message::body);
+  }
+
+  /** Intake runs on every full node: this one's, so a paused peer cannot hold submissions up. */
+  private <T> Future<T> nearest(String address, Object body) {
+    return brain.bus.Nearest.<T>request(vertx, address, body).map(Message::body);
   }
 
   /** Its form is the document's (JobId), checked by the router. */

@@ -80,6 +80,21 @@ public enum Dialect {
     return this == SQLITE ? DatabaseUrl.prepare(jdbcUrl) : jdbcUrl;
   }
 
+  /**
+   * {@link #prepare}, and on PostgreSQL a server-side bound on a transaction left open: a session
+   * idle inside a transaction for {@code idleInTransactionMs} is ended by the server, its locks
+   * released. A node paused (SIGSTOP, a stalled VM) between a fenced write's statements holds the
+   * scheduler_lease row's lock; without this bound no other node could take the lease or write
+   * until it woke. Left alone when the URL sets {@code options} itself.
+   */
+  public String prepare(String jdbcUrl, long idleInTransactionMs) {
+    if (this != POSTGRESQL || jdbcUrl.contains("options=")) {
+      return prepare(jdbcUrl);
+    }
+    return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "options=-c%20idle_in_transaction_session_timeout%3D"
+        + idleInTransactionMs;
+  }
+
   /** The URL fit for a log line: a password parameter is masked. */
   public static String redact(String jdbcUrl) {
     return PASSWORD.matcher(jdbcUrl).replaceAll("$1***");

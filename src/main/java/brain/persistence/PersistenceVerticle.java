@@ -58,7 +58,9 @@ public final class PersistenceVerticle extends VerticleBase {
     BrainConfig.Reader conf = new BrainConfig.Reader(config());
     String given = conf.string("db.url");
     dialect = Dialect.of(given);
-    String url = dialect.prepare(given);
+    // A transaction idle for a whole scheduler lease is a paused node's: its lease is gone anyway.
+    String url = dialect.prepare(given, config().getJsonObject("cluster", new JsonObject())
+        .getLong("schedulerLeaseMs", 5000L));
     storageDir = java.nio.file.Path.of(conf.string("storage.dir")).toAbsolutePath();
     JsonObject storage = config().getJsonObject("storage", new JsonObject());
     int keepResultsDays = storage.getInteger("keepResultsDays", 0);

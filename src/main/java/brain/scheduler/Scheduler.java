@@ -109,7 +109,9 @@ final class Scheduler {
 
   JsonObject view(String id) {
     RunningJob job = active(id);
-    return job == null ? null : job.view();
+    // An ending job's final row is still being written: its view is the database's until then, so
+    // a client that sees "completed" finds the job, its credits and the leaderboard final.
+    return job == null || ending.containsKey(id) ? null : job.view();
   }
 
   JsonArray timeline(String id) {

@@ -48,4 +48,16 @@ class DialectTest {
     assertTrue(why.contains("SQLite is a file on one machine") && why.contains("BRAIN_DB_URL=jdbc:postgresql://"), why);
     assertTrue(Dialect.refusedInCluster("jdbc:h2:mem:x").orElseThrow().contains("unsupported database URL"));
   }
+
+  @Test
+  @DisplayName("PostgreSQL URLs get a server-side bound on idle transactions, beside their parameters; SQLite's and a URL's own options are left")
+  void idleTransactionBound() {
+    assertEquals("jdbc:postgresql://db/brain?options=-c%20idle_in_transaction_session_timeout%3D5000",
+        Dialect.POSTGRESQL.prepare("jdbc:postgresql://db/brain", 5000));
+    assertEquals("jdbc:postgresql://db/brain?user=b&options=-c%20idle_in_transaction_session_timeout%3D2000",
+        Dialect.POSTGRESQL.prepare("jdbc:postgresql://db/brain?user=b", 2000));
+    assertEquals("jdbc:postgresql://db/brain?options=-c%20search_path%3Dx",
+        Dialect.POSTGRESQL.prepare("jdbc:postgresql://db/brain?options=-c%20search_path%3Dx", 2000));
+    assertFalse(Dialect.SQLITE.prepare("jdbc:sqlite::memory:", 2000).contains("idle_in_transaction"));
+  }
 }
