@@ -46,6 +46,15 @@ const requestedSlots = (() => {
   return params.has('slots') && Number.isInteger(n) ? Math.min(8, Math.max(1, n)) : 2;
 })();
 
+// The budget declared for one chunk's A panel, B panel and C block (?memory=32m; for tests),
+// else what the engine and the device allow (see declaredMemoryBytes).
+const requestedMemory = (() => {
+  const m = /^(\d+)([kmg]?)$/i.exec(params.get('memory') || '');
+  if (!m) return undefined;
+  const bytes = Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 })[m[2].toLowerCase()];
+  return Number.isSafeInteger(bytes) && bytes >= 1024 ? bytes : undefined;
+})();
+
 // ------------------------------------------------------------------ state
 
 const state = {
@@ -56,7 +65,9 @@ const state = {
   session: null,          // validated register reply
   privateAddress: null,   // the address whose handler is registered
   gen: 0,                 // bumped whenever held work must be forgotten (new session, reconnect)
-  jobs: new Map(),        // jobId -> {rows, cols, received: Uint8Array|null, receivedRows, complete, error}
+  jobs: new Map(),        // bKey(jobId, colStart) -> {rows, cols, received: Uint8Array|null, receivedRows, complete, error}
+  panels: new Map(),      // jobId -> colStart of the B panel held (a 2-D-block job sends one column panel at a time)
+  largestChunkBytes: 0,   // the most one chunk has needed here: A + B + C bytes
   held: new Map(),        // assignmentId -> {jobId, chunkIndex, rows, colsB, receivedAt}
   chunksDone: 0,
   computeMsTotal: 0,
@@ -100,6 +111,24 @@ function updateCounters() {
     const chunkGflops = state.computeMsTotal > 0 ? (2 * state.chunkOps) / (state.computeMsTotal * 1e6) : undefined;
     ui.setSpeed({ measured: state.engineInfo.gflops, measuredN: state.engineInfo.measuredN, chunks: chunkGflops });
   }
+}
+
+/** The compute worker's name for the B a chunk needs: the job's id, with the panel's first column for a 2-D block. */
+function bKey(jobId, colStart) {
+  return colStart ? `${jobId}@${colStart}` : jobId;
+}
+
+/**
+ * The budget for one chunk (A panel + B panel + C block): each of the three is one buffer of at
+ * most maxBufferBytes, and all of them together at most a quarter of navigator.deviceMemory
+ * (GiB, where the browser tells it); ?memory= overrides it (tests).
+ */
+function declaredMemoryBytes(info) {
+  if (requestedMemory !== undefined) return requestedMemory;
+  let bytes = Number.isSafeInteger(info.maxBufferBytes) && info.maxBufferBytes > 0 ? 3 * info.maxBufferBytes : undefined;
+  const gib = Number(navigator.deviceMemory);
+  if (Number.isFinite(gib) && gib > 0) bytes = Math.min(bytes === undefined ? Infinity : bytes, gib * 1024 ** 3 / 4);
+  return bytes === undefined ? undefined : Math.floor(bytes);
 }
 
 function shortId(id) {
@@ -212,6 +241,9 @@ function onComputeResult(m) {
 
 function countDone(held, m) {
   state.chunksDone++;
+  state.largestChunkBytes = Math.max(state.largestChunkBytes,
+    (held.rows * held.colsA + held.colsA * held.colsB + held.rows * held.colsB) * 4);
+  document.body.dataset.largestChunkBytes = String(state.largestChunkBytes);
   state.computeMsTotal += m.computeMs;
   state.chunkOps += held.rows * held.colsA * held.colsB;
   updateCounters();
@@ -221,7 +253,8 @@ function countDone(held, m) {
 
 // ------------------------------------------------------------------ the data plane (protocol 2, PROTOCOL.md §4)
 
-const dataCache = new DataCache(DATA_CACHE_BYTES);
+// What it holds counts against the memory it declares (?memory=).
+const dataCache = new DataCache(Math.min(DATA_CACHE_BYTES, requestedMemory === undefined ? Infinity : requestedMemory));
 const fetching = new Map(); // id -> Promise<Float32Array>: two chunks naming one B share one GET
 
 /** A data URL on the node our socket is on (the page's own, or another's after a move). */
@@ -264,12 +297,20 @@ async function onChunkV2(c, receivedAt) {
   }
   if (gen !== state.gen || !state.held.has(c.assignmentId)) return; // cancelled, or a new session meanwhile
   if (!hadB && state.session) register(); // tells the scheduler what the cache holds now (same session)
-  if (!state.jobs.has(c.jobId)) { // B to the compute worker once per job (a copy: the cache keeps its own)
-    state.jobs.set(c.jobId, { rows: c.colsA, cols: c.colsB, complete: true, error: null });
-    compute.postMessage({ op: 'b', gen: state.gen, jobId: c.jobId, rows: c.colsA, cols: c.colsB, rowStart: 0,
+  // B to the compute worker once per job, or per column panel of a 2-D-block job (a copy: the cache keeps its own).
+  const key = bKey(c.jobId, c.colStart);
+  const heldPanel = state.panels.get(c.jobId);
+  if (heldPanel !== undefined && heldPanel !== c.colStart) {
+    state.jobs.delete(bKey(c.jobId, heldPanel)); // the panel held before: no chunk of it is in flight
+    compute.postMessage({ op: 'release', jobId: bKey(c.jobId, heldPanel) });
+  }
+  state.panels.set(c.jobId, c.colStart);
+  if (!state.jobs.has(key)) {
+    state.jobs.set(key, { rows: c.colsA, cols: c.colsB, complete: true, error: null });
+    compute.postMessage({ op: 'b', gen: state.gen, jobId: key, rows: c.colsA, cols: c.colsB, rowStart: 0,
       rowCount: c.colsA, values: b });
   }
-  compute.postMessage({ op: 'chunk', gen: state.gen, assignmentId: c.assignmentId, jobId: c.jobId,
+  compute.postMessage({ op: 'chunk', gen: state.gen, assignmentId: c.assignmentId, jobId: key,
     chunkIndex: c.chunkIndex, rowStart: c.rowStart, rows: c.rows, colsA: c.colsA, colsB: c.colsB,
     aValues: a, leaseMs: c.leaseMs, receivedAt, raw: true });
   ui.log(`chunk #${c.chunkIndex} of job ${shortId(c.jobId)} received (${c.rows} rows × ${c.colsB} columns)`);
@@ -306,6 +347,7 @@ function dropEverything(why) {
   const n = state.held.size;
   state.held.clear();
   state.jobs.clear();
+  state.panels.clear();
   if (n) note(`dropped ${n} chunk${n === 1 ? '' : 's'} in hand (${why})`, 'warn');
   updateCounters();
 }
@@ -347,10 +389,18 @@ function onB(body) {
     return;
   }
   const b = v.value;
-  let job = state.jobs.get(b.jobId);
+  const held = state.panels.get(b.jobId);
+  if (held !== undefined && held !== b.colStart) {
+    // Another column panel of B: it replaces the one held (no chunk of that one is in flight).
+    state.jobs.delete(bKey(b.jobId, held));
+    compute.postMessage({ op: 'release', jobId: bKey(b.jobId, held) });
+  }
+  state.panels.set(b.jobId, b.colStart);
+  const key = bKey(b.jobId, b.colStart);
+  let job = state.jobs.get(key);
   if (!job) {
     job = { rows: b.rows, cols: b.cols, received: new Uint8Array(b.rows), receivedRows: 0, complete: false, error: null };
-    state.jobs.set(b.jobId, job);
+    state.jobs.set(key, job);
   }
   if (job.error) return;
   if (job.rows !== b.rows || job.cols !== b.cols) {
@@ -365,7 +415,7 @@ function onB(body) {
   for (let r = b.rowStart; r < b.rowStart + b.rowCount; r++) {
     if (!job.received[r]) { job.received[r] = 1; job.receivedRows++; }
   }
-  compute.postMessage({ op: 'b', gen: state.gen, ...b });
+  compute.postMessage({ op: 'b', gen: state.gen, ...b, jobId: key });
   if (job.receivedRows === job.rows) {
     job.complete = true;
     job.received = null;
@@ -391,7 +441,8 @@ function onChunk(body) {
     onChunkV2(c, receivedAt);
     return;
   }
-  const job = state.jobs.get(c.jobId);
+  const key = bKey(c.jobId, c.colStart);
+  const job = state.jobs.get(key);
   let problem = null;
   if (!job) problem = `unknown job ${c.jobId}`;
   else if (job.error) problem = `B of job ${c.jobId} unusable: ${job.error}`;
@@ -406,7 +457,7 @@ function onChunk(body) {
   state.held.set(c.assignmentId, {
     jobId: c.jobId, chunkIndex: c.chunkIndex, rows: c.rows, colsA: c.colsA, colsB: c.colsB, receivedAt,
   });
-  compute.postMessage({ op: 'chunk', gen: state.gen, ...c, receivedAt });
+  compute.postMessage({ op: 'chunk', gen: state.gen, ...c, jobId: key, receivedAt });
   ui.log(`chunk #${c.chunkIndex} of job ${shortId(c.jobId)} received (${c.rows} rows × ${c.colsB} columns)`);
   updateCounters();
 }
@@ -430,9 +481,11 @@ function onRelease(body) {
     return;
   }
   const { jobId } = v.value;
-  state.jobs.delete(jobId);
+  const key = bKey(jobId, state.panels.get(jobId) || 0);
+  state.panels.delete(jobId);
+  state.jobs.delete(key);
   for (const [id, h] of state.held) if (h.jobId === jobId) state.held.delete(id);
-  compute.postMessage({ op: 'release', jobId });
+  compute.postMessage({ op: 'release', jobId: key });
   ui.log(`job ${shortId(jobId)} released`);
   updateCounters();
 }
@@ -467,6 +520,11 @@ function registerBody() {
   };
   if (Number.isFinite(info.opsPerMs) && info.opsPerMs > 0) body.opsPerMs = info.opsPerMs;
   if (Number.isSafeInteger(info.maxBufferBytes) && info.maxBufferBytes > 0) body.maxBufferBytes = info.maxBufferBytes;
+  const memory = declaredMemoryBytes(info);
+  if (Number.isSafeInteger(memory) && memory >= 1024) {
+    body.memoryBytes = memory;
+    document.body.dataset.memoryBytes = String(memory);
+  }
   if (workerKey) body.key = workerKey;
   body.holds = dataCache.ids(MAX_HOLDS);
   return body;

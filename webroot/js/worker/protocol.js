@@ -86,7 +86,9 @@ export function validateB(m, maxBufferBytes) {
   if (!isFloat32Base64(m.data, m.rowCount * m.cols)) {
     return fail(`b: data does not hold ${m.rowCount}×${m.cols} float32 values`, { jobId: m.jobId });
   }
-  return ok({ jobId: m.jobId, rows: m.rows, cols: m.cols, rowStart: m.rowStart, rowCount: m.rowCount, data: m.data });
+  const colStart = m.colStart === undefined ? 0 : m.colStart;
+  if (!isInt(colStart, 0)) return fail('b: colStart must be a non-negative integer', { jobId: m.jobId });
+  return ok({ jobId: m.jobId, rows: m.rows, cols: m.cols, colStart, rowStart: m.rowStart, rowCount: m.rowCount, data: m.data });
 }
 
 /**
@@ -130,6 +132,8 @@ export function validateChunk(m, maxBufferBytes) {
   } else if (!isFloat32Base64(m.a, m.rows * m.colsA)) {
     return bad(`a does not hold ${m.rows}×${m.colsA} float32 values`);
   }
+  const colStart = m.colStart === undefined ? 0 : m.colStart;
+  if (!isInt(colStart, 0)) return bad('colStart must be a non-negative integer');
   let leaseMs;
   if (m.leaseMs !== undefined && m.leaseMs !== null) {
     if (typeof m.leaseMs !== 'number' || !(m.leaseMs > 0)) return bad('bad leaseMs');
@@ -137,7 +141,7 @@ export function validateChunk(m, maxBufferBytes) {
   }
   return ok({
     assignmentId, jobId: m.jobId, chunkIndex: m.chunkIndex, rowStart: m.rowStart,
-    rows: m.rows, colsA: m.colsA, colsB: m.colsB, a: m.a, leaseMs, inputs, upload,
+    rows: m.rows, colsA: m.colsA, colsB: m.colsB, colStart, a: m.a, leaseMs, inputs, upload,
   });
 }
 

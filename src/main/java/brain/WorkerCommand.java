@@ -41,6 +41,11 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--slots", description = "Chunks held at once (1-8, default 2).")
   int slots = 2;
 
+  @Option(names = "--memory", paramLabel = "BYTES", description = "Memory budget for one chunk's inputs and output "
+      + "(A panel, B panel, C block), e.g. 32m, 1g; jobs larger are cut into 2-D blocks that fit "
+      + "(default: a quarter of this JVM's heap, shared by --count workers).")
+  String memory;
+
   @Option(names = "--id", description = "Stable worker id (default: kept in ~/.distributed-brain/worker-id).")
   String workerId;
 
@@ -84,7 +89,7 @@ final class WorkerCommand implements Callable<Integer> {
       String suffix = count > 1 ? "-" + i : "";
       HeadlessWorker.Options options = new HeadlessWorker.Options(host, port, tls, id + suffix, displayName + suffix,
           Math.max(1, Math.min(8, slots)), engine, true, key != null ? key : System.getenv("BRAIN_WORKER_KEY"),
-          token != null ? token : System.getenv("BRAIN_TOKEN"));
+          token != null ? token : System.getenv("BRAIN_TOKEN")).withMemory(memoryBudget());
       starting.add(HeadlessWorker.deploy(vertx, sockets, options).onSuccess(w -> {
         synchronized (workers) {
           workers.add(w);
@@ -126,5 +131,30 @@ final class WorkerCommand implements Callable<Integer> {
     Files.createDirectories(file.getParent());
     Files.writeString(file, id + System.lineSeparator());
     return id;
+  }
+
+  /** {@code --memory} (a number with an optional k, m or g suffix), or a quarter of the heap per worker. */
+  long memoryBudget() {
+    if (memory == null) {
+      return Math.max(1 << 20, Runtime.getRuntime().maxMemory() / 4 / Math.max(1, count));
+    }
+    String text = memory.trim().toLowerCase(java.util.Locale.ROOT);
+    long unit = switch (text.isEmpty() ? ' ' : text.charAt(text.length() - 1)) {
+      case 'k' -> 1L << 10;
+      case 'm' -> 1L << 20;
+      case 'g' -> 1L << 30;
+      default -> 1;
+    };
+    String digits = unit == 1 ? text : text.substring(0, text.length() - 1);
+    try {
+      long bytes = Math.multiplyExact(Long.parseLong(digits), unit);
+      if (bytes >= 1024) {
+        return bytes;
+      }
+    } catch (NumberFormatException | ArithmeticException e) {
+      // falls through to the error below
+    }
+    throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+        "--memory must be a number of bytes of at least 1024, with an optional k, m or g suffix, not " + memory);
   }
 }

@@ -88,6 +88,9 @@ public final class Bench {
       }
     }
     if (!wallOnly) {
+      if (options.server() == null) {
+        blocks(); // a server of its own, with its own settings
+      }
       aggregation();
       efficiency();
       heapPerIdleWorker();
@@ -395,11 +398,25 @@ public final class Bench {
         stats.p99() <= 50));
   }
 
+  /** Issue 13: 4096³ (quick: 2048³) on 4 workers declaring 32 MiB (quick: 8 MiB) each: 2-D blocks, bytes moved. */
+  private void blocks() throws Exception {
+    int n = options.quick() ? 2048 : 4096;
+    long budget = (options.quick() ? 8L : 32L) << 20;
+    BlocksBench.Figure f = BlocksBench.measure(n, n, n, budget, 4, progress);
+    results.put("blocks", f.json());
+    rows.add(new Row("2-D blocks, bytes moved", String.format(Locale.ROOT, "%d³ on 4 workers declaring %d MiB: %d blocks of %d×%d",
+        n, budget >> 20, f.plan().size(), f.plan().chunkRows(), f.plan().blockCols()),
+        String.format(Locale.ROOT, "float32 payload %.3f× the minimum (%.0f MB); wire bytes %.3f×; largest chunk %.1f MiB",
+            f.payloadRatio(), f.minimumBytes() / 1e6, f.socketRatio(), f.largestChunkBytes() / 1048576.0),
+        "payload ≤ 1.25× minimum, chunk ≤ budget", "cannot run (B > any worker)",
+        f.payloadRatio() <= 1.25 && f.largestChunkBytes() <= budget));
+  }
+
   /** Stitching C of 4096×4096 from 16-row slices, against one plain copy of the same bytes. */
   private void aggregation() {
     progress.accept("aggregation 4096×4096 ...");
     int n = 4096;
-    ChunkPlan plan = ChunkPlan.of(n, 16);
+    ChunkPlan plan = ChunkPlan.of(n, n, 16);
     float[][] slices = new float[plan.size()][];
     for (ChunkPlan.Chunk chunk : plan.chunks()) {
       slices[chunk.index()] = new float[chunk.rows() * n];

@@ -39,7 +39,18 @@ public final class ChunkLog implements AutoCloseable {
 
   /** One accepted chunk, as the log records it. */
   public record Entry(int chunk, int rowStart, int rows, long fence, String workerId, String name, String node,
-      long multiplyAdds, double computeMs, int rowsCrc) {}
+      long multiplyAdds, double computeMs, int rowsCrc, int colStart, int blockCols) {
+    /** A row slice: all of C's columns. */
+    public Entry(int chunk, int rowStart, int rows, long fence, String workerId, String name, String node,
+        long multiplyAdds, double computeMs, int rowsCrc) {
+      this(chunk, rowStart, rows, fence, workerId, name, node, multiplyAdds, computeMs, rowsCrc, 0, 0);
+    }
+
+    /** A 2-D block's columns {@code colStart..+blockCols}; 0 blockCols: all of them (a row slice). */
+    public int cols(int productCols) {
+      return blockCols == 0 ? productCols : blockCols;
+    }
+  }
 
   /** A chunk read back: its record and its rows. */
   public record Accepted(Entry entry, float[] values) {}
@@ -92,11 +103,19 @@ public final class ChunkLog implements AutoCloseable {
     CRC32 crc = new CRC32();
     crc.update(rows.array());
     Entry sealed = new Entry(entry.chunk(), entry.rowStart(), entry.rows(), entry.fence(), entry.workerId(), entry.name(),
-        entry.node(), entry.multiplyAdds(), entry.computeMs(), (int) crc.getValue());
+        entry.node(), entry.multiplyAdds(), entry.computeMs(), (int) crc.getValue(), entry.colStart(), entry.blockCols());
     byte[] record = encode(sealed);
     long mine;
     try {
-      writeFully(part, rows, (long) entry.rowStart() * cols * Float.BYTES);
+      int width = entry.cols(cols);
+      if (width == cols) {
+        writeFully(part, rows, (long) entry.rowStart() * cols * Float.BYTES);
+      } else { // a block: each of its rows in place in C's row
+        for (int i = 0; i < entry.rows(); i++) {
+          rows.limit((i + 1) * width * Float.BYTES).position(i * width * Float.BYTES);
+          writeFully(part, rows, ((long) (entry.rowStart() + i) * cols + entry.colStart()) * Float.BYTES);
+        }
+      }
       synchronized (this) {
         log.write(ByteBuffer.wrap(record));
         mine = ++written;
@@ -150,17 +169,22 @@ public final class ChunkLog implements AutoCloseable {
       scan(logPath, entries);
       try (FileChannel part = FileChannel.open(partPath, StandardOpenOption.READ)) {
         for (Entry entry : entries.values()) {
-          ByteBuffer rows = ByteBuffer.allocate(entry.rows() * cols * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-          long at = (long) entry.rowStart() * cols * Float.BYTES;
-          while (rows.hasRemaining() && part.read(rows, at + rows.position()) > 0) {
-            // reads until full or the end of the file
+          int width = entry.cols(cols);
+          ByteBuffer rows = ByteBuffer.allocate(entry.rows() * width * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+          for (int i = 0; i < entry.rows() && rows.position() == i * width * Float.BYTES; i++) {
+            rows.limit((i + 1) * width * Float.BYTES);
+            long at = ((long) (entry.rowStart() + i) * cols + entry.colStart()) * Float.BYTES - (long) i * width * Float.BYTES;
+            while (rows.hasRemaining() && part.read(rows, at + rows.position()) > 0) {
+              // reads until full or the end of the file
+            }
           }
+          rows.limit(rows.capacity());
           CRC32 crc = new CRC32();
           crc.update(rows.array());
           if (rows.hasRemaining() || (int) crc.getValue() != entry.rowsCrc()) {
             continue; // rows not on disk as recorded: computed again
           }
-          float[] values = new float[entry.rows() * cols];
+          float[] values = new float[entry.rows() * width];
           rows.flip();
           rows.asFloatBuffer().get(values);
           accepted.add(new Accepted(entry, values));
@@ -234,6 +258,10 @@ public final class ChunkLog implements AutoCloseable {
       out.writeLong(e.multiplyAdds());
       out.writeDouble(e.computeMs());
       out.writeInt(e.rowsCrc());
+      if (e.blockCols() > 0) { // a block; a row slice's record stays as before
+        out.writeInt(e.colStart());
+        out.writeInt(e.blockCols());
+      }
       byte[] body = bytes.toByteArray();
       CRC32 crc = new CRC32();
       crc.update(body);
@@ -250,8 +278,13 @@ public final class ChunkLog implements AutoCloseable {
       if (in.readInt() != MAGIC) {
         return null;
       }
-      return new Entry(in.readInt(), in.readInt(), in.readInt(), in.readLong(), in.readUTF(), in.readUTF(), in.readUTF(),
+      Entry e = new Entry(in.readInt(), in.readInt(), in.readInt(), in.readLong(), in.readUTF(), in.readUTF(), in.readUTF(),
           in.readLong(), in.readDouble(), in.readInt());
+      if (in.available() >= 2 * Integer.BYTES) { // a block's columns
+        e = new Entry(e.chunk(), e.rowStart(), e.rows(), e.fence(), e.workerId(), e.name(), e.node(), e.multiplyAdds(),
+            e.computeMs(), e.rowsCrc(), in.readInt(), in.readInt());
+      }
+      return e;
     } catch (IOException e) {
       return null;
     }

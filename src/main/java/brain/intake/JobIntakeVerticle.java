@@ -30,10 +30,13 @@ public final class JobIntakeVerticle extends VerticleBase {
   private static final io.vertx.core.eventbus.DeliveryOptions ENQUEUE_WITHIN =
       new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000);
   private JobSpec.Limits limits;
+  /** scheduler.minMemoryBytes: the smallest budget blocks are cut for. */
+  private long minMemoryBytes;
 
   @Override
   public Future<?> start() {
     BrainConfig.Reader conf = new BrainConfig.Reader(config());
+    minMemoryBytes = conf.longValue("scheduler.minMemoryBytes");
     limits = new JobSpec.Limits(conf.integer("limits.maxDimension"), conf.longValue("limits.maxElements"),
         conf.longValue("scheduler.maxChunkBytes"), conf.longValue("verify.fullMaxOps"));
     return Future.all(
@@ -154,6 +157,12 @@ public final class JobIntakeVerticle extends VerticleBase {
   private Future<JsonObject> accept(JobSpec spec, String replayOf, Submitter submitter, JsonObject idempotency) {
     JsonObject quota;
     try {
+      if (brain.model.ChunkPlan.chunkMemoryBytes(1, spec.colsA(), 1) > minMemoryBytes) {
+        // Not even one row of A and one column of B fit the budget blocks are cut for: it would never run.
+        throw new ApiError(422, "cols(A) = " + spec.colsA() + " is too long for any worker: one row of A and one column"
+            + " of B need " + brain.model.ChunkPlan.chunkMemoryBytes(1, spec.colsA(), 1) + " bytes, more than"
+            + " scheduler.minMemoryBytes (" + minMemoryBytes + ")");
+      }
       quota = submitter.insertCheck(spec);
     } catch (ApiError e) {
       return Future.failedFuture(e);

@@ -51,6 +51,21 @@ public final class Matrix {
     return row * cols;
   }
 
+  /** Columns {@code colStart..+count} as a matrix of their own (a copy; this one itself when that is all of it). */
+  public Matrix columns(int colStart, int count) {
+    if (colStart == 0 && count == cols) {
+      return this;
+    }
+    if (colStart < 0 || count < 1 || colStart + count > cols) {
+      throw new IllegalArgumentException("columns " + colStart + ".." + (colStart + count) + " are outside " + this);
+    }
+    float[] out = new float[rows * count];
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(data, i * cols + colStart, out, i * count, count);
+    }
+    return new Matrix(rows, count, out);
+  }
+
   @Override
   public String toString() {
     return "Matrix[" + rows + "x" + cols + "]";

@@ -71,7 +71,8 @@ final class Completion {
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     WorkerSession session = lease.session;
     ChunkLog.Entry entry = new ChunkLog.Entry(chunk.index(), chunk.rowStart(), chunk.rows(), term.fence(), session.workerId,
-        session.name, session.node, (long) chunk.rows() * job.spec.colsA() * job.spec.colsB(), computeMs, 0);
+        session.name, session.node, job.multiplyAdds(chunk), computeMs, 0, chunk.colStart(),
+        job.plan.blocked() ? chunk.cols() : 0);
     ChunkLog checkpoint = job.checkpoint;
     job.saving.add(chunk.index());
     compute.executeBlocking(() -> {
@@ -100,7 +101,7 @@ final class Completion {
     session.computeMs += computeMs;
     session.consecutiveFailures = 0;
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
-    session.recordSpeed((long) chunk.rows() * job.spec.colsA() * job.spec.colsB(), computeMs);
+    session.recordSpeed(job.multiplyAdds(chunk), computeMs);
     recentRoundTrips[(int) (roundTripsSeen++ % recentRoundTrips.length)] = roundTrip;
     job.timeline.add("done", lease.chunkIndex, session, lease, lease.speculative ? "speculative copy won" : null);
     for (Lease loser : job.openLeasesOf(lease.chunkIndex)) {
@@ -143,7 +144,7 @@ final class Completion {
       pool.offer(session);
     });
     for (WorkerSession session : pool.sessions()) {
-      if (session.jobsWithB.remove(job.id)) {
+      if (session.bPanels.remove(job.id) != null) {
         vertx.eventBus().send(session.address(), WorkerMessages.release(job.id));
       }
     }
@@ -178,6 +179,9 @@ final class Completion {
           compute.executeBlocking(() -> {
             if (checkpoint != null) {
               checkpoint.close();
+            }
+            if (!keep) {
+              JobInputs.deletePanelFiles(settings.storageDir(), job.id, job.plan);
             }
             return keep ? 0 : ChunkLog.delete(settings.storageDir(), job.id);
           }, false);

@@ -46,7 +46,7 @@ final class DataPlane {
 
   /**
    * {@code {c, assignmentId, length}}: may this upload be read? Only into an open lease of this
-   * session, not uploaded before, of exactly rows × colsB × 4 bytes. Marks the lease as being
+   * session, not uploaded before, of exactly rows × cols × 4 bytes (a 2-D block's own columns). Marks the lease as being
    * uploaded, so a replay is refused even while the first body is still arriving.
    */
   JsonObject uploadCheck(JsonObject request) {
@@ -57,7 +57,7 @@ final class DataPlane {
     if (lease.uploading) {
       throw new ApiError(409, "this lease's result was uploaded already");
     }
-    long expected = (long) lease.job.plan.get(lease.chunkIndex).rows() * lease.job.spec.colsB() * Float.BYTES;
+    long expected = (long) lease.job.plan.get(lease.chunkIndex).rows() * lease.job.plan.get(lease.chunkIndex).cols() * Float.BYTES;
     long length = request.getLong("length", -1L);
     if (length != expected) {
       String reason = "the result of this lease is exactly " + expected + " bytes, not " + length;

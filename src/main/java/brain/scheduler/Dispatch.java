@@ -44,24 +44,52 @@ final class Dispatch {
     for (RunningJob job : List.copyOf(running.get())) {
       // Locality: a worker whose cache holds the job's B is asked first (it costs the wire nothing);
       // the others follow as soon as it has no free slot, so none waits on it.
-      String bId = job.inputs == null ? null : job.inputs.bItem.id();
+      String bId = job.inputs == null || job.plan.blocked() ? null : job.inputs.panels().get(0).item.id();
       while (job.dispatchable()) {
+        int[] holders = holders(job);
+        // Protocol 2, a row-slice job: a worker whose cache holds B is asked first (a 2-D-block
+        // job's locality is by the panel each worker holds, in pendingFor).
         WorkerSession session = bId == null ? null : pool.take(s -> s.holds.contains(bId) && s.canTake(job)
-            && !s.excluded(now) && job.hasPendingFor(s.workerId, false));
+            && !s.excluded(now) && pendingFor(s, job, false, holders) >= 0);
         if (session == null) {
-          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, false));
+          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && pendingFor(s, job, false, holders) >= 0);
         }
+        boolean failedToo = session == null;
         if (session == null) {
-          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && job.hasPendingFor(s.workerId, true));
+          session = pool.take(s -> s.canTake(job) && !s.excluded(now) && pendingFor(s, job, true, holders) >= 0);
         }
         if (session == null) {
           break;
         }
-        dispatch(session, job, job.takePendingFor(session.workerId), false);
+        int chunk = pendingFor(session, job, failedToo, holders);
+        job.take(chunk);
+        dispatch(session, job, chunk, false);
         pool.offer(session);
       }
     }
     speculate(now);
+  }
+
+  /** The chunk this worker should take next (locality: the B panel it holds), or -1. */
+  private static int pendingFor(WorkerSession session, RunningJob job, boolean failedToo, int[] holders) {
+    Integer held = session.bPanels.get(job.id);
+    return job.pendingFor(session.workerId, held == null ? -1 : held, job.plan.blocked() && session.busyWith(job),
+        failedToo, holders);
+  }
+
+  /** For a 2-D-block job: how many workers hold each B panel now (null for a row-slice job). */
+  private int[] holders(RunningJob job) {
+    if (!job.plan.blocked()) {
+      return null;
+    }
+    int[] holders = new int[job.plan.panels()];
+    for (WorkerSession s : pool.sessions()) {
+      Integer held = s.bPanels.get(job.id);
+      if (held != null) {
+        holders[held]++;
+      }
+    }
+    return holders;
   }
 
   /**
@@ -83,8 +111,10 @@ final class Dispatch {
         if (lease.answered || job.leasesOut(lease.chunkIndex) > 1 || lease.elapsedMs() < threshold) {
           continue;
         }
+        int panel = job.plan.get(lease.chunkIndex).panel(job.plan);
         WorkerSession copyHolder = pool.take(s -> !s.workerId.equals(lease.session.workerId) && s.canTake(job)
-            && !s.excluded(now) && s.trust != TrustRegistry.Level.SUSPECT);
+            && !s.excluded(now) && s.trust != TrustRegistry.Level.SUSPECT
+            && (!job.plan.blocked() || !s.busyWith(job) || Integer.valueOf(panel).equals(s.bPanels.get(job.id))));
         if (copyHolder == null) {
           return;
         }
@@ -96,6 +126,12 @@ final class Dispatch {
 
   private void dispatch(WorkerSession session, RunningJob job, int chunk, boolean speculative) {
     String address = session.address();
+    int panel = job.plan.get(chunk).panel(job.plan);
+    Integer held = session.bPanels.put(job.id, panel);
+    boolean newPanel = held == null || held != panel;
+    if (newPanel) {
+      job.bPanelsSent++;
+    }
     String assignmentId = newId();
     io.vertx.core.json.JsonObject message;
     long bytesOut;
@@ -103,17 +139,19 @@ final class Dispatch {
       // Control on the bus, bulk data over HTTP: the message names the inputs, the worker fetches
       // what its cache lacks (§4), and may fetch only what a lease of its session named.
       JobInputs.Item a = job.inputs.aItems[chunk];
-      JobInputs.Item b = job.inputs.bItem;
+      JobInputs.Item b = job.inputs.bItemOf(chunk);
       session.granted.put(a.id(), new WorkerSession.Grant(a, job.id));
       session.granted.put(b.id(), new WorkerSession.Grant(b, job.id));
       message = WorkerMessages.chunkV2(job, chunk, assignmentId, settings.leaseMs(), session.dataToken, a, b);
       bytesOut = WorkerMessages.wireBytes(address, message, "");
     } else {
-      if (session.jobsWithB.add(job.id)) {
-        for (JobInputs.BPart part : job.inputs.bParts()) {
-          vertx.eventBus().send(address, WorkerMessages.bPart(job, part));
+      if (newPanel) {
+        // The worker replaces the B panel it holds for this job (docs/PROTOCOL.md §3).
+        JobInputs.Panel bPanel = job.inputs.panels().get(panel);
+        for (JobInputs.BPart part : bPanel.parts()) {
+          vertx.eventBus().send(address, WorkerMessages.bPart(job, bPanel, part));
         }
-        job.bytes += job.bWireBytes(address);
+        job.bytes += job.bWireBytes(address, panel);
       }
       message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
       bytesOut = job.chunkEnvelopeBytes(address, message) + job.inputs.aSlice(chunk).length();

@@ -74,7 +74,7 @@ final class FinalCheck {
    */
   private void redoRows(RunningJob job, Verification failed) {
     TreeSet<Integer> chunks = new TreeSet<>();
-    failed.badRows().forEach(row -> chunks.add(row / job.plan.chunkRows()));
+    failed.badRows().forEach(row -> chunks.addAll(job.plan.chunksOfRow(row))); // for blocks: all of its row panel
     job.finalCheckRounds++;
     job.timeline.add("verification-failed", null, null, null, failed.method() + " check failed on chunks " + chunks
         + " (round " + job.finalCheckRounds + " of " + settings.maxFinalCheckRounds() + ")");

@@ -61,6 +61,8 @@ final class Inbound {
     int slots = (int) number(json, "slots", defaultSlots, 1, 8);
     double opsPerMs = number(json, "opsPerMs", 0, 0, 1e12);
     double maxBuffer = number(json, "maxBufferBytes", Long.MAX_VALUE, 1024, Long.MAX_VALUE);
+    // Its budget for one chunk's A panel, B panel and C block; absent: unbounded (today's workers).
+    double memory = number(json, "memoryBytes", Long.MAX_VALUE, 1024, Long.MAX_VALUE);
     String key = string(json, "key", false);
     return new JsonObject()
         .put("key", key.length() > 200 ? "" : key)
@@ -71,6 +73,8 @@ final class Inbound {
         .put("slots", slots)
         .put("opsPerMs", opsPerMs)
         .put("maxBufferBytes", (long) maxBuffer)
+        .put("memoryBytes", (long) memory)
+
         .put("protocol", protocol == null ? 1 : ((Number) protocol).intValue())
         .put("holds", new io.vertx.core.json.JsonArray(java.util.List.copyOf(holds(json))));
   }

@@ -26,12 +26,16 @@ import java.util.SplittableRandom;
  * chunk, each a region of a file under storage.dir named by its content), and the secret
  * vectors of the per-chunk check. The base64 payloads of protocol 1 are encoded on first use
  * only (a grid of protocol-2 workers never pays for them).
+ *
+ * <p>A job cut into 2-D blocks has B in column panels ({@link Panel}): each its own matrix, its
+ * own data item (a file of its own, a column panel not being one region of B's file), its own
+ * protocol-1 parts and its own check. A row-slice job has one panel: B itself.
  */
 final class JobInputs {
   /** The check's vectors must be unpredictable to workers. */
   private static final SecureRandom SEEDS = new SecureRandom();
 
-  /** Rows {@code rowStart ..} of B, encoded (protocol 1). */
+  /** Rows {@code rowStart ..} of B (of one of its panels), encoded (protocol 1). */
   record BPart(int rowStart, int rowCount, String data) {}
 
   /**
@@ -46,24 +50,74 @@ final class JobInputs {
     }
   }
 
+  /**
+   * Columns {@code colStart..+cols} of B: the matrix (B itself for a row-slice plan), its data
+   * item, and the grouped Freivalds check of blocks against it (null with checks off). The check
+   * runs over all k rows of the panel, so its error bound is that of the full inner dimension.
+   */
+  static final class Panel {
+    final int colStart;
+    final int cols;
+    final Matrix b;
+    final Item item;
+    final Freivalds check;
+    private final long bPartBytes;
+    private List<BPart> parts;
+
+    Panel(int colStart, Matrix b, Item item, Freivalds check, long bPartBytes) {
+      this.colStart = colStart;
+      this.cols = b.cols();
+      this.b = b;
+      this.item = item;
+      this.check = check;
+      this.bPartBytes = bPartBytes;
+    }
+
+    int colStart() {
+      return colStart;
+    }
+
+    int cols() {
+      return cols;
+    }
+
+    Matrix b() {
+      return b;
+    }
+
+    Freivalds check() {
+      return check;
+    }
+
+    /** Protocol 1: the panel cut into parts that fit the message budget (encoded on first use). */
+    synchronized List<BPart> parts() {
+      if (parts == null) {
+        // Smaller parts pipeline: the bridge encodes one while the worker decodes the one before.
+        int partRows = (int) Math.max(1, Math.min(b.rows(), bPartBytes / ((long) b.cols() * Float.BYTES)));
+        List<BPart> list = new ArrayList<>();
+        for (int start = 0; start < b.rows(); start += partRows) {
+          int count = Math.min(partRows, b.rows() - start);
+          list.add(new BPart(start, count, Float32Codec.toBase64(b.data(), b.offsetOf(start), count * b.cols())));
+        }
+        parts = List.copyOf(list);
+      }
+      return parts;
+    }
+  }
+
   final Matrix a;
   final Matrix b;
   final ChunkPlan plan;
-  final Freivalds check;
-  final Item bItem;
+  final List<Panel> panels;
   final Item[] aItems;
-  private final long bPartBytes;
   private String[] aSlices;
-  private List<BPart> bParts;
 
-  private JobInputs(Matrix a, Matrix b, ChunkPlan plan, Freivalds check, Item bItem, Item[] aItems, long bPartBytes) {
+  private JobInputs(Matrix a, Matrix b, ChunkPlan plan, List<Panel> panels, Item[] aItems) {
     this.a = a;
     this.b = b;
     this.plan = plan;
-    this.check = check;
-    this.bItem = bItem;
+    this.panels = panels;
     this.aItems = aItems;
-    this.bPartBytes = bPartBytes;
   }
 
   Matrix a() {
@@ -74,14 +128,25 @@ final class JobInputs {
     return b;
   }
 
-  Freivalds check() {
-    return check;
+  List<Panel> panels() {
+    return panels;
+  }
+
+  /** The panel of B a chunk is computed with. */
+  Panel panelOf(ChunkPlan.Chunk chunk) {
+    return panels.get(chunk.panel(plan));
+  }
+
+  /** The data item of B a chunk is computed with (B itself for a row slice). */
+  Item bItemOf(int chunkIndex) {
+    return panelOf(plan.get(chunkIndex)).item;
   }
 
   /**
    * Blocking: generates (or, for a job of uploaded matrices, loads from {@code storageDir}),
    * writes generated inputs under {@code storageDir/inputs} (once: the file may be there from a
-   * download or an earlier run) and digests the items; call from a worker thread.
+   * download or an earlier run), writes a blocked plan's B panels beside them, and digests the
+   * items; call from a worker thread.
    */
   static JobInputs prepare(String jobId, JobSpec spec, ChunkPlan plan, long bPartBytes, int checkVectors,
       int groupColumns, Path storageDir) {
@@ -95,15 +160,51 @@ final class JobInputs {
       writeOnce(a, aFile);
       writeOnce(b, bFile);
     }
+    // Blocks of one row panel share their A item (same rows, same digest): a worker's cache keeps it.
     Item[] aItems = new Item[plan.size()];
+    Item[] byRowPanel = new Item[plan.rowPanels()];
     for (ChunkPlan.Chunk chunk : plan.chunks()) {
-      int offset = a.offsetOf(chunk.rowStart());
-      aItems[chunk.index()] = new Item(digest(a.data(), offset, chunk.rows(), a.cols()), "a", chunk.rows(), a.cols(),
-          aFile, offset * (long) Float.BYTES);
+      int rowPanel = chunk.rowStart() / plan.chunkRows();
+      if (byRowPanel[rowPanel] == null) {
+        int offset = a.offsetOf(chunk.rowStart());
+        byRowPanel[rowPanel] = new Item(digest(a.data(), offset, chunk.rows(), a.cols()), "a", chunk.rows(), a.cols(),
+            aFile, offset * (long) Float.BYTES);
+      }
+      aItems[chunk.index()] = byRowPanel[rowPanel];
     }
-    Item bItem = new Item(digest(b.data(), 0, b.rows(), b.cols()), "b", b.rows(), b.cols(), bFile, 0);
-    Freivalds check = checkVectors > 0 ? Freivalds.prepare(b, checkVectors, groupColumns, new SplittableRandom(SEEDS.nextLong())) : null;
-    return new JobInputs(a, b, plan, check, bItem, aItems, bPartBytes);
+    List<Panel> panels = new ArrayList<>();
+    for (int colStart = 0; colStart < plan.totalCols(); colStart += plan.blockCols()) {
+      Matrix panel = b.columns(colStart, Math.min(plan.blockCols(), plan.totalCols() - colStart));
+      Path file = bFile;
+      if (plan.blocked()) {
+        file = panelFile(storageDir, jobId, colStart);
+        writeOnce(panel, file);
+      }
+      Item item = new Item(digest(panel.data(), 0, panel.rows(), panel.cols()), "b", panel.rows(), panel.cols(), file, 0);
+      Freivalds check = checkVectors > 0
+          ? Freivalds.prepare(panel, checkVectors, groupColumns, new SplittableRandom(SEEDS.nextLong())) : null;
+      panels.add(new Panel(colStart, panel, item, check, bPartBytes));
+    }
+    return new JobInputs(a, b, plan, List.copyOf(panels), aItems);
+  }
+
+  /** The file of a blocked plan's B panel starting at column {@code colStart}. */
+  static Path panelFile(Path storageDir, String jobId, int colStart) {
+    return ResultFiles.inputFile(storageDir, jobId, "b-panel-" + colStart);
+  }
+
+  /** Blocking: deletes a blocked plan's B panel files (the job is over). */
+  static void deletePanelFiles(Path storageDir, String jobId, ChunkPlan plan) {
+    if (plan == null || !plan.blocked()) {
+      return;
+    }
+    for (int colStart = 0; colStart < plan.totalCols(); colStart += plan.blockCols()) {
+      try {
+        Files.deleteIfExists(panelFile(storageDir, jobId, colStart));
+      } catch (java.io.IOException e) {
+        // left for the storage sweep's orphan pass
+      }
+    }
   }
 
   private static void writeOnce(Matrix m, Path file) {
@@ -140,30 +241,16 @@ final class JobInputs {
     return "d-" + HexFormat.of().formatHex(sha.digest(), 0, 16);
   }
 
-  /** Protocol 1: the chunk's rows of A in base64 (encoded on first use). */
+  /** Protocol 1: the chunk's rows of A in base64 (encoded on first use; one string per row panel). */
   synchronized String aSlice(int chunkIndex) {
     if (aSlices == null) {
-      aSlices = new String[plan.size()];
+      aSlices = new String[plan.rowPanels()];
     }
-    if (aSlices[chunkIndex] == null) {
-      ChunkPlan.Chunk chunk = plan.get(chunkIndex);
-      aSlices[chunkIndex] = Float32Codec.toBase64(a.data(), a.offsetOf(chunk.rowStart()), chunk.rows() * a.cols());
+    ChunkPlan.Chunk chunk = plan.get(chunkIndex);
+    int rowPanel = chunk.rowStart() / plan.chunkRows();
+    if (aSlices[rowPanel] == null) {
+      aSlices[rowPanel] = Float32Codec.toBase64(a.data(), a.offsetOf(chunk.rowStart()), chunk.rows() * a.cols());
     }
-    return aSlices[chunkIndex];
-  }
-
-  /** Protocol 1: B cut into parts that fit the message budget (encoded on first use). */
-  synchronized List<BPart> bParts() {
-    if (bParts == null) {
-      // Smaller parts pipeline: the bridge encodes one while the worker decodes the one before.
-      int partRows = (int) Math.max(1, Math.min(b.rows(), bPartBytes / ((long) b.cols() * Float.BYTES)));
-      List<BPart> parts = new ArrayList<>();
-      for (int start = 0; start < b.rows(); start += partRows) {
-        int count = Math.min(partRows, b.rows() - start);
-        parts.add(new BPart(start, count, Float32Codec.toBase64(b.data(), b.offsetOf(start), count * b.cols())));
-      }
-      bParts = List.copyOf(parts);
-    }
-    return bParts;
+    return aSlices[rowPanel];
   }
 }

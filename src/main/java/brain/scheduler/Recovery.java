@@ -52,7 +52,9 @@ final class Recovery {
     job.checkpoint = ChunkLog.open(storageDir, job.id, job.spec.colsB());
     return accepted.stream().filter(a -> a.entry().chunk() < job.plan.size()
         && job.plan.get(a.entry().chunk()).rowStart() == a.entry().rowStart()
-        && job.plan.get(a.entry().chunk()).rows() == a.entry().rows()).toList();
+        && job.plan.get(a.entry().chunk()).rows() == a.entry().rows()
+        && job.plan.get(a.entry().chunk()).colStart() == a.entry().colStart()
+        && job.plan.get(a.entry().chunk()).cols() == a.entry().cols(job.spec.colsB())).toList();
   }
 
   /** Marks the checkpointed chunks done; answers how many. */

@@ -41,16 +41,17 @@ final class ResultCheck {
 
   private ResultCheck() {}
 
-  static Future<Checked> run(WorkerExecutor compute, JobInputs inputs, ChunkPlan.Chunk chunk, int colsA, int colsB,
+  static Future<Checked> run(WorkerExecutor compute, JobInputs inputs, ChunkPlan.Chunk chunk, int colsA,
       Strictness strictness, java.util.function.Supplier<float[]> decode) {
-    long cost = inputs.check() == null || strictness.vectors() == 0 ? (long) chunk.rows() * colsB
-        : inputs.check().multiplyAdds(chunk.rows(), Math.min(strictness.vectors(), inputs.check().vectors()))
-            + (long) strictness.fullRows() * colsA * colsB;
+    JobInputs.Panel panel = inputs.panelOf(chunk);
+    long cost = panel.check == null || strictness.vectors() == 0 ? (long) chunk.rows() * chunk.cols()
+        : panel.check.multiplyAdds(chunk.rows(), Math.min(strictness.vectors(), panel.check.vectors()))
+            + (long) strictness.fullRows() * colsA * chunk.cols();
     if (cost > INLINE_OPS) {
-      return compute.executeBlocking(() -> check(inputs, chunk, colsB, strictness, decode), false);
+      return compute.executeBlocking(() -> check(inputs, panel, chunk, strictness, decode), false);
     }
     try {
-      return Future.succeededFuture(check(inputs, chunk, colsB, strictness, decode));
+      return Future.succeededFuture(check(inputs, panel, chunk, strictness, decode));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -78,18 +79,22 @@ final class ResultCheck {
     };
   }
 
-  private static Checked check(JobInputs inputs, ChunkPlan.Chunk chunk, int colsB, Strictness strictness,
+  /**
+   * A block is checked against its own panel of B (C_block against A_panel·B_panel, the grouped
+   * check over the block's columns, its error bound over the full k).
+   */
+  private static Checked check(JobInputs inputs, JobInputs.Panel panel, ChunkPlan.Chunk chunk, Strictness strictness,
       java.util.function.Supplier<float[]> decode) {
     float[] values = decode.get();
-    if (inputs.check() == null || strictness.vectors() == 0) {
+    if (panel.check == null || strictness.vectors() == 0) {
       return new Checked(values, Verification.skipped());
     }
-    int vectors = Math.min(strictness.vectors(), inputs.check().vectors());
-    Verification projected = inputs.check().checkSlice(inputs.a(), chunk.rowStart(), chunk.rows(), values, vectors);
+    int vectors = Math.min(strictness.vectors(), panel.check().vectors());
+    Verification projected = panel.check().checkSlice(inputs.a(), chunk.rowStart(), chunk.rows(), values, vectors);
     if (!projected.passed() || strictness.fullRows() == 0) {
       return new Checked(values, projected);
     }
-    Verification full = FullCheck.verifyRows(inputs.a(), inputs.b(), chunk.rowStart(), chunk.rows(), values,
+    Verification full = FullCheck.verifyRows(inputs.a(), panel.b(), chunk.rowStart(), chunk.rows(), values,
         sampleRows(chunk.rowStart(), chunk.rows(), strictness.fullRows()));
     return new Checked(values, full.passed() ? projected : full);
   }

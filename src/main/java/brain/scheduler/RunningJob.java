@@ -80,6 +80,8 @@ final class RunningJob {
   brain.checkpoint.ChunkLog checkpoint;
   /** For a job resumed after a failover or restart: the chunk rows of the plan it started with. */
   Integer resumeChunkRows;
+  /** For a resumed job: how many chunks its plan had (more than its row panels: 2-D blocks). */
+  Integer resumeChunksTotal;
   /** Who schedules it: {nodeId, fence}. */
   JsonObject scheduledBy;
   final Set<String> workersUsed = new LinkedHashSet<>();
@@ -89,6 +91,8 @@ final class RunningJob {
   double transferMs;
   double roundTripMs;
   long bytes;
+  /** B panels (all of B, for a row-slice job) sent to workers so far. */
+  int bPanelsSent;
   /** Per session: when it was first sent a chunk of this job, and when its last result was accepted. */
   private final Map<String, long[]> workerWindows = new HashMap<>();
   Verification verification;
@@ -131,50 +135,71 @@ final class RunningJob {
   }
 
   /**
-   * Takes the first pending chunk that {@code workerId} has not already failed, else the first
-   * it may take at all (the poison rule settles that case); -1 when every pending chunk is
-   * forbidden to it.
+   * The pending chunk {@code workerId} should take next, or -1: not one it is forbidden, and
+   * preferably not one it already failed ({@code failedToo}: those too; the poison rule settles
+   * that case). Locality for blocks: a chunk of the B panel it holds ({@code heldPanel}, -1 for
+   * none) first; with {@code locked} (it has chunks of this job in flight, so it may hold only
+   * that panel) nothing else; otherwise one of the panel with the most pending chunks per worker
+   * already holding it ({@code holders}), so workers spread over panels instead of all loading
+   * the same one. Does not take it: see {@link #take}.
    */
-  int takePendingFor(String workerId) {
-    Integer chosen = null;
-    Integer fallback = null;
+  int pendingFor(String workerId, int heldPanel, boolean locked, boolean failedToo, int[] holders) {
+    int[] pendingPerPanel = plan.blocked() ? new int[plan.panels()] : null;
+    int first = -1;
+    int firstOfHeld = -1;
     for (Integer chunk : pending) {
       if (isForbidden(chunk, workerId)) {
         continue;
       }
       Set<String> failed = failedOn.get(chunk);
-      if (failed == null || !failed.contains(workerId)) {
-        chosen = chunk;
-        break;
+      if (!failedToo && failed != null && failed.contains(workerId)) {
+        continue;
       }
-      if (fallback == null) {
-        fallback = chunk;
+      if (pendingPerPanel == null) {
+        return chunk; // a row-slice job: one panel, the first eligible chunk (O(1) when nothing failed)
+      }
+      int panel = plan.get(chunk).panel(plan);
+      if (panel == heldPanel && firstOfHeld < 0) {
+        firstOfHeld = chunk;
+      }
+      if (first < 0) {
+        first = chunk;
+      }
+      pendingPerPanel[panel]++;
+    }
+    if (pendingPerPanel == null) {
+      return -1; // a row-slice job with nothing this worker may take
+    }
+    if (firstOfHeld >= 0 || locked) {
+      return firstOfHeld; // -1 when locked to a panel with nothing left for it
+    }
+    int best = -1;
+    double bestShare = 0;
+    for (int p = 0; p < pendingPerPanel.length; p++) {
+      double share = pendingPerPanel[p] / (1.0 + (holders == null ? 0 : holders[p]));
+      if (pendingPerPanel[p] > 0 && share > bestShare) {
+        best = p;
+        bestShare = share;
       }
     }
-    Integer chunk = chosen != null ? chosen : fallback;
-    if (chunk == null) {
-      return -1;
+    if (best < 0) {
+      return first;
     }
-    pending.removeFirstOccurrence(chunk);
-    states[chunk] = ChunkState.OUT;
-    return chunk;
+    for (Integer chunk : pending) {
+      if (plan.get(chunk).panel(plan) == best && !isForbidden(chunk, workerId)) {
+        Set<String> failed = failedOn.get(chunk);
+        if (failedToo || failed == null || !failed.contains(workerId)) {
+          return chunk;
+        }
+      }
+    }
+    return first;
   }
 
-  /** Whether some pending chunk has not failed on {@code workerId} ({@code failedToo}: or has, but is not forbidden). */
-  boolean hasPendingFor(String workerId, boolean failedToo) {
-    if (failedOn.isEmpty() && forbidden.isEmpty()) {
-      return !pending.isEmpty();
-    }
-    for (Integer chunk : pending) {
-      if (isForbidden(chunk, workerId)) {
-        continue;
-      }
-      Set<String> failed = failedOn.get(chunk);
-      if (failedToo || failed == null || !failed.contains(workerId)) {
-        return true;
-      }
-    }
-    return false;
+  /** Takes a pending chunk out of the queue (it goes out now). */
+  void take(int chunk) {
+    pending.removeFirstOccurrence(chunk);
+    states[chunk] = ChunkState.OUT;
   }
 
   private boolean isForbidden(int chunk, String workerId) {
@@ -269,15 +294,15 @@ final class RunningJob {
   /** Stitches an accepted slice and adds up its figures; its credit waits for the final check. */
   void accept(Lease lease, float[] slice, double computeMs, double waitMs, double roundTrip, long bytesIn) {
     ChunkPlan.Chunk chunk = plan.get(lease.chunkIndex);
-    stitcher.put(chunk.rowStart(), chunk.rows(), slice);
+    stitcher.put(chunk.rowStart(), chunk.rows(), chunk.colStart(), chunk.cols(), slice);
     credits[lease.chunkIndex] = new ChunkCredit(lease.session.workerId, lease.session.name,
-        (long) chunk.rows() * spec.colsA() * spec.colsB(), computeMs, lease.session.node);
+        multiplyAdds(chunk), computeMs, lease.session.node);
     states[lease.chunkIndex] = ChunkState.DONE;
     roundTrips[chunksDone] = roundTrip;
     chunksDone++;
     workersUsed.add(lease.session.workerId);
     this.computeMs += computeMs;
-    this.multiplyAddsDone += (long) chunk.rows() * spec.colsA() * spec.colsB();
+    this.multiplyAddsDone += multiplyAdds(chunk);
     this.transferMs += Math.max(0, roundTrip - computeMs - waitMs);
     workerWindows.get(lease.session.sessionId)[1] = System.nanoTime();
     this.roundTripMs += roundTrip;
@@ -294,7 +319,7 @@ final class RunningJob {
     }
     ChunkPlan.Chunk c = plan.get(chunk);
     pending.removeFirstOccurrence(chunk);
-    stitcher.put(c.rowStart(), c.rows(), slice);
+    stitcher.put(c.rowStart(), c.rows(), c.colStart(), c.cols(), slice);
     credits[chunk] = credit;
     states[chunk] = ChunkState.DONE;
     roundTrips[chunksDone] = credit.computeMs();
@@ -302,6 +327,11 @@ final class RunningJob {
     workersUsed.add(credit.workerId());
     multiplyAddsDone += credit.multiplyAdds();
     computeMs += credit.computeMs();
+  }
+
+  /** The multiply-adds of one chunk: its rows × k × its columns. */
+  long multiplyAdds(ChunkPlan.Chunk chunk) {
+    return (long) chunk.rows() * spec.colsA() * chunk.cols();
   }
 
   /** Chunks accepted so far per node of the workers that computed them. */
@@ -341,7 +371,7 @@ final class RunningJob {
     if (states[chunk] == ChunkState.DONE) {
       states[chunk] = ChunkState.PENDING;
       chunksDone--;
-      multiplyAddsDone -= (long) plan.get(chunk).rows() * spec.colsA() * spec.colsB();
+      multiplyAddsDone -= multiplyAdds(plan.get(chunk));
       pending.addFirst(chunk);
       phase = "computing";
     }
@@ -360,17 +390,21 @@ final class RunningJob {
   }
 
   private long chunkEnvelope = -1;
-  private long bWire = -1;
+  private long[] bWire;
 
-  /** Bytes all of B's parts take on one worker's socket: the same for every worker of the job. */
-  long bWireBytes(String address) {
-    if (bWire < 0) {
-      bWire = 0;
-      for (JobInputs.BPart part : inputs.bParts()) {
-        bWire += WorkerMessages.wireBytes(address, WorkerMessages.bPart(this, part), "data");
+  /** Bytes all parts of one B panel take on one worker's socket: the same for every worker of the job. */
+  long bWireBytes(String address, int panel) {
+    if (bWire == null) {
+      bWire = new long[inputs.panels().size()];
+      java.util.Arrays.fill(bWire, -1);
+    }
+    if (bWire[panel] < 0) {
+      bWire[panel] = 0;
+      for (JobInputs.BPart part : inputs.panels().get(panel).parts()) {
+        bWire[panel] += WorkerMessages.wireBytes(address, WorkerMessages.bPart(this, inputs.panels().get(panel), part), "data");
       }
     }
-    return bWire;
+    return bWire[panel];
   }
 
   /**
@@ -385,12 +419,19 @@ final class RunningJob {
     return chunkEnvelope;
   }
 
-  /** The largest buffer a worker must hold for this job, in bytes. */
+  /** The largest buffer a worker must hold for this job, in bytes: its B panel, or a chunk's A or C. */
   long largestBufferBytes() {
-    long b = (long) spec.colsA() * spec.colsB() * Float.BYTES;
+    int cols = plan == null ? spec.colsB() : plan.blockCols();
+    long b = (long) spec.colsA() * cols * Float.BYTES;
     int rows = plan == null ? 1 : plan.chunkRows();
-    long slice = (long) rows * Math.max(spec.colsA(), spec.colsB()) * Float.BYTES;
+    long slice = (long) rows * Math.max(spec.colsA(), cols) * Float.BYTES;
     return Math.max(b, slice);
+  }
+
+  /** What a worker holds for one chunk of this job: A panel, B panel and C block ({@link ChunkPlan#chunkMemoryBytes}). */
+  long chunkMemoryBytes() {
+    return plan == null ? ChunkPlan.chunkMemoryBytes(1, spec.colsA(), spec.colsB())
+        : ChunkPlan.chunkMemoryBytes(plan.chunkRows(), spec.colsA(), plan.blockCols());
   }
 
   JobMetrics metrics() {
@@ -416,6 +457,8 @@ final class RunningJob {
         .put("seed", spec.seed())
         .put("verify", spec.verify())
         .put("chunkRows", plan == null ? spec.chunkRows() : Integer.valueOf(plan.chunkRows()))
+        .put("blockCols", plan == null || !plan.blocked() ? null : Integer.valueOf(plan.blockCols()))
+        .put("bPanelsSent", bPanelsSent)
         .put("createdAt", createdAt)
         .put("startedAt", startedAt)
         .put("completedAt", completedAt)

@@ -78,7 +78,10 @@ final class Scheduler {
 
   /** A job taken over from the last scheduler; {@code chunkRows}: the plan it started with, null if it had not. */
   void enqueueRecovered(JsonObject accepted, Integer chunkRows) {
-    enqueue(accepted, true).resumeChunkRows = chunkRows;
+    RunningJob job = enqueue(accepted, true);
+    job.resumeChunkRows = chunkRows;
+    // With the chunk rows, the count of chunks names a 2-D-block plan's columns too (JobPlans.resumed).
+    job.resumeChunksTotal = chunkRows == null ? null : accepted.getJsonObject("view").getInteger("chunksTotal");
   }
 
   /** Recovered jobs were accepted before a restart: they are never refused for a full queue. */
@@ -197,10 +200,16 @@ final class Scheduler {
     int chunkRows = job.resumeChunkRows != null ? job.resumeChunkRows : spec.chunkRows() != null ? spec.chunkRows()
         : ChunkPlan.autoChunkRows(spec.rowsA(), spec.colsA(), spec.colsB(), workers, settings.chunksPerWorker(),
             settings.maxChunkBytes(), settings.minOpsPerChunk());
-    ChunkPlan plan = ChunkPlan.of(spec.rowsA(), chunkRows);
+    ChunkPlan plan = job.resumeChunkRows != null && job.resumeChunksTotal != null
+        ? JobPlans.resumed(spec, job.resumeChunkRows, job.resumeChunksTotal)
+        : JobPlans.choose(spec, chunkRows, JobPlans.smallestBudget(pool.sessions(), settings.minMemoryBytes()),
+            settings.maxChunkBytes());
     job.start(plan);
     running.put(job.id, job);
-    job.timeline.add("started", null, null, null, plan.size() + " chunks of " + plan.chunkRows() + " rows");
+    job.timeline.add("started", null, null, null, plan.size() + (plan.blocked()
+        ? " blocks of " + plan.chunkRows() + "×" + plan.blockCols() + " (" + plan.rowPanels() + " row panels × "
+            + plan.panels() + " column panels)"
+        : " chunks of " + plan.chunkRows() + " rows"));
     feeds.persist(new JsonObject().put("id", job.id).put("status", job.status.wire()).put("startedAt", job.startedAt)
         .put("chunkRows", plan.chunkRows()).put("chunksTotal", plan.size()));
     feeds.changed(job);

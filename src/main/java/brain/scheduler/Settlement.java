@@ -60,7 +60,7 @@ final class Settlement {
       scheduler.pump();
       return;
     }
-    int count = lease.job.plan.get(lease.chunkIndex).rows() * lease.job.spec.colsB();
+    int count = lease.job.plan.get(lease.chunkIndex).rows() * lease.job.plan.get(lease.chunkIndex).cols();
     check(lease, times.computeMs(), times.waitMs(), ResultCheck.base64(times.data(), count),
         times.data().length() + 200L);
   }
@@ -70,7 +70,7 @@ final class Settlement {
    * by {@link DataPlane} (this session's capability, open lease, exact length, first upload).
    */
   void onUpload(Lease lease, double computeMsHint, double waitMsHint, io.vertx.core.buffer.Buffer body) {
-    int count = lease.job.plan.get(lease.chunkIndex).rows() * lease.job.spec.colsB();
+    int count = lease.job.plan.get(lease.chunkIndex).rows() * lease.job.plan.get(lease.chunkIndex).cols();
     lease.session.dataBytesOut += body.length();
     check(lease, computeMsHint, waitMsHint, ResultCheck.littleEndian(body, count), body.length() + 200L);
   }
@@ -92,7 +92,7 @@ final class Settlement {
     ChunkPlan.Chunk chunk = job.plan.get(lease.chunkIndex);
     lease.answered = true;
     ResultCheck.Strictness strictness = ResultCheck.Strictness.of(session.trust, settings);
-    ResultCheck.run(compute, job.inputs, chunk, job.spec.colsA(), job.spec.colsB(), strictness, values)
+    ResultCheck.run(compute, job.inputs, chunk, job.spec.colsA(), strictness, values)
         .onComplete(ar -> settle(lease, ar, computeMs, waitMs, roundTrip, bytesIn));
     scheduler.pump();
   }

@@ -12,12 +12,14 @@ final class WorkerMessages {
 
   private WorkerMessages() {}
 
-  static JsonObject bPart(RunningJob job, JobInputs.BPart part) {
+  /** A part of B (for a 2-D-block job, of one column panel of B: {@code colStart}, {@code cols} wide). */
+  static JsonObject bPart(RunningJob job, JobInputs.Panel panel, JobInputs.BPart part) {
     return new JsonObject()
         .put("type", "b")
         .put("jobId", job.id)
         .put("rows", job.spec.colsA())
-        .put("cols", job.spec.colsB())
+        .put("cols", panel.cols())
+        .put("colStart", panel.colStart())
         .put("rowStart", part.rowStart())
         .put("rowCount", part.rowCount())
         .put("data", part.data());
@@ -38,7 +40,8 @@ final class WorkerMessages {
         .put("rowStart", chunk.rowStart())
         .put("rows", chunk.rows())
         .put("colsA", job.spec.colsA())
-        .put("colsB", job.spec.colsB())
+        .put("colsB", chunk.cols()) // a block's width: that of the B panel it is computed with
+        .put("colStart", chunk.colStart())
         .put("leaseMs", leaseMs);
   }
 
@@ -57,7 +60,7 @@ final class WorkerMessages {
     return head(job, chunkIndex, assignmentId, leaseMs)
         .put("inputs", items)
         .put("upload", "/data/results/" + assignmentId + "?c=" + token + "&job=" + job.id + "&chunk=" + chunkIndex)
-        .put("resultBytes", (long) chunk.rows() * job.spec.colsB() * Float.BYTES);
+        .put("resultBytes", (long) chunk.rows() * chunk.cols() * Float.BYTES);
   }
 
   static JsonObject cancel(Collection<String> assignmentIds) {

@@ -4,6 +4,7 @@ import brain.bus.Addresses;
 import brain.model.WorkerLabel;
 import brain.trust.TrustRegistry;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,6 +28,8 @@ final class WorkerSession {
   final int slots;
   final double reportedOpsPerMs;
   final long maxBufferBytes;
+  /** Its budget for one chunk's inputs and output (A panel, B panel, C block), bytes; unbounded when not declared. */
+  final long memoryBytes;
   final long joinedAt = System.currentTimeMillis();
   /** The node whose bridge holds its socket ({@link brain.bus.Addresses#HEADER_NODE}). */
   String node = brain.cluster.NodeId.LOCAL;
@@ -37,8 +40,8 @@ final class WorkerSession {
   boolean offered;
   /** Leases out on this worker (results not received yet), by assignment id. */
   final Map<String, Lease> inFlight = new LinkedHashMap<>();
-  /** Jobs whose B this session already holds (protocol 1). */
-  final Set<String> jobsWithB = new HashSet<>();
+  /** Jobs whose B (for a 2-D-block job: which column panel of B) this session holds now. */
+  final Map<String, Integer> bPanels = new HashMap<>();
   /** 1: payloads in base64 inside the bus messages; 2: data items fetched and results uploaded over HTTP. */
   final int protocol;
   /** Protocol 2: the capability in this session's data URLs (random, 128 bits; never shown anywhere else). */
@@ -89,6 +92,7 @@ final class WorkerSession {
     this.adapter = registration.getString("adapter");
     this.reportedOpsPerMs = registration.getDouble("opsPerMs", 0.0);
     this.maxBufferBytes = registration.getLong("maxBufferBytes", Long.MAX_VALUE);
+    this.memoryBytes = registration.getLong("memoryBytes", Long.MAX_VALUE);
     this.slots = grantedSlots;
     this.protocol = registration.getInteger("protocol", 1);
     this.holds = Inbound.holds(registration);
@@ -106,9 +110,19 @@ final class WorkerSession {
     return excludedUntil > now;
   }
 
-  /** Whether this worker's engine can hold this job's buffers. */
+  /** Whether this worker's engine can hold this job's buffers, and one chunk of it fits its memory budget. */
   boolean canTake(RunningJob job) {
-    return job.largestBufferBytes() <= maxBufferBytes;
+    return job.largestBufferBytes() <= maxBufferBytes && job.chunkMemoryBytes() <= memoryBytes;
+  }
+
+  /** Whether it has chunks of this job in flight (then it may take only chunks of the B panel it holds). */
+  boolean busyWith(RunningJob job) {
+    for (Lease lease : inFlight.values()) {
+      if (lease.job == job) {
+        return true;
+      }
+    }
+    return false;
   }
 
   void recordSpeed(long multiplyAdds, double computeMs) {

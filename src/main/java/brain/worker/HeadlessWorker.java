@@ -31,13 +31,25 @@ public final class HeadlessWorker {
   /** How to join. */
   /**
    * {@code key}: the worker key of a private grid, or null; {@code token}: a requestor's or
-   * admin's token, which also admits a worker to a private grid, or null.
+   * admin's token, which also admits a worker to a private grid, or null; {@code memoryBytes}: the
+   * budget it declares for one chunk's inputs and output ({@code memoryBytes} at registration), 0
+   * for none.
    */
   public record Options(String host, int port, boolean tls, String workerId, String name, int slots,
-      MatrixEngine engine, boolean reconnect, String key, String token) {
+      MatrixEngine engine, boolean reconnect, String key, String token, long memoryBytes) {
     public Options(String host, int port, boolean tls, String workerId, String name, int slots, MatrixEngine engine,
         boolean reconnect) {
       this(host, port, tls, workerId, name, slots, engine, reconnect, null, null);
+    }
+
+    public Options(String host, int port, boolean tls, String workerId, String name, int slots, MatrixEngine engine,
+        boolean reconnect, String key, String token) {
+      this(host, port, tls, workerId, name, slots, engine, reconnect, key, token, 0);
+    }
+
+    /** Declares a memory budget for one chunk (its A panel, B panel and C block). */
+    public Options withMemory(long bytes) {
+      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, key, token, bytes);
     }
 
     public static Options of(String host, int port, String name, MatrixEngine engine) {
@@ -45,33 +57,34 @@ public final class HeadlessWorker {
     }
 
     public Options withSlots(int n) {
-      return new Options(host, port, tls, workerId, name, n, engine, reconnect, key, token);
+      return new Options(host, port, tls, workerId, name, n, engine, reconnect, key, token, memoryBytes);
     }
 
     public Options withReconnect(boolean on) {
-      return new Options(host, port, tls, workerId, name, slots, engine, on, key, token);
+      return new Options(host, port, tls, workerId, name, slots, engine, on, key, token, memoryBytes);
     }
 
     public Options withWorkerId(String id) {
-      return new Options(host, port, tls, id, name, slots, engine, reconnect, key, token);
+      return new Options(host, port, tls, id, name, slots, engine, reconnect, key, token, memoryBytes);
     }
 
     public Options withKey(String workerKey) {
-      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, workerKey, token);
+      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, workerKey, token, memoryBytes);
     }
 
     public Options withToken(String requestorToken) {
-      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, key, requestorToken);
+      return new Options(host, port, tls, workerId, name, slots, engine, reconnect, key, requestorToken, memoryBytes);
     }
   }
 
   /** A chunk received and not yet answered. */
   /**
    * {@code a}: A's rows in base64 (protocol 1), or null; {@code aValues}, {@code bValues}: the
-   * inputs fetched over HTTP and {@code upload} the result's URL (protocol 2), or null.
+   * inputs fetched over HTTP and {@code upload} the result's URL (protocol 2), or null;
+   * {@code colsB}: the chunk's columns (a 2-D block's width), {@code colStart}: its first column in C.
    */
   public record Chunk(String assignmentId, String jobId, int chunkIndex, int rowStart, int rows, int colsA, int colsB,
-      String a, long receivedNanos, float[] aValues, float[] bValues, String upload) {
+      String a, long receivedNanos, float[] aValues, float[] bValues, String upload, int colStart) {
     float[] aRows() {
       return aValues != null ? aValues : Float32Codec.fromBase64(a, rows * colsA);
     }
@@ -96,9 +109,16 @@ public final class HeadlessWorker {
   private final Options options;
   private final Map<String, float[]> bByJob = new HashMap<>();
   private final Map<String, Integer> bRowsReceived = new HashMap<>();
+  /** Per job, the first column of the B panel held (0: all of B, or the first panel). */
+  private final Map<String, Integer> bColStart = new HashMap<>();
+  /** The most bytes one chunk has needed here: its A, the B it was computed with, its C. */
+  private volatile long largestChunkBytes;
+  /** float32 values of A, B and C this worker has received and sent (payload, not its encoding). */
+  private volatile long payloadValues;
   private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
   private final Set<String> cancelled = new HashSet<>();
-  private final DataCache cache = new DataCache(CACHE_BYTES);
+  /** Fetched items; never more than the memory budget it declares (what it holds counts against it). */
+  private final DataCache cache;
   /** Fetches in progress by item id: two chunks naming one B share one GET. */
   private final Map<String, Future<float[]>> fetching = new HashMap<>();
   private final io.vertx.core.http.HttpClient http;
@@ -130,6 +150,7 @@ public final class HeadlessWorker {
     this.context = vertx.getOrCreateContext();
     this.sockets = sockets;
     this.options = options;
+    this.cache = new DataCache(options.memoryBytes() > 0 ? Math.min(CACHE_BYTES, options.memoryBytes()) : CACHE_BYTES);
     this.targets = new NodeTargets(options.host(), options.port(), options.tls());
     this.http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setKeepAlive(true),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(Math.max(2, options.slots())));
@@ -171,6 +192,9 @@ public final class HeadlessWorker {
               .put("engine", options.engine().kind())
               .put("adapter", options.engine().description())
               .put("slots", options.slots());
+          if (options.memoryBytes() > 0) {
+            registration.put("memoryBytes", options.memoryBytes());
+          }
           if (options.key() != null) {
             registration.put("key", options.key());
           }
@@ -244,6 +268,7 @@ public final class HeadlessWorker {
       queue.clear();
       bByJob.clear();
       bRowsReceived.clear();
+      bColStart.clear();
       current.unregister(address);
       registered(reply);
     }).onFailure(err -> LOG.log(System.Logger.Level.DEBUG, options.name() + " could not register with the new scheduler: "
@@ -272,6 +297,7 @@ public final class HeadlessWorker {
     queue.clear();
     bByJob.clear();
     bRowsReceived.clear();
+    bColStart.clear();
     client = null;
     if (!stopped && options.reconnect()) {
       follow();
@@ -323,6 +349,7 @@ public final class HeadlessWorker {
           queue.removeIf(c -> c.assignmentId().equals(id));
         });
         case "release" -> {
+          bColStart.remove(message.getString("jobId"));
           bByJob.remove(message.getString("jobId"));
           bRowsReceived.remove(message.getString("jobId"));
         }
@@ -343,11 +370,20 @@ public final class HeadlessWorker {
     int cols = part.getInteger("cols");
     int rowStart = part.getInteger("rowStart");
     int rowCount = part.getInteger("rowCount");
-    float[] b = bByJob.computeIfAbsent(jobId, id -> new float[Math.multiplyExact(rows, cols)]);
+    int colStart = part.getInteger("colStart", 0);
+    float[] held = bByJob.get(jobId);
+    if (held == null || held.length != (long) rows * cols || bColStart.getOrDefault(jobId, 0) != colStart) {
+      // Another column panel of B for this job: it replaces the one held (a worker holds one).
+      bByJob.put(jobId, new float[Math.multiplyExact(rows, cols)]);
+      bRowsReceived.put(jobId, 0);
+      bColStart.put(jobId, colStart);
+    }
+    float[] b = bByJob.get(jobId);
     if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > rows) {
       throw new IllegalArgumentException("B part outside B");
     }
     Float32Codec.decodeInto(part.getString("data"), b, rowStart * cols, Math.multiplyExact(rowCount, cols));
+    payloadValues += (long) rowCount * cols;
     bRowsReceived.merge(jobId, rowCount, Integer::sum);
   }
 
@@ -357,7 +393,8 @@ public final class HeadlessWorker {
     if (inputs == null) { // protocol 1: A inline, B from the b parts
       accept(new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
           m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), m.getString("a"),
-          received, null, null, null));
+          received, null, null, null, m.getInteger("colStart", 0)));
+      payloadValues += (long) m.getInteger("rows") * m.getInteger("colsA");
       return;
     }
     // Protocol 2: fetch what the cache lacks, then queue the chunk.
@@ -384,7 +421,7 @@ public final class HeadlessWorker {
       Chunk chunk = new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
           m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), null, received,
           ar.succeeded() ? a.result() : null, ar.succeeded() ? b.result() : null,
-          m.getString("upload"));
+          m.getString("upload"), m.getInteger("colStart", 0));
       if (ar.failed()) {
         fail(chunk, "could not fetch its inputs: " + ar.cause().getMessage());
         return;
@@ -437,6 +474,7 @@ public final class HeadlessWorker {
             }
             float[] values = new float[count];
             java.nio.ByteBuffer.wrap(body.getBytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+            payloadValues += count;
             return values;
           });
         });
@@ -496,11 +534,14 @@ public final class HeadlessWorker {
     Chunk chunk = queue.pollFirst();
     float[] b = chunk.bValues() != null ? chunk.bValues() : bByJob.get(chunk.jobId());
     Integer rowsOfB = chunk.bValues() != null ? chunk.colsA() : bRowsReceived.get(chunk.jobId());
-    if (b == null || rowsOfB == null || rowsOfB != chunk.colsA()) {
-      fail(chunk, "B of job " + chunk.jobId() + " is not complete here");
+    if (b == null || rowsOfB == null || rowsOfB != chunk.colsA() || b.length != (long) chunk.colsA() * chunk.colsB()
+        || (chunk.bValues() == null && bColStart.getOrDefault(chunk.jobId(), 0) != chunk.colStart())) {
+      fail(chunk, "B (columns from " + chunk.colStart() + ") of job " + chunk.jobId() + " is not complete here");
       computeNext();
       return;
     }
+    largestChunkBytes = Math.max(largestChunkBytes, ((long) chunk.rows() * chunk.colsA() + b.length
+        + (long) chunk.rows() * chunk.colsB()) * Float.BYTES);
     computing = true;
     long started = System.nanoTime();
     double waitMs = (started - chunk.receivedNanos()) / 1e6;
@@ -574,6 +615,7 @@ public final class HeadlessWorker {
           });
         })
         .onFailure(err -> LOG.log(System.Logger.Level.DEBUG, options.name() + " could not upload: " + err.getMessage()));
+    payloadValues += values.length;
     chunksDone++;
   }
 
@@ -589,6 +631,7 @@ public final class HeadlessWorker {
         .put("computeMs", computeMs)
         .put("waitMs", waitMs)
         .put("data", data));
+    payloadValues += (long) chunk.rows() * chunk.colsB();
     chunksDone++;
   }
 
@@ -608,6 +651,16 @@ public final class HeadlessWorker {
       client.send(WORKER_FAILURE, new JsonObject().put("sessionId", sessionId)
           .put("assignmentId", chunk.assignmentId()).put("error", error));
     }
+  }
+
+  /** The most bytes one chunk has needed on this worker so far: A panel, B panel and C block. */
+  public long largestChunkBytes() {
+    return largestChunkBytes;
+  }
+
+  /** Bytes of float32 payload (A and B in, C out) this worker has moved, whatever their encoding on the wire. */
+  public long payloadBytes() {
+    return payloadValues * Float.BYTES;
   }
 
   /** Stops answering and heart-beating with the socket left open: a frozen tab. Callable from any thread. */

@@ -70,6 +70,18 @@ public final class RawWorker implements AutoCloseable {
     return worker;
   }
 
+  /** As {@link #join(TestGrid, String, String, int)}, declaring {@code memoryBytes} (2-D blocks: it holds one B panel per job). */
+  public static RawWorker join(TestGrid grid, String workerId, String name, int slots, long memoryBytes) {
+    RawWorker worker = new RawWorker(grid.vertx(), workerId, name);
+    worker.memoryBytes = memoryBytes;
+    TestGrid.await(worker.onContext(() -> worker.connect(grid.port(), slots, true)));
+    return worker;
+  }
+
+  private long memoryBytes;
+  /** Per job, the first column of the B panel held. */
+  private final java.util.Map<String, Integer> bColStart = new java.util.HashMap<>();
+
   /**
    * Registers (a session, heart-beating) but never registers its private address: the server
    * may not dispatch to it, so it joins and does no work.
@@ -83,8 +95,12 @@ public final class RawWorker implements AutoCloseable {
   private Future<Void> connect(int port, int slots, boolean listen) {
     return BridgeClient.connect(vertx, sockets, "127.0.0.1", port, false).compose(c -> {
       client = c;
-      return c.request(WORKER_REGISTER, new JsonObject().put("protocol", 1).put("workerId", workerId).put("name", name)
-          .put("engine", "cpu").put("adapter", "raw test worker").put("slots", slots));
+      JsonObject registration = new JsonObject().put("protocol", 1).put("workerId", workerId).put("name", name)
+          .put("engine", "cpu").put("adapter", "raw test worker").put("slots", slots);
+      if (memoryBytes > 0) {
+        registration.put("memoryBytes", memoryBytes);
+      }
+      return c.request(WORKER_REGISTER, registration);
     }).compose(reply -> {
       sessionId = reply.getString("sessionId");
       address = reply.getString("address");
@@ -178,7 +194,13 @@ public final class RawWorker implements AutoCloseable {
         String jobId = message.getString("jobId");
         int rows = message.getInteger("rows");
         int cols = message.getInteger("cols");
-        float[] b = bByJob.computeIfAbsent(jobId, id -> new float[rows * cols]);
+        int colStart = message.getInteger("colStart", 0);
+        if (!bByJob.containsKey(jobId) || bByJob.get(jobId).length != rows * cols || bColStart.getOrDefault(jobId, 0) != colStart) {
+          bByJob.put(jobId, new float[rows * cols]); // another column panel replaces the one held
+          bRows.put(jobId, 0);
+          bColStart.put(jobId, colStart);
+        }
+        float[] b = bByJob.get(jobId);
         int rowCount = message.getInteger("rowCount");
         Float32Codec.decodeInto(message.getString("data"), b, message.getInteger("rowStart") * cols, rowCount * cols);
         bRows.merge(jobId, rowCount, Integer::sum);
@@ -198,7 +220,8 @@ public final class RawWorker implements AutoCloseable {
     int rows = chunk.getInteger("rows");
     int colsA = chunk.getInteger("colsA");
     int colsB = chunk.getInteger("colsB");
-    if (b == null || bRows.getOrDefault(jobId, 0) != colsA) {
+    if (b == null || bRows.getOrDefault(jobId, 0) != colsA || b.length != colsA * colsB
+        || bColStart.getOrDefault(jobId, 0).intValue() != chunk.getInteger("colStart", 0).intValue()) {
       throw new IllegalStateException(name + ": chunk of job " + jobId + " before all of its B");
     }
     long started = System.nanoTime();
