@@ -72,6 +72,7 @@ final class DataApi {
           ctx.response().putHeader("content-type", "application/octet-stream")
               .putHeader("cache-control", "private, max-age=86400, immutable")
               .sendFile(region.getString("file"), region.getLong("offset"), region.getLong("length"))
+              .onSuccess(v -> brain.metrics.GridMeters.of(vertx).dataBytes(true, region.getLong("length"))) // GridMeters hook
               .onFailure(err -> {
                 if (!ctx.response().headWritten()) {
                   HttpReplies.error(ctx, 404, "the item's file is gone (its job ended)");
@@ -132,7 +133,10 @@ final class DataApi {
             .addHeader("c", capability).addHeader("assignmentId", assignmentId)
             .addHeader("job", job == null ? "" : job).addHeader("chunk", lease.getValue("chunk") == null ? "" : String.valueOf(lease.getValue("chunk")))
             .addHeader("computeMs", String.valueOf(computeMs)).addHeader("waitMs", String.valueOf(waitMs))))
-        .onSuccess(received -> ctx.response().setStatusCode(204).end())
+        .onSuccess(received -> {
+          brain.metrics.GridMeters.of(vertx).dataBytes(false, length); // GridMeters hook
+          ctx.response().setStatusCode(204).end();
+        })
         .onFailure(err -> refuse(ctx, err));
   }
 

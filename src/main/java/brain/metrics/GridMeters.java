@@ -35,6 +35,8 @@ public final class GridMeters {
   private final Counter accepted;
   private final Timer latency;
   private final Counter bytesIn;
+  private final Counter dataIn;
+  private final Counter dataOut;
   private final Counter bytesOut;
   private final MultiGauge workers;
   private final MultiGauge jobs;
@@ -54,6 +56,8 @@ public final class GridMeters {
         .register(registry);
     bytesIn = socketBytes("in");
     bytesOut = socketBytes("out");
+    dataIn = dataBytes("in");
+    dataOut = dataBytes("out");
     workers = MultiGauge.builder("brain.workers").description("workers in the scheduler's pool, by engine and state")
         .register(registry);
     jobs = MultiGauge.builder("brain.jobs").description("jobs by status (queued and running: the scheduler's; "
@@ -64,6 +68,12 @@ public final class GridMeters {
     return Counter.builder("brain.bridge.bytes").baseUnit("bytes").tag("direction", direction)
         .description("bytes of event-bus bridge frames on this node's sockets (workers and dashboards), "
             + "estimated from the parsed frames").register(registry);
+  }
+
+  private Counter dataBytes(String direction) {
+    return Counter.builder("brain.data.bytes").baseUnit("bytes").tag("direction", direction)
+        .description("bytes of chunk payloads on this node's data plane: inputs fetched (out), results uploaded (in)")
+        .register(registry);
   }
 
   /** The meters of a node (its Vertx). */
@@ -98,6 +108,10 @@ public final class GridMeters {
 
   public void socketBytes(boolean outbound, long bytes) {
     (outbound ? bytesOut : bytesIn).increment(bytes);
+  }
+
+  public void dataBytes(boolean outbound, long bytes) {
+    (outbound ? dataOut : dataIn).increment(bytes);
   }
 
   /** The workers list ({workers: [{engine, state, ...}]}) as counts per engine and state. */

@@ -46,10 +46,13 @@ class MetricsEndpointTest {
       assertEquals(0.0, value(text, "brain_chunks_reassigned_total", ""), "nothing was lost or refused");
       assertEquals(1.0, value(text, "brain_scheduler_lease_held", ""), "the single node holds the scheduler's lease");
       assertTrue(value(text, "brain_scheduler_fence", "") >= 1.0, "with a fencing number");
-      assertTrue(value(text, "brain_bridge_bytes_total", "direction=\"in\"") > 9 * 10 * 30 * 4,
-          "the results' float32 values came in over the sockets");
-      assertTrue(value(text, "brain_bridge_bytes_total", "direction=\"out\"") > 9 * 10 * 40 * 4,
-          "the chunks' rows of A went out");
+      // Payloads travel on the data plane (worker protocol 2), control on the sockets.
+      assertEquals(9 * 10 * 30 * 4, value(text, "brain_data_bytes_total", "direction=\"in\""),
+          "exactly the results' float32 values were uploaded");
+      assertTrue(value(text, "brain_data_bytes_total", "direction=\"out\"") >= 90 * 40 * 4 + 40 * 30 * 4,
+          "A and B went out at least once");
+      assertTrue(value(text, "brain_bridge_bytes_total", "direction=\"in\"") > 0, "registrations and heartbeats came in");
+      assertTrue(value(text, "brain_bridge_bytes_total", "direction=\"out\"") > 0, "chunk messages went out");
       assertEquals(2.0, sum(text, "brain_workers"), "two workers, by engine and state: " + lines(text, "brain_workers"));
       assertTrue(lines(text, "brain_workers").contains("state=\"idle\""), lines(text, "brain_workers"));
       assertEquals(1.0, value(text, "brain_jobs", "status=\"completed\""));
