@@ -28,8 +28,12 @@ final class DataApi {
   /** Short: a worker waiting on data waits on this; the scheduler answers from memory. */
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(10_000);
 
+  /** Refused requests a second from one address before the rest of that second is answered 429 at once. */
+  static final int REFUSALS_PER_SECOND = 20;
+
   private final Vertx vertx;
   private final long maxUploadBytes;
+  private final RefusalThrottle throttle = new RefusalThrottle(REFUSALS_PER_SECOND);
 
   DataApi(Vertx vertx, long maxUploadBytes) {
     this.vertx = vertx;
@@ -59,9 +63,13 @@ final class DataApi {
   }
 
   private void fetch(RoutingContext ctx) {
+    if (throttled(ctx)) {
+      return;
+    }
     String item = ctx.pathParam("itemId");
     String capability = ctx.request().getParam("c");
     if (!valid(item) || !valid(capability)) {
+      throttle.refused(host(ctx));
       HttpReplies.error(ctx, 400, "GET /data/<item id>?c=<capability>: both as named in a chunk message");
       return;
     }
@@ -79,12 +87,18 @@ final class DataApi {
                 }
               });
         })
-        .onFailure(err -> HttpReplies.failure(ctx, err));
+        .onFailure(err -> {
+          throttle.refused(host(ctx));
+          HttpReplies.failure(ctx, err);
+        });
   }
 
   private void upload(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     request.pause(); // nothing is read until the scheduler lets this body through
+    if (throttled(ctx)) {
+      return;
+    }
     String assignmentId = ctx.pathParam("assignmentId");
     String capability = request.getParam("c");
     double computeMs;
@@ -140,8 +154,23 @@ final class DataApi {
         .onFailure(err -> refuse(ctx, err));
   }
 
+  /** Answers 429 (closing the connection) when this address's refusals are over the limit this second. */
+  private boolean throttled(RoutingContext ctx) {
+    if (!throttle.throttled(host(ctx))) {
+      return false;
+    }
+    ctx.response().putHeader("connection", "close").putHeader("retry-after", "1");
+    HttpReplies.error(ctx, 429, "too many refused data requests from your address this second; try again in a second");
+    return true;
+  }
+
+  private static String host(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+  }
+
   /** A refused upload's body is never read: the answer closes the connection instead. */
-  private static void refuse(RoutingContext ctx, Throwable err) {
+  private void refuse(RoutingContext ctx, Throwable err) {
+    throttle.refused(host(ctx));
     if (!ctx.response().headWritten()) {
       ctx.response().putHeader("connection", "close");
     }

@@ -144,6 +144,36 @@ class DataPlaneTest {
   }
 
   @Test
+  @DisplayName("a flood of fetches with a forged capability: past 20 refusals a second an address gets 429 without the scheduler being asked")
+  void refusedFloodIsCheap() throws Exception {
+    grid = TestGrid.start(Map.of());
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    grid.vertx().eventBus().addOutboundInterceptor(delivery -> {
+      if (brain.bus.Addresses.DATA_FETCH.equals(delivery.message().address())) {
+        asked.incrementAndGet();
+      }
+      delivery.next();
+    });
+    int requests = 200;
+    int throttled = 0;
+    long started = System.nanoTime();
+    for (int i = 0; i < requests; i++) {
+      HttpResponse<byte[]> answer = get("/data/d-forged?c=forgedcapability" + i);
+      if (answer.statusCode() == 429) {
+        throttled++;
+      } else {
+        assertEquals(403, answer.statusCode(), new String(answer.body()));
+      }
+    }
+    long seconds = (System.nanoTime() - started) / 1_000_000_000L + 1;
+    // 20 refusals a second per address (DataApi.REFUSALS_PER_SECOND), counted by each HTTP instance
+    // (one per core by default); the client's connection may move between them.
+    long bound = (long) Runtime.getRuntime().availableProcessors() * 20 * (seconds + 1);
+    assertTrue(asked.get() <= bound, asked.get() + " fetches reached the scheduler in " + seconds + " s (at most " + bound + ")");
+    assertTrue(throttled > 0 && throttled >= requests - bound, throttled + " of " + requests + " answered 429 at once");
+  }
+
+  @Test
   @DisplayName("an upload into an expired lease is refused and not credited; the chunk is computed elsewhere")
   void expiredLeaseUpload() throws Exception {
     grid = TestGrid.start(Map.of("scheduler.leaseMs", 500));
