@@ -29,9 +29,8 @@ import java.util.function.Supplier;
 public final class HeadlessWorker {
   private static final System.Logger LOG = System.getLogger(HeadlessWorker.class.getName());
 
-  /** How to join. */
   /**
-   * {@code key}: the worker key of a private grid, or null; {@code token}: a requestor's or
+   * How to join. {@code key}: the worker key of a private grid, or null; {@code token}: a requestor's or
    * admin's token, which also admits a worker to a private grid, or null; {@code memoryBytes}: the
    * budget it declares for one chunk's inputs and output ({@code memoryBytes} at registration), 0
    * for none.
@@ -78,9 +77,8 @@ public final class HeadlessWorker {
     }
   }
 
-  /** A chunk received and not yet answered. */
   /**
-   * {@code a}: A's rows in base64 (protocol 1), or null; {@code aValues}, {@code bValues}: the
+   * A chunk received and not yet answered. {@code a}: A's rows in base64 (protocol 1), or null; {@code aValues}, {@code bValues}: the
    * inputs fetched over HTTP and {@code upload} the result's URL (protocol 2), or null;
    * {@code colsB}: the chunk's columns (a 2-D block's width), {@code colStart}: its first column in C.
    */
