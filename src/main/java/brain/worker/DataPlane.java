@@ -1,0 +1,157 @@
+package brain.worker;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Protocol 2's data plane: a chunk's inputs fetched over HTTP into the {@link DataCache}, its
+ * result uploaded with a PUT, both to the node the worker is connected to. Counts the bytes it
+ * moves. Confined to the worker's event loop.
+ */
+final class DataPlane {
+  private static final System.Logger LOG = System.getLogger(DataPlane.class.getName());
+
+  private final String name;
+  private final NodeTargets targets;
+  private final DataCache cache;
+  /** Called when a B item has been fetched: B is what locality is about, the scheduler hears of it. */
+  private final Runnable onBHeld;
+  private final HttpClient http;
+  /** Fetches in progress by item id: two chunks naming one B share one GET. */
+  private final Map<String, Future<float[]>> fetching = new HashMap<>();
+  private long bytesIn;
+  private long bytesOut;
+  /** float32 values fetched. */
+  private volatile long values;
+
+  DataPlane(Vertx vertx, String name, int slots, NodeTargets targets, DataCache cache, Runnable onBHeld) {
+    this.name = name;
+    this.targets = targets;
+    this.cache = cache;
+    this.onBHeld = onBHeld;
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(Math.max(2, slots)));
+  }
+
+  /** A data item from the cache, or fetched (once, however many chunks ask at the same time). */
+  Future<float[]> item(JsonObject item) {
+    String id = item.getString("id");
+    float[] held = cache.get(id);
+    if (held != null) {
+      return Future.succeededFuture(held);
+    }
+    Future<float[]> pending = fetching.get(id);
+    if (pending != null) {
+      return pending;
+    }
+    int count = Math.multiplyExact(item.getInteger("rows"), item.getInteger("cols"));
+    String url = item.getString("url");
+    NodeTargets.Target target = targets.current();
+    Future<float[]> fetched = http.request(new RequestOptions().setHost(target.host())
+            .setPort(target.port()).setSsl(target.tls()).setURI(url))
+        .compose(request -> {
+          bytesOut += requestBytes(request, url);
+          return request.send();
+        })
+        .compose(response -> {
+          bytesIn += responseHeaderBytes(response);
+          return response.body().map(body -> {
+            bytesIn += body.length();
+            if (response.statusCode() != 200) {
+              throw new IllegalStateException("GET " + url.replaceAll("\\?.*", "") + " answered "
+                  + response.statusCode() + ": " + body.toString());
+            }
+            if (body.length() != count * Float.BYTES) {
+              throw new IllegalStateException("item " + id + " has " + body.length() + " bytes, not " + count * 4);
+            }
+            float[] floats = new float[count];
+            ByteBuffer.wrap(body.getBytes()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats);
+            values += count;
+            return floats;
+          });
+        });
+    fetching.put(id, fetched);
+    fetched.onComplete(ar -> {
+      fetching.remove(id);
+      if (ar.succeeded()) {
+        cache.put(id, ar.result());
+        if ("b".equals(item.getString("role"))) {
+          onBHeld.run();
+        }
+      }
+    });
+    return fetched;
+  }
+
+  /** PUTs a result's float32 bytes to {@code upload} (the chunk's URL); a refusal is logged. */
+  void upload(String upload, int chunkIndex, float[] result, double computeMs, double waitMs) {
+    ByteBuffer bytes = ByteBuffer.allocate(result.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.asFloatBuffer().put(result);
+    Buffer body = Buffer.buffer(bytes.array());
+    String uri = upload + "&computeMs=" + computeMs + "&waitMs=" + waitMs;
+    NodeTargets.Target target = targets.current();
+    http.request(new RequestOptions().setMethod(HttpMethod.PUT)
+            .setHost(target.host()).setPort(target.port()).setSsl(target.tls()).setURI(uri))
+        .compose(request -> {
+          request.putHeader("content-type", "application/octet-stream");
+          request.putHeader("content-length", String.valueOf(body.length()));
+          bytesOut += requestBytes(request, uri) + body.length();
+          return request.send(body);
+        })
+        .compose(response -> {
+          bytesIn += responseHeaderBytes(response);
+          return response.body().map(answer -> {
+            bytesIn += answer.length();
+            if (response.statusCode() != 204) {
+              LOG.log(System.Logger.Level.WARNING, "the server refused our upload for chunk " + chunkIndex
+                  + ": " + response.statusCode() + " " + answer);
+            }
+            return null;
+          });
+        })
+        .onFailure(err -> LOG.log(System.Logger.Level.DEBUG, name + " could not upload: " + err.getMessage()));
+  }
+
+  private static long requestBytes(HttpClientRequest request, String uri) {
+    long bytes = request.getMethod().name().length() + uri.length() + 12; // "GET <uri> HTTP/1.1\r\n"
+    for (Map.Entry<String, String> h : request.headers()) {
+      bytes += h.getKey().length() + h.getValue().length() + 4;
+    }
+    return bytes + 2;
+  }
+
+  private static long responseHeaderBytes(HttpClientResponse response) {
+    long bytes = 15 + String.valueOf(response.statusMessage()).length(); // "HTTP/1.1 200 OK\r\n"
+    for (Map.Entry<String, String> h : response.headers()) {
+      bytes += h.getKey().length() + h.getValue().length() + 4;
+    }
+    return bytes + 2;
+  }
+
+  /** Request and response lines, headers and bodies moved. */
+  long bytes() {
+    return bytesIn + bytesOut;
+  }
+
+  /** float32 values fetched. */
+  long values() {
+    return values;
+  }
+
+  void close() {
+    http.close();
+  }
+}

@@ -1,0 +1,45 @@
+// The data plane (protocol 2, PROTOCOL.md §4): a chunk's inputs fetched over HTTP into the
+// data cache, its result uploaded with a PUT, to the node the socket is on.
+
+import { DataCache } from './data-cache.js';
+import { requestedMemory } from './settings.js';
+import { nodes, note } from './tab-state.js';
+
+// Fetched data items kept across jobs and sessions (protocol 2): bytes, least recently used out first.
+const DATA_CACHE_BYTES = 256 * 1024 * 1024;
+
+// What it holds counts against the memory it declares (?memory=).
+export const dataCache = new DataCache(Math.min(DATA_CACHE_BYTES, requestedMemory === undefined ? Infinity : requestedMemory));
+const fetching = new Map(); // id -> Promise<Float32Array>: two chunks naming one B share one GET
+
+/** A data URL on the node our socket is on (the page's own, or another's after a move). */
+function dataUrl(path) {
+  return nodes.current === nodes.home ? path : nodes.current + path;
+}
+
+/** A data item from the cache, or fetched once. */
+export function dataItem(item) {
+  const held = dataCache.get(item.id);
+  if (held) return Promise.resolve(held);
+  let pending = fetching.get(item.id);
+  if (pending) return pending;
+  pending = fetch(dataUrl(item.url), { credentials: 'omit' }).then(async (r) => {
+    if (!r.ok) throw new Error(`GET ${item.url.replace(/\?.*/, '')} answered ${r.status}`);
+    const bytes = await r.arrayBuffer();
+    if (bytes.byteLength !== item.rows * item.cols * 4) throw new Error(`item ${item.id} has ${bytes.byteLength} bytes`);
+    const values = new Float32Array(bytes);
+    dataCache.put(item.id, values);
+    return values;
+  }).finally(() => fetching.delete(item.id));
+  fetching.set(item.id, pending);
+  return pending;
+}
+
+export function uploadResult(held, m) {
+  const url = dataUrl(`${held.upload}&computeMs=${m.computeMs}&waitMs=${m.waitMs}`);
+  fetch(url, { method: 'PUT', credentials: 'omit', headers: { 'content-type': 'application/octet-stream' }, body: m.c })
+    .then(async (r) => {
+      if (r.status !== 204) note(`the server refused our upload for chunk ${held.chunkIndex}: ${r.status} ${(await r.text()).slice(0, 200)}`, 'warn');
+    })
+    .catch((e) => note(`could not upload chunk ${held.chunkIndex}: ${e.message}`, 'warn'));
+}
