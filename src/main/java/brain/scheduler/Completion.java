@@ -126,7 +126,8 @@ final class Completion {
   }
 
   /** Ends a job in any final status: settles leases, frees workers' copies of B, stores the final view. */
-  void end(RunningJob job, JobStatus status, String error) {
+  /** Ends {@code job}; the future completes once its final row (and credits) are stored. */
+  Future<Void> end(RunningJob job, JobStatus status, String error) {
     job.status = status;
     job.phase = status.wire();
     job.error = error;
@@ -169,7 +170,8 @@ final class Completion {
     Future<Void> credited = status == JobStatus.COMPLETED ? feeds.grantCredits(job.id, job.credits(), pool::sessionsJoined)
         : Future.succeededFuture();
     Future<Void> stored = storeWithTimeline(job, finalView.copy());
-    Future.join(stored, credited, joins)
+    Future<Void> settled = Future.join(stored, credited, joins).mapEmpty();
+    settled
         .onComplete(done -> {
           scheduler.ended(job.id);
           feeds.ended(finalView);
@@ -188,6 +190,7 @@ final class Completion {
         });
     scheduler.startJobs();
     scheduler.pump();
+    return settled;
   }
 
   /**

@@ -147,8 +147,11 @@ final class Scheduler {
     return job != null ? job : ending.get(id);
   }
 
-  /** Cancels a queued or running job; null when this scheduler does not hold it. */
-  JsonObject cancel(String id) {
+  /**
+   * Cancels a queued or running job; null when this scheduler does not hold it. The view comes
+   * once the cancellation is stored, so a client that reads the job back finds it cancelled.
+   */
+  Future<JsonObject> cancel(String id) {
     RunningJob job = active(id);
     if (job == null) {
       return null;
@@ -157,8 +160,9 @@ final class Scheduler {
       throw ApiError.conflict("job " + id + " is already " + job.status.wire()
           + "; only queued or running jobs can be cancelled");
     }
-    end(job, JobStatus.CANCELLED, "cancelled by request");
-    return job.view();
+    Future<Void> stored = end(job, JobStatus.CANCELLED, "cancelled by request");
+    JsonObject view = job.view();
+    return stored.map(v -> view);
   }
 
   /**
@@ -309,8 +313,8 @@ final class Scheduler {
     completion.accept(lease, values, computeMs, waitMs, roundTrip, bytesIn);
   }
 
-  void end(RunningJob job, JobStatus status, String error) {
-    completion.end(job, status, error);
+  Future<Void> end(RunningJob job, JobStatus status, String error) {
+    return completion.end(job, status, error);
   }
 
   /** Jobs stored as queued or running when the last scheduler stopped: resumed from their checkpoints. */

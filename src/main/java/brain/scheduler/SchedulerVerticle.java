@@ -209,7 +209,12 @@ public final class SchedulerVerticle extends VerticleBase {
   private Future<Void> reply(String address, Function<Message<Object>, Object> handler) {
     return track(vertx.eventBus().consumer(address, (Message<Object> message) -> {
       try {
-        message.reply(handler.apply(message));
+        Object answer = handler.apply(message);
+        if (answer instanceof Future<?> later) { // an answer that waits for a write (cancel)
+          later.onSuccess(message::reply).onFailure(err -> Replies.fail(message, err));
+        } else {
+          message.reply(answer);
+        }
       } catch (RuntimeException e) {
         Replies.fail(message, e);
       }

@@ -375,7 +375,7 @@ class DashboardTest {
     Page page = dashboard(1280, 800);
 
     // A real worker tab whose results never reach the server: whatever chunk it takes, it still
-    // holds when it is closed. (Its page computes normally; only the result frames are dropped.)
+    // holds when it is closed. (Its page computes normally; only its results are held back.)
     Page leaving = browser.open("about:blank", 1000, 700);
     leaving.setDefaultTimeout(WAIT_MS);
     leaving.routeWebSocket(Pattern.compile(".*/eventbus/.*"), ws -> {
@@ -392,6 +392,8 @@ class DashboardTest {
         }
       });
     });
+    // Results also go up as HTTP uploads (worker protocol 2): those are held, never answered.
+    leaving.route("**/data/results/**", route -> { });
     leaving.navigate(grid.baseUrl() + "/worker.html?engine=cpu&slots=1&name=leaving-tab");
     leaving.waitForSelector("body[data-ready=true]");
     leaving.waitForSelector("#connection[data-state=connected]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
