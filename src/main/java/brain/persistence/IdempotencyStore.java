@@ -24,10 +24,12 @@ final class IdempotencyStore {
   static final long KEEP_MS = 24L * 3600_000L;
   /**
    * An attempt that neither finished nor was released this long ago is taken to be dead (its
-   * server stopped mid-request): a retry takes the key over. Longer than the bus's request
-   * timeout (30 s), so a slow but live attempt still answers its own client.
+   * server stopped mid-request): a retry takes the key over. Taking over a slow attempt that is
+   * still alive is safe, only wasted: that attempt's job insert finds the key no longer its own
+   * and rolls back, and its client's retry gets the job the taker made. So this is short enough
+   * for a client retrying through a rolling restart, not a bound on how long a request may run.
    */
-  static final long TAKE_OVER_AFTER_MS = 60_000L;
+  static final long TAKE_OVER_AFTER_MS = 10_000L;
 
   private final Pool writer;
   private final Dialect dialect;
