@@ -7,23 +7,14 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Consumer;
 
 /**
  * Job figures of the benchmark: chunk throughput against a WebSocket echo, the 512³ wall time
  * beside the reference (with the wire efficiency), and scale.
  */
-final class JobFigures {
-  private final Bench.Options options;
-  private final Consumer<String> progress;
-  private final List<Bench.Row> rows;
-  private final JsonObject results;
-
+final class JobFigures extends Figures {
   JobFigures(Bench.Sink sink) {
-    this.options = sink.options();
-    this.progress = sink.progress();
-    this.rows = sink.rows();
-    this.results = sink.results();
+    super(sink);
   }
 
   /** Chunks per second with tiny chunks, against a plain Vert.x WebSocket echo at the same concurrency. */

@@ -15,23 +15,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Latency figures of the benchmark: dispatch (server send → worker receive) and reassignment
  * (socket close → chunk re-sent). Both need the server's event bus, so only an in-process server.
  */
-final class LatencyFigures {
-  private final Bench.Options options;
-  private final Consumer<String> progress;
-  private final List<Bench.Row> rows;
-  private final JsonObject results;
-
+final class LatencyFigures extends Figures {
   LatencyFigures(Bench.Sink sink) {
-    this.options = sink.options();
-    this.progress = sink.progress();
-    this.rows = sink.rows();
-    this.results = sink.results();
+    super(sink);
   }
 
   /**

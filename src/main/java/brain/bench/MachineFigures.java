@@ -12,23 +12,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Machine figures of the benchmark: 2-D blocks (bytes moved), aggregation, the efficiency ratio
  * with computing workers, and the server heap per idle worker.
  */
-final class MachineFigures {
-  private final Bench.Options options;
-  private final Consumer<String> progress;
-  private final List<Bench.Row> rows;
-  private final JsonObject results;
-
+final class MachineFigures extends Figures {
   MachineFigures(Bench.Sink sink) {
-    this.options = sink.options();
-    this.progress = sink.progress();
-    this.rows = sink.rows();
-    this.results = sink.results();
+    super(sink);
   }
 
   /** Issue 13: 4096³ (quick: 2048³) on 4 workers declaring 32 MiB (quick: 8 MiB) each: 2-D blocks, bytes moved. */
