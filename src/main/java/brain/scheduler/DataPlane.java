@@ -39,7 +39,7 @@ final class DataPlane {
     session.dataBytesOut += item.bytes();
     RunningJob job = runningJob.apply(grant.jobId());
     if (job != null) {
-      job.bytes += item.bytes();
+      job.tally.bytes += item.bytes();
     }
     return new JsonObject().put("file", item.file().toString()).put("offset", item.offset()).put("length", item.bytes());
   }

@@ -151,7 +151,7 @@ final class Dispatch {
         for (JobInputs.BPart part : bPanel.parts()) {
           vertx.eventBus().send(address, WorkerMessages.bPart(job, bPanel, part));
         }
-        job.bytes += job.bWireBytes(address, panel);
+        job.tally.bytes += job.bWireBytes(address, panel);
       }
       message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
       bytesOut = job.chunkEnvelopeBytes(address, message) + job.inputs.aSlice(chunk).length();

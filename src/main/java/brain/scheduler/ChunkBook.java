@@ -1,0 +1,250 @@
+package brain.scheduler;
+
+import brain.model.ChunkPlan;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The chunk states of one job's plan: which are pending (reassigned chunks go to the front of
+ * the queue), out or done, the leases out, where each failed, who may not compute it again and
+ * who is credited for it. Confined to the scheduler's event loop, like its {@link RunningJob}.
+ */
+final class ChunkBook {
+  enum ChunkState { PENDING, OUT, DONE }
+
+  private ChunkPlan plan;
+  private ChunkState[] states;
+  /** Leases not yet settled per chunk (more than one once speculative copies exist). */
+  private int[] leasesOut;
+  /** How many times each chunk was sent out. */
+  private int[] attempts;
+  private final ArrayDeque<Integer> pending = new ArrayDeque<>();
+  /** Leases not yet settled, by assignment id. */
+  private final Map<String, Lease> leases = new HashMap<>();
+  /** Distinct workers a chunk failed on (reported failures and expiries; wrong results are the worker's fault). */
+  private final Map<Integer, Set<String>> failedOn = new HashMap<>();
+  /** Workers that may not compute a chunk again: their result for it failed the final check. */
+  private final Map<Integer, Set<String>> forbidden = new HashMap<>();
+  /** Who computed each accepted chunk and what it is credited, once the product passes its final check. */
+  private RunningJob.ChunkCredit[] credits;
+  /** Leases opened so far: numbers them for the public timeline. */
+  private int leasesOpened;
+
+  /** Every chunk of {@code plan} pending, in order. */
+  void start(ChunkPlan plan) {
+    this.plan = plan;
+    this.states = new ChunkState[plan.size()];
+    Arrays.fill(states, ChunkState.PENDING);
+    this.leasesOut = new int[plan.size()];
+    this.attempts = new int[plan.size()];
+    this.credits = new RunningJob.ChunkCredit[plan.size()];
+    for (int i = 0; i < plan.size(); i++) {
+      pending.addLast(i);
+    }
+  }
+
+  /**
+   * The pending chunk {@code workerId} should take next, or -1: not one it is forbidden, and
+   * preferably not one it already failed ({@code failedToo}: those too; the poison rule settles
+   * that case). Locality for blocks: a chunk of the B panel it holds ({@code heldPanel}, -1 for
+   * none) first; with {@code locked} (it has chunks of this job in flight, so it may hold only
+   * that panel) nothing else; otherwise one of the panel with the most pending chunks per worker
+   * already holding it ({@code holders}), so workers spread over panels instead of all loading
+   * the same one. Does not take it: see {@link #take}.
+   */
+  int pendingFor(String workerId, int heldPanel, boolean locked, boolean failedToo, int[] holders) {
+    int[] pendingPerPanel = plan.blocked() ? new int[plan.panels()] : null;
+    int first = -1;
+    int firstOfHeld = -1;
+    for (Integer chunk : pending) {
+      if (isForbidden(chunk, workerId)) {
+        continue;
+      }
+      Set<String> failed = failedOn.get(chunk);
+      if (!failedToo && failed != null && failed.contains(workerId)) {
+        continue;
+      }
+      if (pendingPerPanel == null) {
+        return chunk; // a row-slice job: one panel, the first eligible chunk (O(1) when nothing failed)
+      }
+      int panel = plan.get(chunk).panel(plan);
+      if (panel == heldPanel && firstOfHeld < 0) {
+        firstOfHeld = chunk;
+      }
+      if (first < 0) {
+        first = chunk;
+      }
+      pendingPerPanel[panel]++;
+    }
+    if (pendingPerPanel == null) {
+      return -1; // a row-slice job with nothing this worker may take
+    }
+    if (firstOfHeld >= 0 || locked) {
+      return firstOfHeld; // -1 when locked to a panel with nothing left for it
+    }
+    int best = -1;
+    double bestShare = 0;
+    for (int p = 0; p < pendingPerPanel.length; p++) {
+      double share = pendingPerPanel[p] / (1.0 + (holders == null ? 0 : holders[p]));
+      if (pendingPerPanel[p] > 0 && share > bestShare) {
+        best = p;
+        bestShare = share;
+      }
+    }
+    if (best < 0) {
+      return first;
+    }
+    for (Integer chunk : pending) {
+      if (plan.get(chunk).panel(plan) == best && !isForbidden(chunk, workerId)) {
+        Set<String> failed = failedOn.get(chunk);
+        if (failedToo || failed == null || !failed.contains(workerId)) {
+          return chunk;
+        }
+      }
+    }
+    return first;
+  }
+
+  /** Takes a pending chunk out of the queue (it goes out now). */
+  void take(int chunk) {
+    pending.removeFirstOccurrence(chunk);
+    states[chunk] = ChunkState.OUT;
+  }
+
+  private boolean isForbidden(int chunk, String workerId) {
+    Set<String> workers = forbidden.get(chunk);
+    return workers != null && workers.contains(workerId);
+  }
+
+  boolean hasPending() {
+    return !pending.isEmpty();
+  }
+
+  Lease openLease(RunningJob job, String assignmentId, int chunk, WorkerSession session, long leaseMs, long bytesOut,
+      boolean speculative) {
+    Lease lease = new Lease(assignmentId, ++leasesOpened, job, chunk, session, leaseMs, bytesOut, speculative);
+    leases.put(assignmentId, lease);
+    leasesOut[chunk]++;
+    attempts[chunk]++;
+    return lease;
+  }
+
+  /** Whether {@code lease} is still open: not settled, not expired, not cancelled with the job. */
+  boolean isOpen(Lease lease) {
+    return leases.get(lease.assignmentId) == lease;
+  }
+
+  /** Closes a lease; answers false when it was not open. */
+  boolean closeLease(Lease lease) {
+    if (leases.remove(lease.assignmentId, lease)) {
+      leasesOut[lease.chunkIndex]--;
+      return true;
+    }
+    return false;
+  }
+
+  Collection<Lease> openLeases() {
+    return List.copyOf(leases.values());
+  }
+
+  /** Open leases of one chunk (the original and any speculative copy). */
+  List<Lease> openLeasesOf(int chunk) {
+    if (leasesOut[chunk] == 0) {
+      return List.of();
+    }
+    return leases.values().stream().filter(l -> l.chunkIndex == chunk).toList();
+  }
+
+  int leasesOut(int chunk) {
+    return leasesOut[chunk];
+  }
+
+  int attempts(int chunk) {
+    return attempts[chunk];
+  }
+
+  /** Puts a chunk back at the front of the queue, unless it is done or still out elsewhere. */
+  void requeue(int chunk) {
+    if (states[chunk] == ChunkState.OUT && leasesOut[chunk] == 0) {
+      states[chunk] = ChunkState.PENDING;
+      pending.addFirst(chunk);
+    }
+  }
+
+  boolean isDone(int chunk) {
+    return states[chunk] == ChunkState.DONE;
+  }
+
+  /** Marks a chunk done (accepted, or read back from the checkpoint) and who is credited for it. */
+  void done(int chunk, RunningJob.ChunkCredit credit) {
+    credits[chunk] = credit;
+    states[chunk] = ChunkState.DONE;
+  }
+
+  /** Takes a chunk read back from the checkpoint out of the queue, wherever it is; {@link #done} follows. */
+  void unqueue(int chunk) {
+    pending.removeFirstOccurrence(chunk);
+  }
+
+  /** Records a failure of {@code chunk} on a worker; answers how many distinct workers it failed on. */
+  int recordFailure(int chunk, String workerId) {
+    Set<String> workers = failedOn.computeIfAbsent(chunk, c -> new HashSet<>());
+    workers.add(workerId);
+    return workers.size();
+  }
+
+  /**
+   * Forbids the worker credited with {@code chunk} to compute it again and takes its credit
+   * away; answers that worker's id, or null when none was credited.
+   */
+  String forbidProducer(int chunk) {
+    RunningJob.ChunkCredit producer = credits[chunk];
+    if (producer != null) {
+      forbidden.computeIfAbsent(chunk, c -> new HashSet<>()).add(producer.workerId());
+      credits[chunk] = null;
+    }
+    return producer == null ? null : producer.workerId();
+  }
+
+  /** Puts a done chunk back at the front of the queue; answers whether it was done. */
+  boolean reopen(int chunk) {
+    if (states[chunk] != ChunkState.DONE) {
+      return false;
+    }
+    states[chunk] = ChunkState.PENDING;
+    pending.addFirst(chunk);
+    return true;
+  }
+
+  /** The credits of every chunk, for a product that passed its final check. */
+  JsonArray credits() {
+    JsonArray all = new JsonArray();
+    for (int i = 0; i < credits.length; i++) {
+      if (credits[i] != null) {
+        all.add(credits[i].toJson(i));
+      }
+    }
+    return all;
+  }
+
+  /** Chunks accepted so far per node of the workers that computed them. */
+  JsonObject chunksByNode() {
+    JsonObject byNode = new JsonObject();
+    if (credits != null) {
+      for (RunningJob.ChunkCredit credit : credits) {
+        if (credit != null) {
+          byNode.put(credit.node(), byNode.getInteger(credit.node(), 0) + 1);
+        }
+      }
+    }
+    return byNode;
+  }
+}

@@ -1,0 +1,41 @@
+package brain.scheduler;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+
+/**
+ * What one job's messages take on a worker's socket, measured once per job: the envelope of a
+ * chunk message and all parts of each B panel. Confined to the scheduler's event loop.
+ */
+final class JobWire {
+  private long chunkEnvelope = -1;
+  private long[] bWire;
+
+  /** Bytes all parts of one B panel of {@code job} take on one worker's socket: the same for every worker of the job. */
+  long bWireBytes(RunningJob job, String address, int panel) {
+    JobInputs inputs = job.inputs;
+    if (bWire == null) {
+      bWire = new long[inputs.panels().size()];
+      Arrays.fill(bWire, -1);
+    }
+    if (bWire[panel] < 0) {
+      bWire[panel] = 0;
+      for (JobInputs.BPart part : inputs.panels().get(panel).parts()) {
+        bWire[panel] += WorkerMessages.wireBytes(address, WorkerMessages.bPart(job, inputs.panels().get(panel), part), "data");
+      }
+    }
+    return bWire[panel];
+  }
+
+  /**
+   * Bytes a chunk message takes on the socket besides its payload. Measured by encoding the
+   * first one; the others differ by a digit or two (counting them exactly would cost a JSON
+   * encoding per dispatch).
+   */
+  long chunkEnvelopeBytes(String address, JsonObject message) {
+    if (chunkEnvelope < 0) {
+      chunkEnvelope = WorkerMessages.wireBytes(address, message, "a") - message.getString("a").length();
+    }
+    return chunkEnvelope;
+  }
+}
