@@ -26,9 +26,13 @@ public final class JobIntakeVerticle extends VerticleBase {
   private static final System.Logger LOG = System.getLogger(JobIntakeVerticle.class.getName());
 
   private final SecureRandom random = new SecureRandom();
-  /** A scheduler whose node just died must not hold a submission up: the job is stored, the next one adopts it. */
+  /**
+   * A scheduler whose node just died or is stopping must not hold a submission up: past this the
+   * job, already stored, is answered as accepted and the next scheduler adopts it. A live
+   * scheduler answers an enqueue from memory in well under this.
+   */
   private static final io.vertx.core.eventbus.DeliveryOptions ENQUEUE_WITHIN =
-      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000);
+      new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(2000);
   private JobSpec.Limits limits;
   /** scheduler.minMemoryBytes: the smallest budget blocks are cut for. */
   private long minMemoryBytes;

@@ -40,6 +40,9 @@ final class WorkerLink {
   private String address;
   private long heartbeatTimer = -1;
   private long backoffMs = 500;
+  private static final long REGISTER_TIMEOUT_MS = 5_000;
+  /** The socket this worker last registered on (null before the first registration). */
+  private BridgeClient registeredOn;
   private volatile boolean connected;
   private volatile long sessions;
   private boolean stopped;
@@ -73,6 +76,9 @@ final class WorkerLink {
         .compose(connected -> {
           client = connected;
           client.closeHandler(v -> onClosed());
+          // Before registering: a scheduler elected while this registration is under way (its
+          // announcement) is then heard, and answered by registering with it.
+          listenForScheduler();
           JsonObject registration = new JsonObject()
               .put("protocol", HeadlessWorker.PROTOCOL)
               .put("holds", new JsonArray(cache.ids(MAX_HOLDS)))
@@ -91,10 +97,17 @@ final class WorkerLink {
             registration.put("token", options.token());
           }
           lastRegistration = registration;
-          return client.request(WORKER_REGISTER, registration);
+          return registerWithin(connected, registration);
         })
-        .onSuccess(this::registered)
+        .onSuccess(reply -> {
+          if (registeredOn != client) { // not already registered through an announcement meanwhile
+            registered(reply);
+          }
+        })
         .onFailure(err -> {
+          if (client != null && registeredOn == client) {
+            return; // registered with a newly elected scheduler meanwhile: this socket is in use
+          }
           // A refusal by the grid (private, throttled, full) is for the person running the worker to read.
           boolean refused = err instanceof ReplyException reply && reply.failureCode() >= 400;
           LOG.log(refused ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
@@ -111,7 +124,28 @@ final class WorkerLink {
         });
   }
 
+  /**
+   * A registration answered within {@value #REGISTER_TIMEOUT_MS} ms, or failed: one sent while the
+   * scheduler is changing (its node stopping or dead) may never be answered, and the bridge would
+   * wait 30 s; failed, the socket is closed and the worker joins again after its backoff.
+   */
+  private Future<JsonObject> registerWithin(BridgeClient on, JsonObject registration) {
+    io.vertx.core.Promise<JsonObject> answer = io.vertx.core.Promise.promise();
+    long timer = vertx.setTimer(REGISTER_TIMEOUT_MS, id -> answer.tryFail(
+        "no answer to the registration within " + REGISTER_TIMEOUT_MS + " ms (a scheduler is being elected?)"));
+    on.request(WORKER_REGISTER, registration).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        answer.tryComplete(ar.result());
+      } else {
+        answer.tryFail(ar.cause());
+      }
+    });
+    return answer.future();
+  }
+
   private void registered(JsonObject reply) {
+    registeredOn = client;
     sessionId = reply.getString("sessionId");
     address = reply.getString("address");
     sessions++;
@@ -152,7 +186,9 @@ final class WorkerLink {
       }
       vertx.cancelTimer(heartbeatTimer);
       onReset.run();
-      current.unregister(address);
+      if (registeredOn == current) {
+        current.unregister(address); // this socket's old private address (not one of a socket before it)
+      }
       registered(reply);
     }).onFailure(err -> LOG.log(System.Logger.Level.DEBUG, options.name() + " could not register with the new scheduler: "
         + err.getMessage()));
