@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -30,25 +28,9 @@ import org.junit.jupiter.api.Timeout;
  * and the Gantt timeline of a job whose worker tab is closed while it holds a chunk.
  */
 @Timeout(90)
-class DashboardTest {
+class DashboardTest extends BrowserGridTest {
   private static final double WAIT_MS = 30_000;
 
-  private TestGrid grid;
-  private Browser browser;
-
-  @BeforeEach
-  void start() {
-    grid = TestGrid.start();
-    browser = Browser.withoutWebGpu();
-  }
-
-  @AfterEach
-  void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    grid.close();
-  }
 
   // ------------------------------------------------------------------ helpers
 

@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,26 +27,10 @@ import org.junit.jupiter.api.Timeout;
  * (and the page asks nothing that needs a token), an admin every job and the tokens panel.
  */
 @Timeout(90)
-class SignInTest {
+class SignInTest extends BrowserGridTest {
   private static final double WAIT_MS = 30_000;
   private static final String JOB = "{\"rowsA\":40,\"colsA\":30,\"colsB\":20}";
 
-  private TestGrid grid;
-  private Browser browser;
-
-  @BeforeEach
-  void start() {
-    grid = TestGrid.start();
-    browser = Browser.withoutWebGpu();
-  }
-
-  @AfterEach
-  void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    grid.close();
-  }
 
   // ------------------------------------------------------------------ the API, with a given token
 

@@ -22,8 +22,6 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,28 +35,12 @@ import org.junit.jupiter.api.io.TempDir;
  * view and checked against A·B.
  */
 @Timeout(90)
-class UploadTest {
+class UploadTest extends BrowserGridTest {
   private static final double WAIT_MS = 30_000;
 
   @TempDir
   Path files;
 
-  private TestGrid grid;
-  private Browser browser;
-
-  @BeforeEach
-  void start() {
-    grid = TestGrid.start();
-    browser = Browser.withoutWebGpu();
-  }
-
-  @AfterEach
-  void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    grid.close();
-  }
 
   // ------------------------------------------------------------------ .npy files, written here
 
