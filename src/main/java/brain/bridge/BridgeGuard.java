@@ -40,6 +40,7 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   private static final int MAX_ADDRESS_LENGTH = 120;
 
   private final Vertx vertx;
+  private final brain.metrics.GridMeters meters;
   private final Map<SockJSSocket, PeerState> peers = new ConcurrentHashMap<>();
   private final Map<String, SockJSSocket> sockets = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicBoolean controlClaimed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -55,6 +56,7 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
 
   public BridgeGuard(Vertx vertx) {
     this.vertx = vertx;
+    this.meters = brain.metrics.GridMeters.of(vertx);
     this.dashboards = new DashboardAuth(vertx);
     this.limits = BridgeLimits.from(new BrainConfig.Reader(BrainConfig.defaults()));
     this.quota = new AddressQuota(limits.maxSocketsPerAddress());
@@ -132,7 +134,7 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
 
   @Override
   public void handle(BridgeEvent event) {
-    countBytes(event); // GridMeters hook
+    long size = countBytes(event); // GridMeters hook
     SockJSSocket socket = event.socket();
     switch (event.type()) {
       case SOCKET_CREATED -> {
@@ -166,13 +168,13 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
         event.complete(true);
       }
       // Every frame a peer sends is charged to its budgets before anything else looks at it.
-      case SEND -> event.complete(withinBudget(event, socket) && stampSender(event, socket));
+      case SEND -> event.complete(withinBudget(event, socket, size) && stampSender(event, socket));
       case PUBLISH -> {
-        withinBudget(event, socket); // charged like any frame, then refused: publish is never open
+        withinBudget(event, socket, size); // charged like any frame, then refused: publish is never open
         event.complete(false);
       }
       case REGISTER -> {
-        if (!withinBudget(event, socket)) {
+        if (!withinBudget(event, socket, size)) {
           event.complete(false);
         } else if (DashboardAuth.isPrivateFeed(address(event))) {
           // Job details only for signed-in dashboards: wait for the handshake's sign-in to settle.
@@ -186,7 +188,7 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
           event.complete(mayRegister(event.getRawMessage(), socket));
         }
       }
-      case UNREGISTER, SOCKET_PING -> event.complete(withinBudget(event, socket));
+      case UNREGISTER, SOCKET_PING -> event.complete(withinBudget(event, socket, size));
       case RECEIVE -> event.complete(!DashboardAuth.isPrivateFeed(address(event)) || mayReceivePrivate(event, socket));
       case REGISTERED -> {
         announceListening(event.getRawMessage(), socket);
@@ -196,13 +198,26 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     }
   }
 
-  /** Frames' bytes for GET /metrics: what peers send (counted before any refusal) and what they are sent. */
-  private void countBytes(BridgeEvent event) {
+  /**
+   * A frame's bytes, measured once: for GET /metrics (what peers send, counted before any
+   * refusal, and what they are sent) and for the sender's byte budget. 0 for frames without a body.
+   */
+  private long countBytes(BridgeEvent event) {
     JsonObject raw = event.getRawMessage();
     switch (event.type()) {
-      case SEND, PUBLISH, REGISTER, UNREGISTER -> brain.metrics.GridMeters.of(vertx).socketBytes(false, JsonSize.of(raw));
-      case RECEIVE -> brain.metrics.GridMeters.of(vertx).socketBytes(true, JsonSize.of(raw));
-      default -> { }
+      case SEND, PUBLISH, REGISTER, UNREGISTER -> {
+        long size = raw == null ? 0 : JsonSize.of(raw);
+        meters.socketBytes(false, size);
+        return size;
+      }
+      case RECEIVE -> {
+        long size = raw == null ? 0 : JsonSize.of(raw);
+        meters.socketBytes(true, size);
+        return size;
+      }
+      default -> {
+        return 0;
+      }
     }
   }
 
@@ -227,12 +242,12 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   }
 
   /** Charges the frame to its socket; a socket over budget is closed, and its frames refused. */
-  private boolean withinBudget(BridgeEvent event, SockJSSocket socket) {
+  private boolean withinBudget(BridgeEvent event, SockJSSocket socket, long size) {
     PeerState peer = peers.get(socket);
     if (peer == null) {
       return false;
     }
-    String broken = peer.charge(event.getRawMessage());
+    String broken = peer.charge(size);
     if (broken == null) {
       return true;
     }

@@ -28,7 +28,7 @@ final class PeerState {
    * which budget it broke, once: later frames of a socket over budget are refused without
    * charging, and answer "" so the caller closes the socket only once.
    */
-  String charge(JsonObject raw) {
+  String charge(long frameBytes) {
     if (overBudget.get()) {
       return "";
     }
@@ -36,7 +36,7 @@ final class PeerState {
     if (!messages.take(1)) {
       return overBudget.compareAndSet(false, true) ? "messages" : "";
     }
-    if (raw != null && !bytes.take(JsonSize.of(raw))) {
+    if (frameBytes > 0 && !bytes.take(frameBytes)) {
       return overBudget.compareAndSet(false, true) ? "bytes" : "";
     }
     return null;
