@@ -98,6 +98,18 @@ public final class ChunkLog implements AutoCloseable {
 
   /** Writes a chunk's rows in place and its record at the end of the log; returns once both are on disk. */
   public void append(Entry entry, float[] values) {
+    try {
+      force(write(entry, values));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot checkpoint chunk " + entry.chunk(), e);
+    }
+  }
+
+  /**
+   * Writes a chunk's rows in place and its record at the end of the log, without forcing them to
+   * disk: the chunk counts only after {@link #force(long)} with the answer (or a later one).
+   */
+  public long write(Entry entry, float[] values) throws IOException {
     ByteBuffer rows = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     rows.asFloatBuffer().put(values);
     CRC32 crc = new CRC32();
@@ -105,29 +117,23 @@ public final class ChunkLog implements AutoCloseable {
     Entry sealed = new Entry(entry.chunk(), entry.rowStart(), entry.rows(), entry.fence(), entry.workerId(), entry.name(),
         entry.node(), entry.multiplyAdds(), entry.computeMs(), (int) crc.getValue(), entry.colStart(), entry.blockCols());
     byte[] record = encode(sealed);
-    long mine;
-    try {
-      int width = entry.cols(cols);
-      if (width == cols) {
-        writeFully(part, rows, (long) entry.rowStart() * cols * Float.BYTES);
-      } else { // a block: each of its rows in place in C's row
-        for (int i = 0; i < entry.rows(); i++) {
-          rows.limit((i + 1) * width * Float.BYTES).position(i * width * Float.BYTES);
-          writeFully(part, rows, ((long) (entry.rowStart() + i) * cols + entry.colStart()) * Float.BYTES);
-        }
+    int width = entry.cols(cols);
+    if (width == cols) {
+      writeFully(part, rows, (long) entry.rowStart() * cols * Float.BYTES);
+    } else { // a block: each of its rows in place in C's row
+      for (int i = 0; i < entry.rows(); i++) {
+        rows.limit((i + 1) * width * Float.BYTES).position(i * width * Float.BYTES);
+        writeFully(part, rows, ((long) (entry.rowStart() + i) * cols + entry.colStart()) * Float.BYTES);
       }
-      synchronized (this) {
-        log.write(ByteBuffer.wrap(record));
-        mine = ++written;
-      }
-      force(mine);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot checkpoint chunk " + entry.chunk(), e);
+    }
+    synchronized (this) {
+      log.write(ByteBuffer.wrap(record));
+      return ++written;
     }
   }
 
-  /** Group commit: one force covers every append written before it started. */
-  private void force(long mine) throws IOException {
+  /** Forces what {@link #write} answered {@code mine} for to disk; one force covers every write made before it started (group commit). */
+  public void force(long mine) throws IOException {
     synchronized (forceLock) {
       if (forced >= mine) {
         return; // another thread's force covered this append

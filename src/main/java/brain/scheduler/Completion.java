@@ -31,6 +31,8 @@ final class Completion {
   private final WorkerPool pool;
   private final SchedulerFeeds feeds;
   private final WorkerExecutor compute;
+  /** Accepted chunks on their way to disk, in batches. */
+  private final brain.checkpoint.CheckpointBatches checkpoints;
   private final Term term;
   private FinalCheck finalCheck;
   long jobsCompleted;
@@ -46,6 +48,7 @@ final class Completion {
     this.pool = pool;
     this.feeds = feeds;
     this.compute = compute;
+    this.checkpoints = new brain.checkpoint.CheckpointBatches(compute);
     this.term = term;
   }
 
@@ -75,10 +78,7 @@ final class Completion {
         job.plan.blocked() ? chunk.cols() : 0);
     ChunkLog checkpoint = job.checkpoint;
     job.saving.add(chunk.index());
-    compute.executeBlocking(() -> {
-      checkpoint.append(entry, values);
-      return null;
-    }, false).onComplete(ar -> {
+    checkpoints.append(checkpoint, entry, values).onComplete(ar -> {
       job.saving.remove(chunk.index());
       if (!term.mayAct() || !job.isOpen(lease) || job.status != JobStatus.RUNNING) {
         return; // the job ended, or this term did, while the chunk was being written

@@ -1,6 +1,7 @@
 package brain.scheduler;
 
 import brain.trust.TrustRegistry;
+import brain.model.ChunkPlan;
 import brain.model.JobStatus;
 import io.vertx.core.Vertx;
 import java.security.SecureRandom;
@@ -135,7 +136,7 @@ final class Dispatch {
     String assignmentId = newId();
     io.vertx.core.json.JsonObject message;
     long bytesOut;
-    if (session.protocol >= 2) {
+    if (session.protocol >= 2 && !inline(job, chunk)) {
       // Control on the bus, bulk data over HTTP: the message names the inputs, the worker fetches
       // what its cache lacks (§4), and may fetch only what a lease of its session named.
       JobInputs.Item a = job.inputs.aItems[chunk];
@@ -163,6 +164,22 @@ final class Dispatch {
     brain.metrics.GridMeters.of(vertx).dispatched(attempt > 1 && !speculative); // GridMeters hook
     job.timeline.add(speculative ? "speculate" : "dispatch", chunk, session, lease,
         attempt > 1 ? "attempt " + attempt : null);
+  }
+
+  /**
+   * A chunk whose A rows, B panel and result are each at most {@code scheduler.inlineMaxBytes}
+   * travels inline on the bus (protocol 1's messages, which every worker reads), even to a
+   * protocol-2 worker, for every chunk of the job: for payloads that small, an HTTP request each way costs more than the
+   * base64 (docs/BENCHMARK.md, "inline or data plane").
+   */
+  private boolean inline(RunningJob job, int chunk) {
+    if (job.inline == null) { // decided once per job from its first (largest) chunk: a worker holds one job's B one way
+      ChunkPlan.Chunk first = job.plan.get(0);
+      long limit = settings.inlineMaxBytes();
+      job.inline = job.inputs.aItems[0].bytes() <= limit && job.inputs.bItemOf(0).bytes() <= limit
+          && (long) first.rows() * first.cols() * Float.BYTES <= limit;
+    }
+    return job.inline;
   }
 
   /** Takes a lease back from its worker (another copy won, or it expired), telling the worker. */

@@ -61,6 +61,8 @@ final class RunningJob {
   int chunksDone;
   /** Chunks whose accepted result is being checkpointed: they count once it is on disk. */
   final Set<Integer> saving = new HashSet<>();
+  /** Whether its chunks travel inline on the bus (small payloads, see Dispatch#inline); null until its first dispatch. */
+  Boolean inline;
   /** The checkpoint of accepted chunks (open while running; see brain.checkpoint.ChunkLog). */
   brain.checkpoint.ChunkLog checkpoint;
   /** For a job resumed after a failover or restart: the chunk rows of the plan it started with. */

@@ -176,7 +176,7 @@ class DataPlaneTest {
   @Test
   @DisplayName("an upload into an expired lease is refused and not credited; the chunk is computed elsewhere")
   void expiredLeaseUpload() throws Exception {
-    grid = TestGrid.start(Map.of("scheduler.leaseMs", 500));
+    grid = TestGrid.start(Map.of("scheduler.leaseMs", 500, "scheduler.inlineMaxBytes", 0)); // its tiny job over HTTP, not inline
     HeadlessWorker slow = worker("slow");
     CompletableFuture<HeadlessWorker.Chunk> held = new CompletableFuture<>();
     slow.behaviour((w, chunk) -> held.complete(chunk) || true);
@@ -221,6 +221,39 @@ class DataPlaneTest {
       assertTrue(secondJob < aBytes + cBytes + bBytes / 2, "second job moved " + secondJob + " bytes; B is " + bBytes);
       assertTrue(worker.cache().hits() >= 1, "B came from the cache");
       grid.assertJobProduct(second, 32, 48, 40);
+    }
+  }
+
+  @Test
+  @DisplayName("a job of tiny payloads goes inline to a protocol-2 worker: no data-plane request, product right, credited")
+  void tinyPayloadsInline() throws Exception {
+    grid = TestGrid.start(Map.of("scheduler.inlineMaxBytes", 1024));
+    HeadlessWorker worker = worker("tiny");
+    CompletableFuture<JsonObject> chunk = worker.nextMessage(m -> "chunk".equals(m.getString("type")))
+        .toCompletionStage().toCompletableFuture();
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      // A rows 4×16×4 = 256 B, B 16×16×4 = 1 KiB, C rows 4×16×4 = 256 B: each within 1 KiB.
+      String id = grid.submit("{\"rowsA\":16,\"colsA\":16,\"colsB\":16,\"chunkRows\":4}");
+      JsonObject first = chunk.get(30, TimeUnit.SECONDS);
+      assertNotNull(first.getString("a"), "A's rows inline: " + first.fieldNames());
+      assertNull(first.getValue("inputs"), "no data items named");
+      assertEquals("completed", watch.finished(id).getString("status"));
+      assertEquals(0, worker.httpBytes(), "nothing over the data plane");
+      assertEquals(4, credited(id));
+      grid.assertJobProduct(id, 16, 16, 16);
+    }
+  }
+
+  @Test
+  @DisplayName("the same tiny job with scheduler.inlineMaxBytes under its B goes over the data plane")
+  void inlineThresholdRespected() throws Exception {
+    grid = TestGrid.start(Map.of("scheduler.inlineMaxBytes", 1023));
+    HeadlessWorker worker = worker("tiny");
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      String id = grid.submit("{\"rowsA\":16,\"colsA\":16,\"colsB\":16,\"chunkRows\":4}");
+      assertEquals("completed", watch.finished(id).getString("status"));
+      assertTrue(worker.httpBytes() >= 16L * 16 * 4 * 3, "A, B and C over HTTP: " + worker.httpBytes());
+      grid.assertJobProduct(id, 16, 16, 16);
     }
   }
 
