@@ -165,4 +165,20 @@ class WorkerTabTest {
       assertEquals(java.util.List.of(), browser.problems());
     }
   }
+
+  @Test
+  @DisplayName("a job of tiny payloads reaches the tab inline (B in b parts, A in the chunk, result on the bus): product right, no data-plane request")
+  void tinyJobInline() throws Exception {
+    try (Browser browser = Browser.withoutWebGpu(); TestGrid.JobWatch watch = grid.watch()) {
+      Page tab = openWorker(browser, grid, "name=inline");
+      String dataRequests = "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/data/')).length";
+      // A rows 4×16×4 = 256 B, B 16×16×4 = 1 KiB, C rows 256 B: each within scheduler.inlineMaxBytes (1 KiB).
+      String id = grid.submit("{\"rowsA\":16,\"colsA\":16,\"colsB\":16,\"chunkRows\":4}");
+      assertEquals("completed", watch.finished(id).getString("status"));
+      grid.assertJobProduct(id, 16, 16, 16);
+      assertEquals(1, grid.job(id).getInteger("workersUsed"), "the tab computed it");
+      assertEquals(0, ((Number) tab.evaluate(dataRequests)).intValue(), "nothing fetched or uploaded over HTTP");
+      assertEquals(java.util.List.of(), browser.problems());
+    }
+  }
 }
