@@ -136,7 +136,7 @@ final class Dispatch {
     String assignmentId = newId();
     io.vertx.core.json.JsonObject message;
     long bytesOut;
-    if (session.protocol >= 2 && !inline(job, chunk)) {
+    if (session.protocol >= 2 && !inline(job)) {
       // Control on the bus, bulk data over HTTP: the message names the inputs, the worker fetches
       // what its cache lacks (§4), and may fetch only what a lease of its session named.
       JobInputs.Item a = job.inputs.aItems[chunk];
@@ -172,7 +172,7 @@ final class Dispatch {
    * protocol-2 worker, for every chunk of the job: for payloads that small, an HTTP request each way costs more than the
    * base64 (docs/BENCHMARK.md, "inline or data plane").
    */
-  private boolean inline(RunningJob job, int chunk) {
+  private boolean inline(RunningJob job) {
     if (job.inline == null) { // decided once per job from its first (largest) chunk: a worker holds one job's B one way
       ChunkPlan.Chunk first = job.plan.get(0);
       long limit = settings.inlineMaxBytes();
