@@ -44,7 +44,7 @@ final class Logs {
     CONTEXT.setFilter(Logs::withoutFailedClusterWriteTrace);
   }
 
-  static boolean withoutFailedClusterWriteTrace(LogRecord record) {
+  private static boolean withoutFailedClusterWriteTrace(LogRecord record) {
     if (isFailedClusterWriteReport(record.getThrown())) {
       record.setLevel(Level.WARNING);
       record.setMessage("a failure reached a Vert.x promise that had handled it already (\""
@@ -55,7 +55,7 @@ final class Logs {
   }
 
   /** Vert.x's report of a failed cluster write: a failure handed to a Promise that answers "already completed". */
-  static boolean isFailedClusterWriteReport(Throwable thrown) {
+  private static boolean isFailedClusterWriteReport(Throwable thrown) {
     if (!(thrown instanceof IllegalStateException) || !"Promise already completed".equals(thrown.getMessage())) {
       return false;
     }
