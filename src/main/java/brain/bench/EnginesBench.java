@@ -1,5 +1,6 @@
 package brain.bench;
 
+import brain.blas.OpenBlas;
 import brain.worker.Engines;
 import brain.worker.MatrixEngine;
 import brain.worker.NativeBlasEngine;
@@ -94,7 +95,7 @@ public final class EnginesBench {
     Random random = new Random(12);
     float[] a = randomMatrix(random, N * N);
     float[] b = randomMatrix(random, N * N);
-    NativeBlasEngine.Availability blas = NativeBlasEngine.availability();
+    OpenBlas.Availability blas = OpenBlas.availability();
     String kernelProbe = blas.loaded() ? NumpyProcess.openBlasLibrary() : null;
 
     // Rounds alternate NumPy and OpenBLAS at each thread count, so a neighbour's burst on this shared

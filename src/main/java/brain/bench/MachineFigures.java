@@ -1,5 +1,6 @@
 package brain.bench;
 
+import brain.blas.OpenBlas;
 import brain.model.ChunkPlan;
 import brain.model.Stitcher;
 import brain.worker.Engines;
@@ -75,7 +76,7 @@ final class MachineFigures extends Figures {
   /** 1024³ with two workers that really compute (EJML, one thread each), checks on. */
   void efficiency() throws Exception {
     int n = options.quick() ? 1024 : 2048;
-    MatrixEngine engine = Engines.auto(1, brain.worker.NativeBlasEngine.availability());
+    MatrixEngine engine = Engines.auto(1, brain.blas.OpenBlas.availability());
     progress.accept("efficiency ratio: " + n + "³ with 2 computing workers (" + engine.description() + ") ...");
     try (BenchGrid grid = options.server() == null ? BenchGrid.inProcess(Map.of()) : BenchGrid.remote(options.server(), options.token())) {
       grid.workers(2, "compute", engine, 2);

@@ -36,7 +36,9 @@ public final class Freivalds {
   public static final int DEFAULT_GROUP_COLUMNS = 4;
 
   private static final long PARALLEL_OPS = 1L << 22;
-  private static final int ROWS_PER_TASK = 32;
+  private static final int ROWS_PER_TASK = 128;
+  /** Rows whose expected values are computed in one product (128 × v·n/g doubles). */
+  private static final int BLOCK_ROWS = 128;
   /** Keeps the lower bound of a tolerance below the exactly computed one despite rounding. */
   private static final double LOWER_SHRINK = 1 - 0x1.0p-32;
 
@@ -48,7 +50,8 @@ public final class Freivalds {
   private final int[] groupOf; // column j -> its secret group
   private final int[] groupSize;
   private final float[][] signs; // [v][j], -1 or +1
-  private final double[] projected; // [p·vectors·groups + v·groups + G] = Σ_{j∈G} r_vj·b_pj
+  /** A's rows times the projections [p·vectors·groups + v·groups + G] = Σ_{j∈G} r_vj·b_pj: the expected values. */
+  private final ProjectionProduct product;
   private final double[] groupAbs; // [G·colsA + p] = Σ_{j∈G} |b_pj|
   private final double[] groupAbsMin; // [G] = min_p groupAbs
   private final double factor;
@@ -77,13 +80,13 @@ public final class Freivalds {
         r[j] = random.nextBoolean() ? 1f : -1f;
       }
     }
-    projected = new double[colsA * vectors * groups];
+    double[] projected = new double[colsA * vectors * groups];
     groupAbs = new double[groups * colsA];
     IntStream ps = IntStream.range(0, colsA);
     if ((long) colsA * colsB * (vectors + 1) > PARALLEL_OPS) {
       ps = ps.parallel(); // each p writes only its own entries
     }
-    ps.forEach(p -> projectRow(b.data(), p));
+    ps.forEach(p -> projectRow(b.data(), p, projected));
     groupAbsMin = new double[groups];
     for (int g = 0; g < groups; g++) {
       double min = Double.POSITIVE_INFINITY;
@@ -93,9 +96,10 @@ public final class Freivalds {
       groupAbsMin[g] = colsA == 0 ? 0 : min;
     }
     factor = ErrorBound.factor(colsA, this.groupColumns);
+    product = new ProjectionProduct(projected, colsA, vectors * groups, true);
   }
 
-  private void projectRow(float[] bd, int p) {
+  private void projectRow(float[] bd, int p, double[] projected) {
     int row = p * colsB;
     int base = p * vectors * groups;
     for (int j = 0; j < colsB; j++) {
@@ -187,61 +191,61 @@ public final class Freivalds {
     return all.result(vectors);
   }
 
-  /** Rows first .. first+count-1 of A against C's rows starting at cd[cOffset]. */
+  /** Rows first .. first+count-1 of A against C's rows starting at cd[cOffset], in blocks of rows. */
   private void checkRows(float[] ad, int first, int count, float[] cd, int cOffset, int used, Tally tally) {
     int width = used * groups;
-    int stride = vectors * groups;
-    double[] expected = new double[width];
+    double[] expected = new double[Math.min(count, BLOCK_ROWS) * width];
     double[] actual = new double[width];
     double[] weights = new double[colsA];
-    for (int i = 0; i < count; i++) {
-      Arrays.fill(expected, 0);
-      Arrays.fill(actual, 0);
-      int aRow = (first + i) * colsA;
-      double rowWeight = 0;
-      for (int p = 0; p < colsA; p++) {
-        float x = ad[aRow + p];
-        double w = ErrorBound.weight(x, factor);
-        weights[p] = w;
-        rowWeight += w;
-        if (x != 0) {
-          int base = p * stride; // the first `used` vectors are a prefix of each p's entries
-          for (int t = 0; t < width; t++) {
-            expected[t] += x * projected[base + t];
-          }
-        }
+    for (int block = 0; block < count; block += BLOCK_ROWS) {
+      int rows = Math.min(BLOCK_ROWS, count - block);
+      product.multiply(ad, first + block, rows, width, expected);
+      for (int i = block; i < block + rows; i++) {
+        checkRow(ad, first + i, expected, (i - block) * width, cd, cOffset + i * colsB, used, actual, weights, tally);
       }
-      int cRow = cOffset + i * colsB;
-      for (int j = 0; j < colsB; j++) {
-        float c = cd[cRow + j];
-        int g = groupOf[j];
-        for (int v = 0; v < used; v++) {
-          actual[v * groups + g] += signs[v][j] * c;
-        }
+    }
+  }
+
+  /** One row: its expected values are expected[e .. e+width-1], its values of C cd[cRow ..]. */
+  private void checkRow(float[] ad, int row, double[] expected, int e, float[] cd, int cRow, int used, double[] actual,
+      double[] weights, Tally tally) {
+    Arrays.fill(actual, 0);
+    int aRow = row * colsA;
+    double rowWeight = 0;
+    for (int p = 0; p < colsA; p++) {
+      double w = ErrorBound.weight(ad[aRow + p], factor);
+      weights[p] = w;
+      rowWeight += w;
+    }
+    for (int j = 0; j < colsB; j++) {
+      float c = cd[cRow + j];
+      int g = groupOf[j];
+      for (int v = 0; v < used; v++) {
+        actual[v * groups + g] += signs[v][j] * c;
       }
-      double slack = ErrorBound.slack(colsA, rowWeight);
-      boolean rowOk = true;
-      for (int g = 0; g < groups; g++) {
-        double err = 0;
-        for (int v = 0; v < used; v++) {
-          err = Math.max(err, Math.abs(actual[v * groups + g] - expected[v * groups + g])); // NaN stays NaN
-        }
-        double groupSlack = groupSize[g] * slack;
-        double tolerance = factor * groupAbsMin[g] * rowWeight * LOWER_SHRINK + groupSlack;
-        if (!(err <= tolerance)) { // above the cheap lower bound: compute the exact tolerance
-          double s = 0;
-          int base = g * colsA;
-          for (int p = 0; p < colsA; p++) {
-            s += weights[p] * groupAbs[base + p];
-          }
-          tolerance = factor * s + groupSlack;
-          rowOk &= err <= tolerance; // false for NaN
-        }
-        tally.error(err, err / tolerance);
+    }
+    double slack = ErrorBound.slack(colsA, rowWeight);
+    boolean rowOk = true;
+    for (int g = 0; g < groups; g++) {
+      double err = 0;
+      for (int v = 0; v < used; v++) {
+        err = Math.max(err, Math.abs(actual[v * groups + g] - expected[e + v * groups + g])); // NaN stays NaN
       }
-      if (!rowOk) {
-        tally.bad(first + i);
+      double groupSlack = groupSize[g] * slack;
+      double tolerance = factor * groupAbsMin[g] * rowWeight * LOWER_SHRINK + groupSlack;
+      if (!(err <= tolerance)) { // above the cheap lower bound: compute the exact tolerance
+        double s = 0;
+        int base = g * colsA;
+        for (int p = 0; p < colsA; p++) {
+          s += weights[p] * groupAbs[base + p];
+        }
+        tolerance = factor * s + groupSlack;
+        rowOk &= err <= tolerance; // false for NaN
       }
+      tally.error(err, err / tolerance);
+    }
+    if (!rowOk) {
+      tally.bad(row);
     }
   }
 

@@ -1,5 +1,6 @@
 package brain.worker;
 
+import brain.blas.OpenBlas;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.ejml.concurrency.EjmlConcurrency;
@@ -51,7 +52,7 @@ public final class Engines {
     return switch (choice) {
       case BLAS -> NativeBlasEngine.create(threads);
       case EJML -> ejml(threads);
-      case AUTO -> auto(threads, NativeBlasEngine.availability());
+      case AUTO -> auto(threads, OpenBlas.availability());
     };
   }
 
@@ -59,7 +60,7 @@ public final class Engines {
    * OpenBLAS when {@code available} says it loaded, else EJML with the reason in its description;
    * the first call in a process logs which engine and why.
    */
-  public static MatrixEngine auto(int threads, NativeBlasEngine.Availability available) {
+  public static MatrixEngine auto(int threads, OpenBlas.Availability available) {
     if (available.loaded()) {
       MatrixEngine engine = NativeBlasEngine.create(threads);
       if (LOGGED.compareAndSet(false, true)) {

@@ -1,5 +1,6 @@
 package brain.worker;
 
+import brain.blas.OpenBlas;
 import static org.junit.jupiter.api.Assertions.*;
 
 import brain.bench.EnginesBench;
@@ -28,7 +29,7 @@ class EnginesTableTest {
     for (int threads : Runtime.getRuntime().availableProcessors() > 1
         ? new int[] {1, Runtime.getRuntime().availableProcessors()} : new int[] {1}) {
       JsonObject blas = row(rows, "OpenBLAS", threads);
-      if (NativeBlasEngine.availability().loaded()) {
+      if (OpenBlas.availability().loaded()) {
         assertTrue(blas.getDouble("gflops") > 0, blas.encode());
         assertEquals(numpy, blas.containsKey("shareOfNumpy"), blas.encode());
         if (numpy) {

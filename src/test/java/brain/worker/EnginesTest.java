@@ -1,5 +1,6 @@
 package brain.worker;
 
+import brain.blas.OpenBlas;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -61,7 +62,7 @@ class EnginesTest {
 
   /** Where the bundled natives are (linux-x86_64), OpenBLAS must load; elsewhere its tests are skipped. */
   private static NativeBlasEngine blas(int threads) {
-    NativeBlasEngine.Availability available = NativeBlasEngine.availability();
+    OpenBlas.Availability available = OpenBlas.availability();
     boolean bundled = System.getProperty("os.name").toLowerCase().contains("linux")
         && List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
     if (bundled) {
@@ -142,7 +143,7 @@ class EnginesTest {
     MatrixEngine engine = Engines.select(Engines.Choice.AUTO, 2);
     assertTrue(engine instanceof NativeBlasEngine, engine.description());
     assertTrue(engine.description().matches("OpenBLAS \\d+\\.\\d+\\.\\d+ × 2 threads"), engine.description());
-    assertEquals("OpenBLAS " + NativeBlasEngine.availability().version() + " × 1 thread",
+    assertEquals("OpenBLAS " + OpenBlas.availability().version() + " × 1 thread",
         Engines.select(Engines.Choice.BLAS, 1).description());
     assertEquals("EJML (pure Java) × 1 thread", Engines.select(Engines.Choice.EJML, 1).description());
   }
@@ -150,7 +151,7 @@ class EnginesTest {
   @Test
   @DisplayName("where the native library cannot load, auto falls back to EJML and says why")
   void fallbackWhenTheLibraryCannotLoad() {
-    NativeBlasEngine.Availability missing = NativeBlasEngine.probe(() -> {
+    OpenBlas.Availability missing = OpenBlas.probe(() -> {
       throw new UnsatisfiedLinkError("no jniopenblas_nolapack in java.library.path: /nowhere");
     });
     assertFalse(missing.loaded());
@@ -162,11 +163,11 @@ class EnginesTest {
     assertTrue(engine.description().length() <= 120, "fits the registration's adapter field");
     assertMatchesReference(engine, 65, 129, 67);
 
-    NativeBlasEngine.Availability noJavacpp = NativeBlasEngine.probe(() -> {
+    OpenBlas.Availability noJavacpp = OpenBlas.probe(() -> {
       throw new NoClassDefFoundError("org/bytedeco/javacpp/Loader");
     });
     assertEquals("NoClassDefFoundError: org/bytedeco/javacpp/Loader", noJavacpp.reason());
-    NativeBlasEngine.Availability failedInit = NativeBlasEngine.probe(() -> {
+    OpenBlas.Availability failedInit = OpenBlas.probe(() -> {
       throw new ExceptionInInitializerError(new IllegalStateException("cache directory not writable"));
     });
     assertFalse(failedInit.loaded());
@@ -179,7 +180,7 @@ class EnginesTest {
     String before = System.getProperty("brain.noNative");
     System.setProperty("brain.noNative", "true");
     try {
-      NativeBlasEngine.Availability off = NativeBlasEngine.availability();
+      OpenBlas.Availability off = OpenBlas.availability();
       assertFalse(off.loaded());
       assertEquals("disabled by -Dbrain.noNative=true", off.reason());
       MatrixEngine engine = Engines.select(Engines.Choice.AUTO, 1);
