@@ -68,20 +68,14 @@ final class DataPlane {
         })
         .compose(response -> {
           bytesIn += responseHeaderBytes(response);
-          return response.body().map(body -> {
-            bytesIn += body.length();
-            if (response.statusCode() != 200) {
+          if (response.statusCode() != 200) {
+            return response.body().map(body -> {
+              bytesIn += body.length();
               throw new IllegalStateException("GET " + url.replaceAll("\\?.*", "") + " answered "
                   + response.statusCode() + ": " + body.toString());
-            }
-            if (body.length() != count * Float.BYTES) {
-              throw new IllegalStateException("item " + id + " has " + body.length() + " bytes, not " + count * 4);
-            }
-            float[] floats = new float[count];
-            ByteBuffer.wrap(body.getBytes()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats);
-            values += count;
-            return floats;
-          });
+            });
+          }
+          return receive(response, id, count);
         });
     fetching.put(id, fetched);
     fetched.onComplete(ar -> {
@@ -94,6 +88,39 @@ final class DataPlane {
       }
     });
     return fetched;
+  }
+
+  /**
+   * The body, straight into an array of exactly the item's size as its pieces arrive: no growing
+   * buffer, one copy fewer than aggregating it (a 16 MiB B took 30 to 80 ms to decode that way
+   * here), and a body longer than the item is refused before it is held.
+   */
+  private Future<float[]> receive(HttpClientResponse response, String id, int count) {
+    byte[] bytes = new byte[count * Float.BYTES];
+    int[] filled = {0};
+    io.vertx.core.Promise<float[]> done = io.vertx.core.Promise.promise();
+    response.handler(piece -> {
+      bytesIn += piece.length();
+      if (filled[0] + piece.length() > bytes.length) {
+        done.tryFail(new IllegalStateException("item " + id + " has more than " + bytes.length + " bytes"));
+        response.request().connection().close();
+        return;
+      }
+      piece.getBytes(bytes, filled[0]);
+      filled[0] += piece.length();
+    });
+    response.exceptionHandler(done::tryFail);
+    response.endHandler(v -> {
+      if (filled[0] != bytes.length) {
+        done.tryFail(new IllegalStateException("item " + id + " has " + filled[0] + " bytes, not " + bytes.length));
+        return;
+      }
+      float[] floats = new float[count];
+      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats);
+      values += count;
+      done.tryComplete(floats);
+    });
+    return done.future();
   }
 
   /** PUTs a result's float32 bytes to {@code upload} (the chunk's URL); a refusal is logged. */
