@@ -39,7 +39,19 @@ export function uploadResult(held, m) {
   const url = dataUrl(`${held.upload}&computeMs=${m.computeMs}&waitMs=${m.waitMs}`);
   fetch(url, { method: 'PUT', credentials: 'omit', headers: { 'content-type': 'application/octet-stream' }, body: m.c })
     .then(async (r) => {
-      if (r.status !== 204) note(`the server refused our upload for chunk ${held.chunkIndex}: ${r.status} ${(await r.text()).slice(0, 200)}`, 'warn');
+      if (r.status === 204) return;
+      const text = (await r.text()).slice(0, 300);
+      if (r.status === 200) note(`chunk ${held.chunkIndex} was not needed any more: ${late(text)}`, 'info');
+      else note(`the server refused our upload for chunk ${held.chunkIndex}: ${r.status} ${text}`, 'warn');
     })
     .catch((e) => note(`could not upload chunk ${held.chunkIndex}: ${e.message}`, 'warn'));
+}
+
+// A 200 to an upload: its lease was withdrawn while the result was on its way ({late, message}).
+function late(text) {
+  try {
+    return JSON.parse(text).message || text;
+  } catch {
+    return text;
+  }
 }

@@ -5,7 +5,9 @@ import static brain.bus.Addresses.DATA_UPLOAD;
 import static brain.bus.Addresses.DATA_UPLOAD_CHECK;
 
 import brain.model.ApiError;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
@@ -27,6 +29,12 @@ final class DataApi {
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   /** Short: a worker waiting on data waits on this; the scheduler answers from memory. */
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(10_000);
+
+  /** The answer to an upload whose lease was taken back after it was sent: honest work, not needed. */
+  private static final JsonObject LATE = new JsonObject().put("late", true)
+      .put("message", "this chunk's lease was withdrawn before its result came (another copy was accepted, or the job"
+          + " ended): it is not needed and earns no credit");
+  private static final Throwable LATE_UPLOAD = new io.vertx.core.VertxException("late upload", true);
 
   /** Refused requests a second from one address before the rest of that second is answered 429 at once. */
   static final int REFUSALS_PER_SECOND = 20;
@@ -140,6 +148,14 @@ final class DataApi {
         .put("job", job).put("chunk", chunk);
     vertx.eventBus().<JsonObject>request(DATA_UPLOAD_CHECK, lease, ASK)
         .compose(allowed -> {
+          if (allowed.body().getBoolean("late", false)) {
+            // The body is read and dropped (once per lease: at most one result's bytes) so the
+            // worker gets an answer rather than a reset connection.
+            request.handler(ignored -> { });
+            request.end().onSuccess(v -> HttpReplies.json(ctx, 200, LATE));
+            request.resume();
+            return Future.<Buffer>failedFuture(LATE_UPLOAD);
+          }
           request.resume();
           return request.body();
         })
@@ -151,7 +167,11 @@ final class DataApi {
           brain.metrics.GridMeters.of(vertx).dataBytes(false, length); // GridMeters hook
           ctx.response().setStatusCode(204).end();
         })
-        .onFailure(err -> refuse(ctx, err));
+        .onFailure(err -> {
+          if (err != LATE_UPLOAD) {
+            refuse(ctx, err);
+          }
+        });
   }
 
   /** Answers 429 (closing the connection) when this address's refusals are over the limit this second. */

@@ -106,7 +106,7 @@ final class Completion {
     job.timeline.add("done", lease.chunkIndex, session, lease, lease.speculative ? "speculative copy won" : null);
     for (Lease loser : job.openLeasesOf(lease.chunkIndex)) {
       job.closeLease(loser);
-      scheduler.withdraw(loser);
+      scheduler.withdraw(loser, true);
       job.timeline.add("cancelled", loser.chunkIndex, loser.session, loser, "another copy won");
     }
     feeds.progressed(job);
@@ -136,7 +136,7 @@ final class Completion {
     for (Lease lease : job.openLeases()) {
       job.closeLease(lease);
       job.timeline.add("cancelled", lease.chunkIndex, lease.session, lease, "job " + status.wire());
-      if (lease.session.inFlight.remove(lease.assignmentId) != null) {
+      if (lease.session.takeBack(lease.assignmentId, true) != null) {
         toCancel.computeIfAbsent(lease.session, s -> new ArrayList<>()).add(lease.assignmentId);
       }
     }

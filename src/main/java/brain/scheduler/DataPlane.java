@@ -53,6 +53,12 @@ final class DataPlane {
     if (!term.mayAct()) {
       throw new ApiError(503, "this scheduler's term may have ended: the chunk goes to another worker");
     }
+    WorkerSession session = session(request.getString("c"));
+    String assignmentId = request.getString("assignmentId");
+    if (!session.inFlight.containsKey(assignmentId) && session.withdrawn.remove(assignmentId)) {
+      // Its result crossed our cancel: honest, just not needed. Once per lease (removed above).
+      return new JsonObject().put("late", true);
+    }
     Lease lease = openLease(request);
     if (lease.uploading) {
       throw new ApiError(409, "this lease's result was uploaded already");

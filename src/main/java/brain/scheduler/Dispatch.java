@@ -182,9 +182,9 @@ final class Dispatch {
     return job.inline;
   }
 
-  /** Takes a lease back from its worker (another copy won, or it expired), telling the worker. */
-  void withdraw(Lease lease) {
-    lease.session.inFlight.remove(lease.assignmentId);
+  /** Takes a lease back from its worker (another copy won: {@code notNeeded}; or it expired), telling the worker. */
+  void withdraw(Lease lease, boolean notNeeded) {
+    lease.session.takeBack(lease.assignmentId, notNeeded);
     vertx.eventBus().send(lease.session.address(), WorkerMessages.cancel(List.of(lease.assignmentId)));
     pool.offer(lease.session);
   }

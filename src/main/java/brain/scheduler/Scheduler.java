@@ -291,8 +291,8 @@ final class Scheduler {
     dispatch.pump();
   }
 
-  void withdraw(Lease lease) {
-    dispatch.withdraw(lease);
+  void withdraw(Lease lease, boolean notNeeded) {
+    dispatch.withdraw(lease, notNeeded);
   }
 
   // ---------------------------------------------------------------- results

@@ -233,7 +233,7 @@ final class Settlement {
     for (RunningJob job : jobs) {
       for (Lease lease : job.openLeases()) {
         if (!lease.answered && lease.deadlineMillis < now && job.status == JobStatus.RUNNING) {
-          scheduler.withdraw(lease);
+          scheduler.withdraw(lease, false);
           refuse(lease, "expired", "no result within " + settings.leaseMs() + " ms", Fault.EXPIRED);
         }
       }

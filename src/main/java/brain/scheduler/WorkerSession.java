@@ -57,6 +57,18 @@ final class WorkerSession {
     }
   };
   static final int MAX_GRANTED = 4096;
+  /**
+   * Leases the scheduler took back while they were out because their result was not needed any
+   * more (another copy won, the job ended; not an expired one), newest last and bounded: an upload that crossed the cancel on the wire is answered
+   * "not needed" instead of refused ({@link DataPlane#uploadCheck}).
+   */
+  final Set<String> withdrawn = java.util.Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > MAX_WITHDRAWN;
+    }
+  });
+  static final int MAX_WITHDRAWN = 256;
 
   /** An item a lease named, and the job whose wire bytes its fetches count in. */
   record Grant(JobInputs.Item item, String jobId) {}
@@ -100,6 +112,18 @@ final class WorkerSession {
 
   String address() {
     return Addresses.workerPrivate(peerId);
+  }
+
+  /**
+   * Takes lease {@code assignmentId} back from this worker (it is told so); one whose result is
+   * merely not needed any more (another copy won, its job ended) is remembered as this worker's.
+   */
+  Lease takeBack(String assignmentId, boolean notNeeded) {
+    Lease lease = inFlight.remove(assignmentId);
+    if (lease != null && notNeeded) {
+      withdrawn.add(assignmentId);
+    }
+    return lease;
   }
 
   int freeSlots() {

@@ -142,7 +142,9 @@ final class DataPlane {
           bytesIn += responseHeaderBytes(response);
           return response.body().map(answer -> {
             bytesIn += answer.length();
-            if (response.statusCode() != 204) {
+            if (response.statusCode() == 200) {
+              LOG.log(System.Logger.Level.DEBUG, "chunk " + chunkIndex + " was not needed any more: " + answer);
+            } else if (response.statusCode() != 204) {
               LOG.log(System.Logger.Level.WARNING, "the server refused our upload for chunk " + chunkIndex
                   + ": " + response.statusCode() + " " + answer);
             }

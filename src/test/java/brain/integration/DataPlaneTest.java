@@ -199,6 +199,31 @@ class DataPlaneTest {
   }
 
   @Test
+  @DisplayName("an upload that crosses the cancel of its lease (the job was cancelled) is answered 200 'not needed', once, with no credit and no rejection")
+  void uploadCrossingCancel() throws Exception {
+    grid = TestGrid.start(Map.of("scheduler.leaseMs", 60_000, "scheduler.inlineMaxBytes", 0));
+    HeadlessWorker holder = worker("holder");
+    CompletableFuture<HeadlessWorker.Chunk> held = new CompletableFuture<>();
+    holder.behaviour((w, chunk) -> held.complete(chunk) || true);
+    CompletableFuture<JsonObject> message = holder.nextMessage(m -> "chunk".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
+    CompletableFuture<JsonObject> cancel = holder.nextMessage(m -> "cancel".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      String id = grid.submit("{\"rowsA\":8,\"colsA\":12,\"colsB\":10,\"chunkRows\":8}");
+      JsonObject chunk = message.get(30, TimeUnit.SECONDS);
+      byte[] right = littleEndian(holder.computeNow(held.get(30, TimeUnit.SECONDS)));
+      HttpResponse<String> cancelled = grid.delete("/api/jobs/" + id);
+      assertTrue(cancelled.statusCode() < 300, cancelled.body());
+      assertEquals("cancelled", watch.finished(id).getString("status"));
+      cancel.get(30, TimeUnit.SECONDS); // the worker was told; its upload was already on its way
+      HttpResponse<String> late = put(chunk.getString("upload"), right);
+      assertEquals(200, late.statusCode(), late.body());
+      assertTrue(new JsonObject(late.body()).getBoolean("late"), late.body());
+      assertEquals(404, put(chunk.getString("upload"), right).statusCode(), "answered 'not needed' once per lease");
+      assertEquals(0, credited(id));
+    }
+  }
+
+  @Test
   @DisplayName("a second job on the same B: the worker holding it fetches B zero times (bytes counted), only the new A")
   void cacheHitsAcrossJobs() throws Exception {
     grid = TestGrid.start();

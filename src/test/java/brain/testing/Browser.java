@@ -73,7 +73,9 @@ public final class Browser implements AutoCloseable {
 
   private void record(String url, ConsoleMessage message) {
     if ("error".equals(message.type())) {
-      problems.add(url + ": console error: " + message.text());
+      // The location names the resource of a "Failed to load resource" error (its text does not).
+      String where = message.location() == null || message.location().isEmpty() ? "" : " (" + message.location() + ")";
+      problems.add(url + ": console error: " + message.text() + where);
     }
   }
 
