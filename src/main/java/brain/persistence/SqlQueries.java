@@ -336,7 +336,10 @@ final class SqlQueries {
   /** Rank and totals of {@code n} given workers (rank 1 = most verified work). */
   static String leaderboardStanding(int n) {
     return "SELECT l.worker_id, l.total_compute_ms, l.tasks_completed, l.verified_multiply_adds, "
-        + "(SELECT COUNT(*) FROM leaderboard o WHERE o.verified_multiply_adds > l.verified_multiply_adds) + 1 AS rank "
+        // The leaderboard's own order (LEADERBOARD_TOP), ties broken the same way: a tab's rank is its row's place.
+        + "(SELECT COUNT(*) FROM leaderboard o WHERE o.verified_multiply_adds > l.verified_multiply_adds "
+        + "OR (o.verified_multiply_adds = l.verified_multiply_adds AND (o.total_compute_ms > l.total_compute_ms "
+        + "OR (o.total_compute_ms = l.total_compute_ms AND o.worker_id < l.worker_id)))) + 1 AS rank "
         + "FROM leaderboard l WHERE l.worker_id IN (" + String.join(", ", java.util.Collections.nCopies(n, "?")) + ")";
   }
 

@@ -168,6 +168,32 @@ abstract class PersistenceContract {
     assertEquals(2, countRowsOutside("SELECT sessions_joined FROM leaderboard WHERE worker_id = 'w-lurker'"));
   }
 
+  @Test
+  @DisplayName("a worker's standing is its row's place on the leaderboard, ties broken as the leaderboard breaks them")
+  void standingMatchesLeaderboardOrder() throws Exception {
+    ask(DB_JOB_INSERT, job("ties"));
+    JsonArray chunks = new JsonArray();
+    // w-a and w-b tie on verified work (w-a computed longer); w-0 and w-c tie on both.
+    String[][] credits = {{"w-a", "3.0"}, {"w-a", "3.0"}, {"w-b", "2.0"}, {"w-b", "2.0"}, {"w-c", "2.0"}, {"w-0", "2.0"}};
+    for (int i = 0; i < credits.length; i++) {
+      chunks.add(new JsonObject().put("chunk", i).put("workerId", credits[i][0]).put("name", "n").put("multiplyAdds", 1000L)
+          .put("computeMs", Double.parseDouble(credits[i][1])));
+    }
+    ask(DB_CREDITS_GRANT, new JsonObject().put("jobId", "ties").put("chunks", chunks));
+    JsonObject standing = ask(DB_LEADERBOARD_STANDING, new JsonObject().put("workerIds", new JsonArray(List.of("w-c", "w-b", "w-0", "w-a"))));
+    List<String> board = new java.util.ArrayList<>();
+    try (Connection db = DriverManager.getConnection(url); ResultSet rs = db.createStatement().executeQuery(
+        "SELECT worker_id FROM leaderboard ORDER BY verified_multiply_adds DESC, total_compute_ms DESC, worker_id")) {
+      while (rs.next()) {
+        board.add(rs.getString(1));
+      }
+    }
+    assertEquals(List.of("w-a", "w-b", "w-0", "w-c"), board);
+    for (int place = 0; place < board.size(); place++) {
+      assertEquals(place + 1, standing.getJsonObject(board.get(place)).getLong("rank"), board.get(place) + ": " + standing);
+    }
+  }
+
   /** A grant of {@code chunks} chunks of 1000 multiply-adds, 2 ms each, all by one worker. */
   private static JsonObject grant(String jobId, String workerId, int chunks) {
     JsonArray list = new JsonArray();
