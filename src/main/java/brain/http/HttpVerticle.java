@@ -41,6 +41,9 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private Router router;
   private Router apiRouter;
+  /** The node list changes rarely: the policy is rebuilt only then (it was formatted per request). */
+  private io.vertx.core.json.JsonArray policyNodes;
+  private String policy;
 
   public HttpVerticle(BridgeGuard guard) {
     this.guard = guard;
@@ -173,17 +176,26 @@ public final class HttpVerticle extends VerticleBase {
     ctx.response()
         .putHeader("x-content-type-options", "nosniff")
         .putHeader("referrer-policy", "no-referrer")
-        .putHeader("content-security-policy", String.format(CONTENT_SECURITY_POLICY, clusterOrigins()));
+        .putHeader("content-security-policy", contentSecurityPolicy());
     ctx.next();
+  }
+
+  private String contentSecurityPolicy() {
+    io.vertx.core.json.JsonArray nodes = brain.cluster.NodeDirectory.urls(vertx);
+    if (policy == null || !nodes.equals(policyNodes)) {
+      policyNodes = nodes;
+      policy = String.format(CONTENT_SECURITY_POLICY, clusterOrigins(nodes));
+    }
+    return policy;
   }
 
   /**
    * The other nodes of the cluster, for connect-src: a worker tab whose node stops or dies
    * reconnects to another node's bridge (http(s) for SockJS's XHR, ws(s) for its WebSocket).
    */
-  private String clusterOrigins() {
+  private static String clusterOrigins(io.vertx.core.json.JsonArray urls) {
     StringBuilder origins = new StringBuilder();
-    for (Object url : brain.cluster.NodeDirectory.urls(vertx)) {
+    for (Object url : urls) {
       String origin = BridgeOrigins.canonical(String.valueOf(url));
       if (origin != null) {
         origins.append(' ').append(origin).append(' ').append(origin.replaceFirst("^http", "ws"));
