@@ -9,9 +9,10 @@ import io.vertx.core.json.JsonObject;
  *   <li>totalTimeMs: wall time from the job's start to its last chunk accepted;
  *   <li>computeTimeMs: sum of the compute time workers reported for accepted chunks;
  *   <li>networkTimeMs: the workers' time on the job not spent computing: for each worker, from
- *       its first chunk sent to its last result accepted, minus its compute. It is the transfer
- *       time prefetching could not hide (a chunk travelling while the previous one computes costs
- *       nothing here);
+ *       its first chunk sent to the arrival of its last result accepted, minus its compute. It is
+ *       the transfer time prefetching could not hide (a chunk travelling while the previous one
+ *       computes costs nothing here); the server's check and checkpoint of a result that arrived
+ *       are not a worker's time (they are in totalTimeMs);
  *   <li>efficiencyRatio: computeTimeMs / (computeTimeMs + networkTimeMs) × 100: the share of the
  *       workers' time on the job spent computing;
  *   <li>transferTimeMs: sum over accepted chunks of round trip minus compute minus the time the

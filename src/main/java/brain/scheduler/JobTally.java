@@ -19,7 +19,10 @@ final class JobTally {
   long bytes;
   /** Round trips of accepted chunks, in the order accepted, for the straggler threshold. */
   private double[] roundTrips;
-  /** Per session: when it was first sent a chunk of this job, and when its last result was accepted. */
+  /**
+   * Per session: when it was first sent a chunk of this job, and when its last accepted result
+   * arrived (its part ends there: the check and checkpoint that follow are the server's time).
+   */
   private final Map<String, long[]> workerWindows = new HashMap<>();
   private double median;
   private int medianAt;
@@ -35,14 +38,15 @@ final class JobTally {
     bytes += bytesOut;
   }
 
-  /** The figures of the chunk accepted as the {@code done}-th (0 for the first). */
-  void accepted(int done, String sessionId, long multiplyAdds, double computeMs, double waitMs, double roundTrip,
-      long bytesIn) {
+  /** The figures of the chunk accepted as the {@code done}-th (0 for the first), whose lease went out at {@code sentAtNanos}. */
+  void accepted(int done, String sessionId, long sentAtNanos, long multiplyAdds, double computeMs, double waitMs,
+      double roundTrip, long bytesIn) {
     roundTrips[done] = roundTrip;
     this.computeMs += computeMs;
     this.multiplyAddsDone += multiplyAdds;
     this.transferMs += Math.max(0, roundTrip - computeMs - waitMs);
-    workerWindows.get(sessionId)[1] = System.nanoTime();
+    long[] window = workerWindows.get(sessionId);
+    window[1] = Math.max(window[1], sentAtNanos + (long) (roundTrip * 1e6)); // the result's arrival
     this.roundTripMs += roundTrip;
     this.bytes += bytesIn;
   }

@@ -174,7 +174,8 @@ final class RunningJob {
     stitcher.put(chunk.rowStart(), chunk.rows(), chunk.colStart(), chunk.cols(), slice);
     chunks.done(lease.chunkIndex, new ChunkCredit(lease.session.workerId, lease.session.name,
         multiplyAdds(chunk), computeMs, lease.session.node));
-    tally.accepted(chunksDone, lease.session.sessionId, multiplyAdds(chunk), computeMs, waitMs, roundTrip, bytesIn);
+    tally.accepted(chunksDone, lease.session.sessionId, lease.sentAtNanos, multiplyAdds(chunk), computeMs, waitMs,
+        roundTrip, bytesIn);
     chunksDone++;
     workersUsed.add(lease.session.workerId);
     if (chunksDone == plan.size()) {
