@@ -7,6 +7,8 @@
 //
 // The CPU engine runs in kernel threads of its own (cpu-pool.js: one per
 // logical core, WebAssembly SIMD or JavaScript); this worker feeds them.
+// The engine is chosen and calibrated in engine-choice.js; the page's and the
+// tests' probes (bench, test-multiply) are in engine-probes.js.
 //
 // Page -> worker (all carry `op`):
 //   {op:'init', engine:'auto'|'webgpu'|'cpu'|'wasm'|'js', threads?}  -> {op:'ready', ...}
@@ -32,35 +34,16 @@
 // (performance.timeOrigin + performance.now()) comparable across threads.
 
 import { decodeFloat32, decodeFloat32Into, encodeFloat32, firstNonFinite } from '../codec.js';
-import { multiplyCpu, cpuDescription, cpuMaxBufferBytes } from './cpu-engine.js';
-import { CpuPool } from './cpu-pool.js';
-import { GpuEngine } from './gpu-engine.js';
+import { multiplyCpu } from './cpu-engine.js';
+import { checkGpuAfterFailure, eng, fallBackToCpu, init } from './engine-choice.js';
+import { bench, testMultiply } from './engine-probes.js';
+import { errText, log, now, post, round3 } from './compute-context.js';
 
 let gen = 0;
-let engine = 'cpu';
-let gpu = null;
-let pool = null;          // the CPU engine's kernel threads; null where workers cannot start workers
-let maxBufferBytes = cpuMaxBufferBytes();
-let measured = null;      // {n, ms, opsPerMs} of the engine in use
 const jobs = new Map();
 const queue = [];
 let current = null;
 let pumping = false;
-
-const now = () => performance.timeOrigin + performance.now();
-const round3 = (x) => Math.round(x * 1000) / 1000;
-
-function post(msg, transfer) {
-  self.postMessage(msg, transfer || []);
-}
-
-function log(level, text) {
-  post({ op: 'log', level, text: String(text) });
-}
-
-function errText(e) {
-  return (e && e.message) ? e.message : String(e);
-}
 
 // A macrotask boundary, so cancel/release messages get in between two chunks
 // even when the CPU engine never awaits.
@@ -71,189 +54,19 @@ function yieldToEvents() {
   return new Promise((resolve) => { yieldQueue.push(resolve); channel.port2.postMessage(0); });
 }
 
-// ------------------------------------------------------------------ engine choice
-
-function randomMatrix(n) {
-  const m = new Float32Array(n);
-  for (let i = 0; i < n; i++) m[i] = Math.random() * 2 - 1;
-  return m;
-}
-
-/**
- * Multiply-adds per millisecond of `run` (an n×n·n×n product): the best run
- * after one warm-up, repeating until about `budgetMs` has passed (2-8 runs).
- */
-async function measure(run, n, budgetMs = 40) {
-  await run();
-  let best = Infinity;
-  let spent = 0;
-  for (let r = 0; r < 8 && (r < 2 || spent < budgetMs); r++) {
-    const t0 = performance.now();
-    await run();
-    const dt = performance.now() - t0;
-    spent += dt;
-    best = Math.min(best, dt);
-  }
-  return { n, ms: round3(best), opsPerMs: Math.round((n * n * n) / Math.max(best, 0.01)) };
-}
-
-let benchKeys = 0;
-
-/** Runs `fn(mul)` with B shared with the CPU engine under a throw-away key. */
-async function withCpuB(b, K, N, kernel, fn) {
-  if (!pool) {
-    if (kernel === 'wasm') throw new Error('WebAssembly SIMD kernel threads are not available here');
-    return fn((a, M) => multiplyCpu(a, b, M, K, N));
-  }
-  const key = `bench:${++benchKeys}`;
-  pool.shareB(key, b, K, N, kernel);
-  try {
-    return await fn((a, M, threads) => pool.multiply(a, M, K, N, key, { kernel, threads }));
-  } finally {
-    pool.free(key);
-  }
-}
-
-function cpuKernel() {
-  return pool ? pool.kernel : 'js';
-}
-
-function calibrateCpu(n = 128, kernel = cpuKernel()) {
-  const a = randomMatrix(n * n), b = randomMatrix(n * n);
-  return withCpuB(b, n, n, kernel, (mul) => measure(() => mul(a, n), n));
-}
-
-async function calibrateGpu(n = 128) {
-  const a = randomMatrix(n * n);
-  const job = { b: randomMatrix(n * n), gpuBuffer: null, gpuEpoch: -1, gpuUploading: null };
-  try {
-    return await measure(() => gpu.multiply(a, n, n, n, job), n);
-  } finally {
-    gpu.freeB(job);
-  }
-}
-
-function onGpuLost() {
-  // The chunk in hand (if any) fails on its own; the engine re-creates the device.
-  log('warn', 'GPU device lost; re-creating it');
-}
-
-function cpuAdapter() {
-  return pool ? pool.description : cpuDescription();
-}
-
-function engineInfo(note = '', noteIsWarning = false) {
-  const speed = measured
-    ? { opsPerMs: measured.opsPerMs, gflops: Math.round(measured.opsPerMs * 2 / 1e4) / 100, measuredN: measured.n }
-    : { opsPerMs: undefined, gflops: undefined, measuredN: undefined };
-  if (engine === 'webgpu') {
-    return {
-      engine, kernel: 'webgpu', adapter: gpu.name, label: `WebGPU · ${gpu.name}`, note, noteIsWarning, maxBufferBytes,
-      gpuLimits: gpu.limitsReport, ...speed,
-    };
-  }
-  const adapter = cpuAdapter();
-  return {
-    engine: 'cpu', kernel: cpuKernel(), adapter, label: `CPU · ${adapter}`, note, noteIsWarning,
-    maxBufferBytes, threads: pool ? pool.threads : 1, simd: !!(pool && pool.simd), relaxedSimd: !!(pool && pool.relaxed),
-    kernelDetail: pool ? pool.kernelDescription : 'JavaScript', ...speed,
-  };
-}
-
-async function startPool(threads, wish) {
-  try {
-    pool = await CpuPool.create({ threads, kernel: wish === 'js' ? 'js' : 'auto', onLog: log });
-  } catch (e) {
-    pool = null;
-    log('warn', `CPU kernel threads unavailable (${errText(e)}); multiplying on one thread in JavaScript`);
-  }
-}
-
-async function init(requested, threads) {
-  let note = '';
-  let noteIsWarning = false;
-  const calibration = {};
-  await startPool(threads, requested === 'js' ? 'js' : 'auto');
-  if (requested === 'wasm' && cpuKernel() !== 'wasm') {
-    note = 'WebAssembly SIMD requested but unavailable; computing in JavaScript';
-    noteIsWarning = true;
-  }
-  if (requested === 'auto' || requested === 'webgpu') {
-    gpu = await GpuEngine.create({ onLost: onGpuLost, onLog: log });
-    if (!gpu) {
-      if (requested === 'webgpu') {
-        note = `WebGPU requested but unavailable (${GpuEngine.lastError}); computing on the CPU`;
-        noteIsWarning = true;
-      }
-      if (requested === 'auto') log('info', `no WebGPU (${GpuEngine.lastError}); using the CPU`);
-    }
-  }
-  if (gpu && requested === 'auto' && gpu.isFallback) {
-    // A software adapter (e.g. SwiftShader): keep whichever engine is faster here.
-    try {
-      calibration.cpu = await calibrateCpu();
-      calibration.webgpu = await calibrateGpu();
-    } catch (e) {
-      calibration.webgpu = { error: errText(e) };
-    }
-    const gpuOps = calibration.webgpu.opsPerMs || 0;
-    if (gpuOps > calibration.cpu.opsPerMs) {
-      note = `software adapter, faster than the CPU (${gpuOps} vs ${calibration.cpu.opsPerMs} multiply-adds/ms)`;
-    } else {
-      note = `software GPU adapter (${gpu.name}) is slower than the CPU ` +
-        `(${gpuOps} vs ${calibration.cpu.opsPerMs} multiply-adds/ms); computing on the CPU`;
-      gpu.destroy();
-      gpu = null;
-    }
-  }
-  if (gpu) {
-    engine = 'webgpu';
-    maxBufferBytes = gpu.maxBufferBytes;
-    if (!calibration.webgpu) {
-      try { calibration.webgpu = await calibrateGpu(); } catch (e) { calibration.webgpu = { error: errText(e) }; }
-    }
-    if (calibration.webgpu.opsPerMs) measured = calibration.webgpu;
-  } else {
-    engine = 'cpu';
-    maxBufferBytes = cpuMaxBufferBytes();
-    if (!calibration.cpu) calibration.cpu = await calibrateCpu();
-    // The speed shown and reported: a size where the kernel, not the messaging, is timed.
-    const n = cpuKernel() === 'wasm' ? 512 : 256;
-    try { measured = await calibrateCpu(n); } catch (e) { measured = calibration.cpu; }
-    calibration.cpuReported = measured;
-  }
-  post({ op: 'ready', ...engineInfo(note, noteIsWarning), calibration });
-}
-
-/** After a GPU failure: keep the GPU if a device can be had, else move to the CPU. */
-async function checkGpuAfterFailure() {
-  if (engine !== 'webgpu' || !gpu) return;
-  try {
-    await gpu.ensureDevice();
-  } catch (e) {
-    gpu.destroy();
-    gpu = null;
-    engine = 'cpu';
-    maxBufferBytes = cpuMaxBufferBytes();
-    measured = null;
-    // B stays in host memory, so held jobs carry on on the CPU.
-    post({ op: 'engine', ...engineInfo(`GPU unavailable (${errText(e)}); computing on the CPU`, true) });
-  }
-}
-
 // ------------------------------------------------------------------ jobs and chunks
 
 function freeJob(job) {
-  if (gpu) gpu.freeB(job);
-  if (pool) pool.free(job.jobId);
+  if (eng.gpu) eng.gpu.freeB(job);
+  if (eng.pool) eng.pool.free(job.jobId);
   job.b = null;
 }
 
 /** The CPU engine's product of a chunk (B shared with the kernel threads on first use). */
 function multiplyOnCpu(a, M, K, N, job) {
-  if (!pool || pool.broken) return multiplyCpu(a, job.b, M, K, N);
-  if (!pool.hasB(job.jobId)) pool.shareB(job.jobId, job.b, K, N);
-  return pool.multiply(a, M, K, N, job.jobId);
+  if (!eng.pool || eng.pool.broken) return multiplyCpu(a, job.b, M, K, N);
+  if (!eng.pool.hasB(job.jobId)) eng.pool.shareB(job.jobId, job.b, K, N);
+  return eng.pool.multiply(a, M, K, N, job.jobId);
 }
 
 function releaseJob(jobId) {
@@ -302,10 +115,10 @@ function onB(m) {
       job.complete = true;
       job.filled = null;
       post({ op: 'b-complete', gen, jobId: job.jobId });
-      if (engine === 'webgpu' && gpu) {
-        gpu.uploadB(job).catch((e) => log('warn', `B of job ${job.jobId} not uploaded yet: ${errText(e)}`));
-      } else if (pool && !pool.broken) {
-        pool.shareB(job.jobId, job.b, job.rows, job.cols);
+      if (eng.engine === 'webgpu' && eng.gpu) {
+        eng.gpu.uploadB(job).catch((e) => log('warn', `B of job ${job.jobId} not uploaded yet: ${errText(e)}`));
+      } else if (eng.pool && !eng.pool.broken) {
+        eng.pool.shareB(job.jobId, job.b, job.rows, job.cols);
       }
     }
   } catch (e) {
@@ -363,8 +176,8 @@ async function compute(task) {
   const t0 = performance.now();
   let c;
   try {
-    c = engine === 'webgpu'
-      ? await gpu.multiply(task.a, task.rows, task.colsA, task.colsB, task.job)
+    c = eng.engine === 'webgpu'
+      ? await eng.gpu.multiply(task.a, task.rows, task.colsA, task.colsB, task.job)
       : await multiplyOnCpu(task.a, task.rows, task.colsA, task.colsB, task.job);
   } catch (e) {
     if (!task.cancelled && task.gen === gen) failChunk(task, errText(e));
@@ -381,7 +194,7 @@ async function compute(task) {
   }
   const msg = {
     op: 'result', gen: task.gen, assignmentId: task.assignmentId, jobId: task.jobId,
-    chunkIndex: task.chunkIndex, computeMs: round3(computeMs), waitMs: round3(waitMs), engine,
+    chunkIndex: task.chunkIndex, computeMs: round3(computeMs), waitMs: round3(waitMs), engine: eng.engine,
   };
   if (task.raw) {
     msg.c = c;
@@ -460,78 +273,6 @@ function answer(m, replyOp, fn) {
   }, (e) => post({ op: replyOp, id: m.id, error: errText(e) }));
 }
 
-/** Runs `fn(gpuEngine)` on the engine in use or, if the tab computes on the CPU, a temporary one. */
-async function withGpu(fn, limitsCap) {
-  if (gpu && !limitsCap) return fn(gpu);
-  const temporary = await GpuEngine.create({ onLog: log, limitsCap });
-  if (!temporary) throw new Error(`WebGPU unavailable: ${GpuEngine.lastError}`);
-  try {
-    return await fn(temporary);
-  } finally {
-    temporary.destroy();
-  }
-}
-
-function gpuJob(b) {
-  return { b, gpuBuffer: null, gpuEpoch: -1, gpuUploading: null };
-}
-
-/**
- * Times an n×n·n×n product: the best of `runs` after one warm-up (B shared or uploaded once
- * before, as for a job). engine 'current' is the one the tab computes with.
- */
-async function bench({ n = 1024, engine: which = 'current', threads, runs = 3 }) {
-  n = Math.max(1, Math.min(4096, n | 0));
-  runs = Math.max(1, Math.min(20, runs | 0));
-  if (which === 'current') which = engine === 'webgpu' ? 'webgpu' : cpuKernel();
-  if (!['wasm', 'js', 'webgpu'].includes(which)) throw new Error(`unknown engine ${which}`);
-  const a = randomMatrix(n * n), b = randomMatrix(n * n);
-  const times = [];
-  const timeRuns = async (run) => {
-    await run();
-    for (let r = 0; r < runs; r++) {
-      const t0 = performance.now();
-      await run();
-      times.push(round3(performance.now() - t0));
-    }
-  };
-  let adapter;
-  let usedThreads = 1;
-  if (which === 'webgpu') {
-    await withGpu(async (g) => {
-      adapter = `WebGPU · ${g.name}`;
-      const job = gpuJob(b);
-      try { await timeRuns(() => g.multiply(a, n, n, n, job)); } finally { g.freeB(job); }
-    });
-  } else {
-    usedThreads = pool ? Math.max(1, Math.min(pool.threads, Number.isInteger(threads) ? threads : pool.threads)) : 1;
-    if (which === 'wasm' && !(pool && pool.simd)) throw new Error('WebAssembly SIMD is not available in this browser');
-    adapter = `${which === 'wasm' ? 'WebAssembly SIMD' : 'JavaScript'} × ${usedThreads} worker${usedThreads === 1 ? '' : 's'}`;
-    await withCpuB(b, n, n, which, (mul) => timeRuns(() => mul(a, n, usedThreads)));
-  }
-  const ms = Math.min(...times);
-  const sorted = [...times].sort((x, y) => x - y);
-  return {
-    engine: which, adapter, n, threads: usedThreads, ms, medianMs: sorted[Math.floor(sorted.length / 2)],
-    runsMs: times, gflops: Math.round((2 * n * n * n) / (ms * 1e6) * 100) / 100,
-  };
-}
-
-/** The product computed by one engine, for tests: {c: Float32Array}. */
-async function testMultiply({ engine: which, a, b, m, k, n, gpuLimits }) {
-  if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || a.length !== m * k || b.length !== k * n) {
-    throw new Error('a and b must be Float32Arrays of m·k and k·n values');
-  }
-  if (which === 'webgpu') {
-    return withGpu(async (g) => {
-      const job = gpuJob(b);
-      try { return { c: await g.multiply(a, m, k, n, job), engine: 'webgpu', gpuLimits: g.limitsReport }; } finally { g.freeB(job); }
-    }, gpuLimits);
-  }
-  if (which !== 'wasm' && which !== 'js') throw new Error(`unknown engine ${which}`);
-  return withCpuB(b, k, n, which, async (mul) => ({ c: await mul(a, m), engine: which }));
-}
-
 self.onmessage = (e) => {
   const m = e.data;
   if (!m || typeof m !== 'object' || typeof m.op !== 'string') return;
@@ -539,13 +280,7 @@ self.onmessage = (e) => {
     switch (m.op) {
       case 'init':
         if (!initDone) {
-          initDone = init(ENGINES.includes(m.engine) ? m.engine : 'auto', threadCount(m.threads)).catch((err) => {
-            // Whatever went wrong with the GPU, the CPU still works.
-            gpu = null;
-            engine = 'cpu';
-            maxBufferBytes = cpuMaxBufferBytes();
-            post({ op: 'ready', ...engineInfo(`engine set-up failed (${errText(err)}); computing on the CPU`, true) });
-          });
+          initDone = init(ENGINES.includes(m.engine) ? m.engine : 'auto', threadCount(m.threads)).catch(fallBackToCpu);
         }
         break;
       case 'b': onB(m); break;
@@ -553,7 +288,7 @@ self.onmessage = (e) => {
       case 'cancel': if (Array.isArray(m.assignmentIds)) onCancel(m.assignmentIds); break;
       case 'release': releaseJob(m.jobId); break;
       case 'reset': if (Number.isInteger(m.gen)) onReset(m.gen); break;
-      case 'lose-device': if (gpu) gpu.simulateLoss(); break;
+      case 'lose-device': if (eng.gpu) eng.gpu.simulateLoss(); break;
       case 'bench': answer(m, 'bench-result', () => bench(m)); break;
       case 'test-multiply': answer(m, 'test-result', () => testMultiply(m)); break;
       default: log('warn', `compute worker: unknown op ${m.op}`);
