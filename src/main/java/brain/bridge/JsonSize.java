@@ -13,23 +13,39 @@ final class JsonSize {
   private JsonSize() {}
 
   static long of(Object value) {
+    // The backing map and list, not JsonObject's iterator: that one wraps every entry (and every
+    // nested map) in a new object, on each inbound frame.
     if (value instanceof JsonObject object) {
-      long size = 2;
-      for (Map.Entry<String, Object> entry : object) {
-        size += entry.getKey().length() + 4 + of(entry.getValue());
-      }
-      return size;
+      return ofMap(object.getMap());
+    }
+    if (value instanceof Map<?, ?> map) {
+      return ofMap(map);
     }
     if (value instanceof JsonArray array) {
-      long size = 2;
-      for (Object item : array) {
-        size += 1 + of(item);
-      }
-      return size;
+      return ofList(array.getList());
+    }
+    if (value instanceof java.util.List<?> list) {
+      return ofList(list);
     }
     if (value instanceof CharSequence text) {
       return text.length() + 2L;
     }
     return 8; // a number, true, false or null
+  }
+
+  private static long ofMap(Map<?, ?> map) {
+    long size = 2;
+    for (Map.Entry<?, ?> entry : map.entrySet()) {
+      size += String.valueOf(entry.getKey()).length() + 4 + of(entry.getValue());
+    }
+    return size;
+  }
+
+  private static long ofList(java.util.List<?> list) {
+    long size = 2;
+    for (Object item : list) {
+      size += 1 + of(item);
+    }
+    return size;
   }
 }
