@@ -28,7 +28,8 @@ final class ChunkBook {
   private int[] attempts;
   private final ArrayDeque<Integer> pending = new ArrayDeque<>();
   /** Leases not yet settled, by assignment id. */
-  private final Map<String, Lease> leases = new HashMap<>();
+  /** Open leases in the order they went out (oldest first: {@link #stragglers} stops at the first young one). */
+  private final Map<String, Lease> leases = new java.util.LinkedHashMap<>();
   /** Distinct workers a chunk failed on (reported failures and expiries; wrong results are the worker's fault). */
   private final Map<Integer, Set<String>> failedOn = new HashMap<>();
   /** Workers that may not compute a chunk again: their result for it failed the final check. */
@@ -153,6 +154,25 @@ final class ChunkBook {
 
   Collection<Lease> openLeases() {
     return List.copyOf(leases.values());
+  }
+
+  /**
+   * Unanswered leases out at least {@code thresholdMs} whose chunk has no other copy out, oldest
+   * first. It walks only the old ones: leases are kept in the order they went out, so the first
+   * younger one ends the walk (this runs on every pump once a job's queue is empty; copying every
+   * open lease there made a job's tail O(workers) per result).
+   */
+  List<Lease> stragglers(double thresholdMs) {
+    List<Lease> found = new java.util.ArrayList<>();
+    for (Lease lease : leases.values()) {
+      if (lease.elapsedMs() < thresholdMs) {
+        break;
+      }
+      if (!lease.answered && leasesOut[lease.chunkIndex] == 1) {
+        found.add(lease);
+      }
+    }
+    return found;
   }
 
   /** Open leases of one chunk (the original and any speculative copy). */

@@ -108,9 +108,9 @@ final class Dispatch {
         continue;
       }
       double threshold = Math.max(settings.speculationMinMs(), settings.speculationFactor() * job.medianRoundTrip());
-      for (Lease lease : job.openLeases()) {
-        if (lease.answered || job.leasesOut(lease.chunkIndex) > 1 || lease.elapsedMs() < threshold) {
-          continue;
+      for (Lease lease : job.stragglers(threshold)) {
+        if (job.leasesOut(lease.chunkIndex) > 1) {
+          continue; // a copy went out earlier in this loop
         }
         int panel = job.plan.get(lease.chunkIndex).panel(job.plan);
         WorkerSession copyHolder = pool.take(s -> !s.workerId.equals(lease.session.workerId) && s.canTake(job)

@@ -137,6 +137,11 @@ final class RunningJob {
     return chunks.closeLease(lease);
   }
 
+  /** See {@link ChunkBook#stragglers}. */
+  List<Lease> stragglers(double thresholdMs) {
+    return chunks.stragglers(thresholdMs);
+  }
+
   Collection<Lease> openLeases() {
     return chunks.openLeases();
   }
