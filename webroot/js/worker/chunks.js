@@ -6,7 +6,7 @@ import { ADDR, cleanError, validateB, validateCancel, validateChunk, validateRel
 import * as ui from './ui.js';
 import { state, note, updateCounters, bKey, shortId, nowEpoch } from './tab-state.js';
 import { post } from './compute-link.js';
-import { dataCache, dataItem, uploadResult } from './data-plane.js';
+import { abandonAllFetches, abandonFetches, dataCache, dataItem, uploadResult } from './data-plane.js';
 import { register } from './session.js';
 
 // What a result frame adds around its data (ids, times, JSON punctuation), generously.
@@ -75,7 +75,7 @@ async function onChunkV2(c, receivedAt) {
   let a;
   let b;
   try {
-    [a, b] = await Promise.all([dataItem(c.inputs.a), dataItem(c.inputs.b)]);
+    [a, b] = await Promise.all([dataItem(c.inputs.a, c.assignmentId), dataItem(c.inputs.b, c.assignmentId)]);
   } catch (e) {
     if (gen === state.gen && state.held.delete(c.assignmentId)) sendFailure(c.assignmentId, `could not fetch its inputs: ${e.message}`);
     return;
@@ -120,6 +120,7 @@ export function sendFailure(assignmentId, error) {
 export function dropEverything(why) {
   state.gen++;
   post({ op: 'reset', gen: state.gen });
+  abandonAllFetches();
   const n = state.held.size;
   state.held.clear();
   state.jobs.clear();
@@ -224,6 +225,7 @@ export function onCancel(body) {
     return;
   }
   const dropped = v.value.assignmentIds.filter((id) => state.held.delete(id));
+  abandonFetches(v.value.assignmentIds);
   if (v.value.assignmentIds.length) post({ op: 'cancel', assignmentIds: v.value.assignmentIds });
   if (dropped.length) ui.log(`${dropped.length} chunk${dropped.length === 1 ? '' : 's'} cancelled`);
   updateCounters();
@@ -239,7 +241,10 @@ export function onRelease(body) {
   const key = bKey(jobId, state.panels.get(jobId) || 0);
   state.panels.delete(jobId);
   state.jobs.delete(key);
-  for (const [id, h] of state.held) if (h.jobId === jobId) state.held.delete(id);
+  const dropped = [];
+  for (const [id, h] of state.held) if (h.jobId === jobId) dropped.push(id);
+  for (const id of dropped) state.held.delete(id);
+  abandonFetches(dropped);
   post({ op: 'release', jobId: key });
   ui.log(`job ${shortId(jobId)} released`);
   updateCounters();

@@ -10,29 +10,57 @@ const DATA_CACHE_BYTES = 256 * 1024 * 1024;
 
 // What it holds counts against the memory it declares (?memory=).
 export const dataCache = new DataCache(Math.min(DATA_CACHE_BYTES, requestedMemory === undefined ? Infinity : requestedMemory));
-const fetching = new Map(); // id -> Promise<Float32Array>: two chunks naming one B share one GET
+// id -> {promise, controller, waiters}: two chunks naming one B share one GET, and a GET no
+// chunk waits on any more (its leases cancelled: the job ended, or the chunk went elsewhere) is
+// aborted, so a late answer (the job's files gone) is neither read nor reported.
+const fetching = new Map();
 
 /** A data URL on the node our socket is on (the page's own, or another's after a move). */
 function dataUrl(path) {
   return nodes.current === nodes.home ? path : nodes.current + path;
 }
 
-/** A data item from the cache, or fetched once. */
-export function dataItem(item) {
+/** A data item from the cache, or fetched once, for the chunk of lease {@code assignmentId}. */
+export function dataItem(item, assignmentId) {
   const held = dataCache.get(item.id);
   if (held) return Promise.resolve(held);
-  let pending = fetching.get(item.id);
-  if (pending) return pending;
-  pending = fetch(dataUrl(item.url), { credentials: 'omit' }).then(async (r) => {
-    if (!r.ok) throw new Error(`GET ${item.url.replace(/\?.*/, '')} answered ${r.status}`);
-    const bytes = await r.arrayBuffer();
-    if (bytes.byteLength !== item.rows * item.cols * 4) throw new Error(`item ${item.id} has ${bytes.byteLength} bytes`);
-    const values = new Float32Array(bytes);
-    dataCache.put(item.id, values);
-    return values;
-  }).finally(() => fetching.delete(item.id));
-  fetching.set(item.id, pending);
-  return pending;
+  let entry = fetching.get(item.id);
+  if (!entry) {
+    const controller = new AbortController();
+    const promise = fetch(dataUrl(item.url), { credentials: 'omit', signal: controller.signal }).then(async (r) => {
+      if (!r.ok) throw new Error(`GET ${item.url.replace(/\?.*/, '')} answered ${r.status}`);
+      const bytes = await r.arrayBuffer();
+      if (bytes.byteLength !== item.rows * item.cols * 4) throw new Error(`item ${item.id} has ${bytes.byteLength} bytes`);
+      const values = new Float32Array(bytes);
+      dataCache.put(item.id, values);
+      return values;
+    }).finally(() => {
+      if (fetching.get(item.id) === entry) fetching.delete(item.id);
+    });
+    entry = { promise, controller, waiters: new Set() };
+    fetching.set(item.id, entry);
+  }
+  entry.waiters.add(assignmentId);
+  return entry.promise;
+}
+
+/** The chunks of these leases no longer wait on their inputs: a fetch left with no chunk is aborted. */
+export function abandonFetches(assignmentIds) {
+  for (const [id, entry] of fetching) {
+    for (const assignmentId of assignmentIds) entry.waiters.delete(assignmentId);
+    if (entry.waiters.size === 0) abort(id, entry);
+  }
+}
+
+/** Every fetch aborted (a new session: no lease of the old one stands). */
+export function abandonAllFetches() {
+  for (const [id, entry] of fetching) abort(id, entry);
+}
+
+// Out of the map at once: a chunk arriving before the promise settles starts a fresh GET.
+function abort(id, entry) {
+  fetching.delete(id);
+  entry.controller.abort();
 }
 
 export function uploadResult(held, m) {
