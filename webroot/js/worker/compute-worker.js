@@ -35,7 +35,7 @@
 
 import { decodeFloat32, decodeFloat32Into, encodeFloat32, firstNonFinite } from '../codec.js';
 import { multiplyCpu } from './cpu-engine.js';
-import { checkGpuAfterFailure, eng, fallBackToCpu, init } from './engine-choice.js';
+import { checkGpuAfterFailure, inUse, fallBackToCpu, init } from './engine-choice.js';
 import { bench, testMultiply } from './engine-probes.js';
 import { errText, log, now, post, round3 } from './compute-context.js';
 
@@ -57,16 +57,16 @@ function yieldToEvents() {
 // ------------------------------------------------------------------ jobs and chunks
 
 function freeJob(job) {
-  if (eng.gpu) eng.gpu.freeB(job);
-  if (eng.pool) eng.pool.free(job.jobId);
+  if (inUse.gpu) inUse.gpu.freeB(job);
+  if (inUse.pool) inUse.pool.free(job.jobId);
   job.b = null;
 }
 
 /** The CPU engine's product of a chunk (B shared with the kernel threads on first use). */
 function multiplyOnCpu(a, M, K, N, job) {
-  if (!eng.pool || eng.pool.broken) return multiplyCpu(a, job.b, M, K, N);
-  if (!eng.pool.hasB(job.jobId)) eng.pool.shareB(job.jobId, job.b, K, N);
-  return eng.pool.multiply(a, M, K, N, job.jobId);
+  if (!inUse.pool || inUse.pool.broken) return multiplyCpu(a, job.b, M, K, N);
+  if (!inUse.pool.hasB(job.jobId)) inUse.pool.shareB(job.jobId, job.b, K, N);
+  return inUse.pool.multiply(a, M, K, N, job.jobId);
 }
 
 function releaseJob(jobId) {
@@ -115,10 +115,10 @@ function onB(m) {
       job.complete = true;
       job.filled = null;
       post({ op: 'b-complete', gen, jobId: job.jobId });
-      if (eng.engine === 'webgpu' && eng.gpu) {
-        eng.gpu.uploadB(job).catch((e) => log('warn', `B of job ${job.jobId} not uploaded yet: ${errText(e)}`));
-      } else if (eng.pool && !eng.pool.broken) {
-        eng.pool.shareB(job.jobId, job.b, job.rows, job.cols);
+      if (inUse.engine === 'webgpu' && inUse.gpu) {
+        inUse.gpu.uploadB(job).catch((e) => log('warn', `B of job ${job.jobId} not uploaded yet: ${errText(e)}`));
+      } else if (inUse.pool && !inUse.pool.broken) {
+        inUse.pool.shareB(job.jobId, job.b, job.rows, job.cols);
       }
     }
   } catch (e) {
@@ -176,8 +176,8 @@ async function compute(task) {
   const t0 = performance.now();
   let c;
   try {
-    c = eng.engine === 'webgpu'
-      ? await eng.gpu.multiply(task.a, task.rows, task.colsA, task.colsB, task.job)
+    c = inUse.engine === 'webgpu'
+      ? await inUse.gpu.multiply(task.a, task.rows, task.colsA, task.colsB, task.job)
       : await multiplyOnCpu(task.a, task.rows, task.colsA, task.colsB, task.job);
   } catch (e) {
     if (!task.cancelled && task.gen === gen) failChunk(task, errText(e));
@@ -194,7 +194,7 @@ async function compute(task) {
   }
   const msg = {
     op: 'result', gen: task.gen, assignmentId: task.assignmentId, jobId: task.jobId,
-    chunkIndex: task.chunkIndex, computeMs: round3(computeMs), waitMs: round3(waitMs), engine: eng.engine,
+    chunkIndex: task.chunkIndex, computeMs: round3(computeMs), waitMs: round3(waitMs), engine: inUse.engine,
   };
   if (task.raw) {
     msg.c = c;
@@ -288,7 +288,7 @@ self.onmessage = (e) => {
       case 'cancel': if (Array.isArray(m.assignmentIds)) onCancel(m.assignmentIds); break;
       case 'release': releaseJob(m.jobId); break;
       case 'reset': if (Number.isInteger(m.gen)) onReset(m.gen); break;
-      case 'lose-device': if (eng.gpu) eng.gpu.simulateLoss(); break;
+      case 'lose-device': if (inUse.gpu) inUse.gpu.simulateLoss(); break;
       case 'bench': answer(m, 'bench-result', () => bench(m)); break;
       case 'test-multiply': answer(m, 'test-result', () => testMultiply(m)); break;
       default: log('warn', `compute worker: unknown op ${m.op}`);

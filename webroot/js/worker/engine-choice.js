@@ -7,7 +7,7 @@ import { GpuEngine } from './gpu-engine.js';
 import { errText, log, post, round3 } from './compute-context.js';
 
 /** The engine in use: shared with the chunk queue (compute-worker.js) and the probes. */
-export const eng = {
+export const inUse = {
   engine: 'cpu',
   gpu: null,
   pool: null,          // the CPU engine's kernel threads; null where workers cannot start workers
@@ -43,21 +43,21 @@ let benchKeys = 0;
 
 /** Runs `fn(mul)` with B shared with the CPU engine under a throw-away key. */
 export async function withCpuB(b, K, N, kernel, fn) {
-  if (!eng.pool) {
+  if (!inUse.pool) {
     if (kernel === 'wasm') throw new Error('WebAssembly SIMD kernel threads are not available here');
     return fn((a, M) => multiplyCpu(a, b, M, K, N));
   }
   const key = `bench:${++benchKeys}`;
-  eng.pool.shareB(key, b, K, N, kernel);
+  inUse.pool.shareB(key, b, K, N, kernel);
   try {
-    return await fn((a, M, threads) => eng.pool.multiply(a, M, K, N, key, { kernel, threads }));
+    return await fn((a, M, threads) => inUse.pool.multiply(a, M, K, N, key, { kernel, threads }));
   } finally {
-    eng.pool.free(key);
+    inUse.pool.free(key);
   }
 }
 
 export function cpuKernel() {
-  return eng.pool ? eng.pool.kernel : 'js';
+  return inUse.pool ? inUse.pool.kernel : 'js';
 }
 
 function calibrateCpu(n = 128, kernel = cpuKernel()) {
@@ -69,9 +69,9 @@ async function calibrateGpu(n = 128) {
   const a = randomMatrix(n * n);
   const job = { b: randomMatrix(n * n), gpuBuffer: null, gpuEpoch: -1, gpuUploading: null };
   try {
-    return await measure(() => eng.gpu.multiply(a, n, n, n, job), n);
+    return await measure(() => inUse.gpu.multiply(a, n, n, n, job), n);
   } finally {
-    eng.gpu.freeB(job);
+    inUse.gpu.freeB(job);
   }
 }
 
@@ -81,32 +81,32 @@ function onGpuLost() {
 }
 
 function cpuAdapter() {
-  return eng.pool ? eng.pool.description : cpuDescription();
+  return inUse.pool ? inUse.pool.description : cpuDescription();
 }
 
 export function engineInfo(note = '', noteIsWarning = false) {
-  const speed = eng.measured
-    ? { opsPerMs: eng.measured.opsPerMs, gflops: Math.round(eng.measured.opsPerMs * 2 / 1e4) / 100, measuredN: eng.measured.n }
+  const speed = inUse.measured
+    ? { opsPerMs: inUse.measured.opsPerMs, gflops: Math.round(inUse.measured.opsPerMs * 2 / 1e4) / 100, measuredN: inUse.measured.n }
     : { opsPerMs: undefined, gflops: undefined, measuredN: undefined };
-  if (eng.engine === 'webgpu') {
+  if (inUse.engine === 'webgpu') {
     return {
-      engine: eng.engine, kernel: 'webgpu', adapter: eng.gpu.name, label: `WebGPU · ${eng.gpu.name}`, note, noteIsWarning, maxBufferBytes: eng.maxBufferBytes,
-      gpuLimits: eng.gpu.limitsReport, ...speed,
+      engine: inUse.engine, kernel: 'webgpu', adapter: inUse.gpu.name, label: `WebGPU · ${inUse.gpu.name}`, note, noteIsWarning, maxBufferBytes: inUse.maxBufferBytes,
+      gpuLimits: inUse.gpu.limitsReport, ...speed,
     };
   }
   const adapter = cpuAdapter();
   return {
     engine: 'cpu', kernel: cpuKernel(), adapter, label: `CPU · ${adapter}`, note, noteIsWarning,
-    maxBufferBytes: eng.maxBufferBytes, threads: eng.pool ? eng.pool.threads : 1, simd: !!(eng.pool && eng.pool.simd), relaxedSimd: !!(eng.pool && eng.pool.relaxed),
-    kernelDetail: eng.pool ? eng.pool.kernelDescription : 'JavaScript', ...speed,
+    maxBufferBytes: inUse.maxBufferBytes, threads: inUse.pool ? inUse.pool.threads : 1, simd: !!(inUse.pool && inUse.pool.simd), relaxedSimd: !!(inUse.pool && inUse.pool.relaxed),
+    kernelDetail: inUse.pool ? inUse.pool.kernelDescription : 'JavaScript', ...speed,
   };
 }
 
 async function startPool(threads, wish) {
   try {
-    eng.pool = await CpuPool.create({ threads, kernel: wish === 'js' ? 'js' : 'auto', onLog: log });
+    inUse.pool = await CpuPool.create({ threads, kernel: wish === 'js' ? 'js' : 'auto', onLog: log });
   } catch (e) {
-    eng.pool = null;
+    inUse.pool = null;
     log('warn', `CPU kernel threads unavailable (${errText(e)}); multiplying on one thread in JavaScript`);
   }
 }
@@ -121,8 +121,8 @@ export async function init(requested, threads) {
     noteIsWarning = true;
   }
   if (requested === 'auto' || requested === 'webgpu') {
-    eng.gpu = await GpuEngine.create({ onLost: onGpuLost, onLog: log });
-    if (!eng.gpu) {
+    inUse.gpu = await GpuEngine.create({ onLost: onGpuLost, onLog: log });
+    if (!inUse.gpu) {
       if (requested === 'webgpu') {
         note = `WebGPU requested but unavailable (${GpuEngine.lastError}); computing on the CPU`;
         noteIsWarning = true;
@@ -130,7 +130,7 @@ export async function init(requested, threads) {
       if (requested === 'auto') log('info', `no WebGPU (${GpuEngine.lastError}); using the CPU`);
     }
   }
-  if (eng.gpu && requested === 'auto' && eng.gpu.isFallback) {
+  if (inUse.gpu && requested === 'auto' && inUse.gpu.isFallback) {
     // A software adapter (e.g. SwiftShader): keep whichever engine is faster here.
     try {
       calibration.cpu = await calibrateCpu();
@@ -142,42 +142,42 @@ export async function init(requested, threads) {
     if (gpuOps > calibration.cpu.opsPerMs) {
       note = `software adapter, faster than the CPU (${gpuOps} vs ${calibration.cpu.opsPerMs} multiply-adds/ms)`;
     } else {
-      note = `software GPU adapter (${eng.gpu.name}) is slower than the CPU ` +
+      note = `software GPU adapter (${inUse.gpu.name}) is slower than the CPU ` +
         `(${gpuOps} vs ${calibration.cpu.opsPerMs} multiply-adds/ms); computing on the CPU`;
-      eng.gpu.destroy();
-      eng.gpu = null;
+      inUse.gpu.destroy();
+      inUse.gpu = null;
     }
   }
-  if (eng.gpu) {
-    eng.engine = 'webgpu';
-    eng.maxBufferBytes = eng.gpu.maxBufferBytes;
+  if (inUse.gpu) {
+    inUse.engine = 'webgpu';
+    inUse.maxBufferBytes = inUse.gpu.maxBufferBytes;
     if (!calibration.webgpu) {
       try { calibration.webgpu = await calibrateGpu(); } catch (e) { calibration.webgpu = { error: errText(e) }; }
     }
-    if (calibration.webgpu.opsPerMs) eng.measured = calibration.webgpu;
+    if (calibration.webgpu.opsPerMs) inUse.measured = calibration.webgpu;
   } else {
-    eng.engine = 'cpu';
-    eng.maxBufferBytes = cpuMaxBufferBytes();
+    inUse.engine = 'cpu';
+    inUse.maxBufferBytes = cpuMaxBufferBytes();
     if (!calibration.cpu) calibration.cpu = await calibrateCpu();
     // The speed shown and reported: a size where the kernel, not the messaging, is timed.
     const n = cpuKernel() === 'wasm' ? 512 : 256;
-    try { eng.measured = await calibrateCpu(n); } catch (e) { eng.measured = calibration.cpu; }
-    calibration.cpuReported = eng.measured;
+    try { inUse.measured = await calibrateCpu(n); } catch (e) { inUse.measured = calibration.cpu; }
+    calibration.cpuReported = inUse.measured;
   }
   post({ op: 'ready', ...engineInfo(note, noteIsWarning), calibration });
 }
 
 /** After a GPU failure: keep the GPU if a device can be had, else move to the CPU. */
 export async function checkGpuAfterFailure() {
-  if (eng.engine !== 'webgpu' || !eng.gpu) return;
+  if (inUse.engine !== 'webgpu' || !inUse.gpu) return;
   try {
-    await eng.gpu.ensureDevice();
+    await inUse.gpu.ensureDevice();
   } catch (e) {
-    eng.gpu.destroy();
-    eng.gpu = null;
-    eng.engine = 'cpu';
-    eng.maxBufferBytes = cpuMaxBufferBytes();
-    eng.measured = null;
+    inUse.gpu.destroy();
+    inUse.gpu = null;
+    inUse.engine = 'cpu';
+    inUse.maxBufferBytes = cpuMaxBufferBytes();
+    inUse.measured = null;
     // B stays in host memory, so held jobs carry on on the CPU.
     post({ op: 'engine', ...engineInfo(`GPU unavailable (${errText(e)}); computing on the CPU`, true) });
   }
@@ -185,8 +185,8 @@ export async function checkGpuAfterFailure() {
 
 /** init failed: whatever went wrong with the GPU, the CPU still works. */
 export function fallBackToCpu(err) {
-  eng.gpu = null;
-  eng.engine = 'cpu';
-  eng.maxBufferBytes = cpuMaxBufferBytes();
+  inUse.gpu = null;
+  inUse.engine = 'cpu';
+  inUse.maxBufferBytes = cpuMaxBufferBytes();
   post({ op: 'ready', ...engineInfo(`engine set-up failed (${errText(err)}); computing on the CPU`, true) });
 }

@@ -2,12 +2,12 @@
 // (the tab's benchmark panel) and a product computed by a named engine (engine tests).
 
 import { GpuEngine } from './gpu-engine.js';
-import { cpuKernel, eng, randomMatrix, withCpuB } from './engine-choice.js';
+import { cpuKernel, inUse, randomMatrix, withCpuB } from './engine-choice.js';
 import { log, round3 } from './compute-context.js';
 
 /** Runs `fn(gpuEngine)` on the engine in use or, if the tab computes on the CPU, a temporary one. */
 async function withGpu(fn, limitsCap) {
-  if (eng.gpu && !limitsCap) return fn(eng.gpu);
+  if (inUse.gpu && !limitsCap) return fn(inUse.gpu);
   const temporary = await GpuEngine.create({ onLog: log, limitsCap });
   if (!temporary) throw new Error(`WebGPU unavailable: ${GpuEngine.lastError}`);
   try {
@@ -28,7 +28,7 @@ function gpuJob(b) {
 export async function bench({ n = 1024, engine: which = 'current', threads, runs = 3 }) {
   n = Math.max(1, Math.min(4096, n | 0));
   runs = Math.max(1, Math.min(20, runs | 0));
-  if (which === 'current') which = eng.engine === 'webgpu' ? 'webgpu' : cpuKernel();
+  if (which === 'current') which = inUse.engine === 'webgpu' ? 'webgpu' : cpuKernel();
   if (!['wasm', 'js', 'webgpu'].includes(which)) throw new Error(`unknown engine ${which}`);
   const a = randomMatrix(n * n), b = randomMatrix(n * n);
   const times = [];
@@ -49,8 +49,8 @@ export async function bench({ n = 1024, engine: which = 'current', threads, runs
       try { await timeRuns(() => g.multiply(a, n, n, n, job)); } finally { g.freeB(job); }
     });
   } else {
-    usedThreads = eng.pool ? Math.max(1, Math.min(eng.pool.threads, Number.isInteger(threads) ? threads : eng.pool.threads)) : 1;
-    if (which === 'wasm' && !(eng.pool && eng.pool.simd)) throw new Error('WebAssembly SIMD is not available in this browser');
+    usedThreads = inUse.pool ? Math.max(1, Math.min(inUse.pool.threads, Number.isInteger(threads) ? threads : inUse.pool.threads)) : 1;
+    if (which === 'wasm' && !(inUse.pool && inUse.pool.simd)) throw new Error('WebAssembly SIMD is not available in this browser');
     adapter = `${which === 'wasm' ? 'WebAssembly SIMD' : 'JavaScript'} × ${usedThreads} worker${usedThreads === 1 ? '' : 's'}`;
     await withCpuB(b, n, n, which, (mul) => timeRuns(() => mul(a, n, usedThreads)));
   }

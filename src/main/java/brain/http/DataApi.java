@@ -5,9 +5,7 @@ import static brain.bus.Addresses.DATA_UPLOAD;
 import static brain.bus.Addresses.DATA_UPLOAD_CHECK;
 
 import brain.model.ApiError;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
@@ -34,7 +32,6 @@ final class DataApi {
   private static final JsonObject LATE = new JsonObject().put("late", true)
       .put("message", "this chunk's lease was withdrawn before its result came (another copy was accepted, or the job"
           + " ended): it is not needed and earns no credit");
-  private static final Throwable LATE_UPLOAD = new io.vertx.core.VertxException("late upload", true);
 
   /** Refused requests a second from one address before the rest of that second is answered 429 at once. */
   static final int REFUSALS_PER_SECOND = 20;
@@ -146,32 +143,37 @@ final class DataApi {
     }
     JsonObject lease = new JsonObject().put("c", capability).put("assignmentId", assignmentId).put("length", length)
         .put("job", job).put("chunk", chunk);
-    vertx.eventBus().<JsonObject>request(DATA_UPLOAD_CHECK, lease, ASK)
-        .compose(allowed -> {
-          if (allowed.body().getBoolean("late", false)) {
-            // The body is read and dropped (once per lease: at most one result's bytes) so the
-            // worker gets an answer rather than a reset connection.
-            request.handler(ignored -> { });
-            request.end().onSuccess(v -> HttpReplies.json(ctx, 200, LATE));
-            request.resume();
-            return Future.<Buffer>failedFuture(LATE_UPLOAD);
-          }
-          request.resume();
-          return request.body();
-        })
-        .compose(body -> vertx.eventBus().<JsonObject>request(DATA_UPLOAD, body, new DeliveryOptions(ASK)
-            .addHeader("c", capability).addHeader("assignmentId", assignmentId)
-            .addHeader("job", job == null ? "" : job).addHeader("chunk", lease.getValue("chunk") == null ? "" : String.valueOf(lease.getValue("chunk")))
-            .addHeader("computeMs", String.valueOf(computeMs)).addHeader("waitMs", String.valueOf(waitMs))))
-        .onSuccess(received -> {
-          brain.metrics.GridMeters.of(vertx).dataBytes(false, length); // GridMeters hook
-          ctx.response().setStatusCode(204).end();
-        })
-        .onFailure(err -> {
-          if (err != LATE_UPLOAD) {
-            refuse(ctx, err);
-          }
-        });
+    DeliveryOptions uploaded = new DeliveryOptions(ASK)
+        .addHeader("c", capability).addHeader("assignmentId", assignmentId)
+        .addHeader("job", job == null ? "" : job).addHeader("chunk", chunk == null ? "" : String.valueOf(chunk))
+        .addHeader("computeMs", String.valueOf(computeMs)).addHeader("waitMs", String.valueOf(waitMs));
+    vertx.eventBus().<JsonObject>request(DATA_UPLOAD_CHECK, lease, ASK).onComplete(allowed -> {
+      if (allowed.failed()) {
+        refuse(ctx, allowed.cause());
+      } else if (allowed.result().body().getBoolean("late", false)) {
+        answerLate(ctx);
+      } else {
+        request.resume();
+        request.body()
+            .compose(body -> vertx.eventBus().<JsonObject>request(DATA_UPLOAD, body, uploaded))
+            .onSuccess(received -> {
+              brain.metrics.GridMeters.of(vertx).dataBytes(false, length); // GridMeters hook
+              ctx.response().setStatusCode(204).end();
+            })
+            .onFailure(err -> refuse(ctx, err));
+      }
+    });
+  }
+
+  /**
+   * An upload whose lease was withdrawn as it came: its body is read and dropped (once per lease,
+   * at most one result's bytes) so the worker gets an answer rather than a reset connection.
+   */
+  private static void answerLate(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    request.handler(ignored -> { });
+    request.end().onSuccess(v -> HttpReplies.json(ctx, 200, LATE));
+    request.resume();
   }
 
   /** Answers 429 (closing the connection) when this address's refusals are over the limit this second. */

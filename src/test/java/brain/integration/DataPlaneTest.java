@@ -45,6 +45,17 @@ class DataPlaneTest {
     return grid.worker(HeadlessWorker.Options.of("127.0.0.1", grid.port(), name, Engines.cpu(1)).withSlots(1));
   }
 
+  private static CompletableFuture<JsonObject> nextMessage(HeadlessWorker worker, String type) {
+    return worker.nextMessage(m -> type.equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
+  }
+
+  /** The worker holds every chunk it gets without answering; the first one completes the future. */
+  private static CompletableFuture<HeadlessWorker.Chunk> holdChunks(HeadlessWorker worker) {
+    CompletableFuture<HeadlessWorker.Chunk> held = new CompletableFuture<>();
+    worker.behaviour((w, chunk) -> held.complete(chunk) || true);
+    return held;
+  }
+
   private HttpResponse<byte[]> get(String url) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(grid.baseUrl() + url)).GET().build(),
         HttpResponse.BodyHandlers.ofByteArray());
@@ -81,12 +92,10 @@ class DataPlaneTest {
     grid = TestGrid.start(Map.of("scheduler.leaseMs", 60_000));
     HeadlessWorker owner = worker("owner");
     HeadlessWorker other = worker("other");
-    CompletableFuture<HeadlessWorker.Chunk> held = new CompletableFuture<>();
-    CompletableFuture<HeadlessWorker.Chunk> heldOther = new CompletableFuture<>();
-    owner.behaviour((w, chunk) -> held.complete(chunk) || true);
-    other.behaviour((w, chunk) -> heldOther.complete(chunk) || true);
-    CompletableFuture<JsonObject> ownerChunk = owner.nextMessage(m -> "chunk".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
-    CompletableFuture<JsonObject> otherChunk = other.nextMessage(m -> "chunk".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
+    CompletableFuture<HeadlessWorker.Chunk> held = holdChunks(owner);
+    CompletableFuture<HeadlessWorker.Chunk> heldOther = holdChunks(other);
+    CompletableFuture<JsonObject> ownerChunk = nextMessage(owner, "chunk");
+    CompletableFuture<JsonObject> otherChunk = nextMessage(other, "chunk");
     try (TestGrid.JobWatch watch = grid.watch()) {
       String id = grid.submit("{\"rowsA\":16,\"colsA\":24,\"colsB\":20,\"seed\":7,\"chunkRows\":8}");
       JsonObject mine = ownerChunk.get(30, TimeUnit.SECONDS);
@@ -178,9 +187,8 @@ class DataPlaneTest {
   void expiredLeaseUpload() throws Exception {
     grid = TestGrid.start(Map.of("scheduler.leaseMs", 500, "scheduler.inlineMaxBytes", 0)); // its tiny job over HTTP, not inline
     HeadlessWorker slow = worker("slow");
-    CompletableFuture<HeadlessWorker.Chunk> held = new CompletableFuture<>();
-    slow.behaviour((w, chunk) -> held.complete(chunk) || true);
-    CompletableFuture<JsonObject> message = slow.nextMessage(m -> "chunk".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
+    CompletableFuture<HeadlessWorker.Chunk> held = holdChunks(slow);
+    CompletableFuture<JsonObject> message = nextMessage(slow, "chunk");
     try (TestGrid.JobWatch watch = grid.watch(); TestGrid.TimelineWatch events = grid.timelineWatch()) {
       String id = grid.submit("{\"rowsA\":8,\"colsA\":12,\"colsB\":10,\"chunkRows\":8}");
       JsonObject chunk = message.get(30, TimeUnit.SECONDS);
@@ -203,10 +211,9 @@ class DataPlaneTest {
   void uploadCrossingCancel() throws Exception {
     grid = TestGrid.start(Map.of("scheduler.leaseMs", 60_000, "scheduler.inlineMaxBytes", 0));
     HeadlessWorker holder = worker("holder");
-    CompletableFuture<HeadlessWorker.Chunk> held = new CompletableFuture<>();
-    holder.behaviour((w, chunk) -> held.complete(chunk) || true);
-    CompletableFuture<JsonObject> message = holder.nextMessage(m -> "chunk".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
-    CompletableFuture<JsonObject> cancel = holder.nextMessage(m -> "cancel".equals(m.getString("type"))).toCompletionStage().toCompletableFuture();
+    CompletableFuture<HeadlessWorker.Chunk> held = holdChunks(holder);
+    CompletableFuture<JsonObject> message = nextMessage(holder, "chunk");
+    CompletableFuture<JsonObject> cancel = nextMessage(holder, "cancel");
     try (TestGrid.JobWatch watch = grid.watch()) {
       String id = grid.submit("{\"rowsA\":8,\"colsA\":12,\"colsB\":10,\"chunkRows\":8}");
       JsonObject chunk = message.get(30, TimeUnit.SECONDS);
