@@ -59,7 +59,7 @@ final class DataPlane {
       // Its result crossed our cancel: honest, just not needed. Once per lease (removed above).
       return new JsonObject().put("late", true);
     }
-    Lease lease = openLease(request);
+    Lease lease = openLease(session, request);
     if (lease.uploading) {
       throw new ApiError(409, "this lease's result was uploaded already");
     }
@@ -76,7 +76,7 @@ final class DataPlane {
 
   /** The body of an upload {@link #uploadCheck} let through, with the worker's timings: checked, then settled as today. */
   JsonObject upload(JsonObject request, Buffer body) {
-    Lease lease = openLease(request);
+    Lease lease = openLease(session(request.getString("c")), request);
     if (!lease.uploading || lease.answered) {
       throw new ApiError(409, "this lease's upload was not announced, or was answered already");
     }
@@ -97,8 +97,7 @@ final class DataPlane {
    * Settlement#leaseOf}): a late or unknown one is noted once on the job's timeline, one naming
    * another job or chunk than its own is refused as a wrong result.
    */
-  private Lease openLease(JsonObject request) {
-    WorkerSession session = session(request.getString("c"));
+  private Lease openLease(WorkerSession session, JsonObject request) {
     Object chunk = request.getValue("chunk");
     Lease lease = settlement.leaseOf(session, new Inbound.LeaseRef(session.sessionId, request.getString("assignmentId"),
         request.getString("job"), chunk instanceof Number n ? n.intValue() : null));
