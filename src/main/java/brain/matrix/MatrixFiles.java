@@ -13,6 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -146,8 +149,12 @@ public final class MatrixFiles {
     return new Matrix(rows, cols, data);
   }
 
-  /** Blocking: writes a Matrix as a raw .f32 file (atomically: temp file in the same directory, then a move). */
-  public static void writeRaw(Matrix m, Path file) {
+  /**
+   * Blocking: writes a Matrix as a raw .f32 file (atomically: temp file in the same directory,
+   * forced, then a move); answers the SHA-256 (hex) of the bytes written, digested on the way out
+   * so that the file need not be read back.
+   */
+  public static String writeRaw(Matrix m, Path file) {
     Path parent = file.toAbsolutePath().getParent();
     Path temp = null;
     try {
@@ -158,21 +165,26 @@ public final class MatrixFiles {
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER_BYTES, Math.max(4, data.length * 4L)))
             .order(ByteOrder.LITTLE_ENDIAN);
         FloatBuffer floats = buf.asFloatBuffer();
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
         int done = 0;
         while (done < data.length) {
           int count = Math.min(data.length - done, buf.capacity() / 4);
           floats.clear();
           floats.put(data, done, count);
           buf.clear().limit(count * 4);
+          sha.update(buf.duplicate());
           writeFully(out, buf);
           done += count;
         }
         out.force(true);
+        move(temp, file);
+        temp = null;
+        return HexFormat.of().formatHex(sha.digest());
       }
-      move(temp, file);
-      temp = null;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     } finally {
       deleteQuietly(temp);
     }

@@ -45,8 +45,7 @@ public final class ResultFiles {
 
   /** Blocking: writes C atomically and answers the SHA-256 (hex) of the file's bytes. */
   public static String write(Matrix c, Path file) {
-    MatrixFiles.writeRaw(c, file);
-    return sha256(file);
+    return MatrixFiles.writeRaw(c, file);
   }
 
   /** Blocking: the SHA-256 (hex) of a file, read through a small buffer. */
