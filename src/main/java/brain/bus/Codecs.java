@@ -9,5 +9,6 @@ public final class Codecs {
 
   public static void register(Vertx vertx) {
     vertx.eventBus().registerDefaultCodec(Matrix.class, new MatrixMessageCodec());
+    vertx.eventBus().registerDefaultCodec(HeldBytes.class, new HeldBytesCodec());
   }
 }

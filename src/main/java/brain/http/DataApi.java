@@ -4,6 +4,7 @@ import static brain.bus.Addresses.DATA_FETCH;
 import static brain.bus.Addresses.DATA_UPLOAD;
 import static brain.bus.Addresses.DATA_UPLOAD_CHECK;
 
+import brain.bus.HeldBytes;
 import brain.model.ApiError;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -17,8 +18,9 @@ import java.util.regex.Pattern;
  * /data/<item>?c=<capability>} and upload a result with {@code PUT /data/results/<assignmentId>
  * ?c=<capability>}, raw little-endian float32 both ways. The scheduler decides (over the bus,
  * {@link brain.bus.Addresses#DATA_FETCH}); this side streams the region from its file (no copy
- * in the heap) and reads an upload only once the scheduler has let it through, so a refused
- * upload costs one bus round trip and no body. Public in the API's sense (no token): the
+ * in the heap), or sends the bytes the scheduler holds for a small generated job, and reads an
+ * upload only once the scheduler has let it through, so a refused upload costs one bus round
+ * trip and no body. Public in the API's sense (no token): the
  * capability, random per session and only in that session's dispatch messages, is the check.
  */
 final class DataApi {
@@ -78,13 +80,18 @@ final class DataApi {
       HttpReplies.error(ctx, 400, "GET /data/<item id>?c=<capability>: both as named in a chunk message");
       return;
     }
-    vertx.eventBus().<JsonObject>request(DATA_FETCH, new JsonObject().put("c", capability).put("item", item), ASK)
+    vertx.eventBus().<Object>request(DATA_FETCH, new JsonObject().put("c", capability).put("item", item), ASK)
         .onSuccess(found -> {
-          JsonObject region = found.body();
           // Immutable: the id is a digest of the content. Private: another's matrices are not public.
           ctx.response().putHeader("content-type", "application/octet-stream")
-              .putHeader("cache-control", "private, max-age=86400, immutable")
-              .sendFile(region.getString("file"), region.getLong("offset"), region.getLong("length"))
+              .putHeader("cache-control", "private, max-age=86400, immutable");
+          if (found.body() instanceof HeldBytes held) { // a small generated job's, from memory
+            ctx.response().end(held.bytes())
+                .onSuccess(v -> brain.metrics.GridMeters.of(vertx).dataBytes(true, held.bytes().length())); // GridMeters hook
+            return;
+          }
+          JsonObject region = (JsonObject) found.body();
+          ctx.response().sendFile(region.getString("file"), region.getLong("offset"), region.getLong("length"))
               .onSuccess(v -> brain.metrics.GridMeters.of(vertx).dataBytes(true, region.getLong("length"))) // GridMeters hook
               .onFailure(err -> {
                 if (!ctx.response().headWritten()) {

@@ -1,5 +1,6 @@
 package brain.scheduler;
 
+import brain.bus.HeldBytes;
 import brain.model.ApiError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -28,8 +29,11 @@ final class DataPlane {
     this.term = term;
   }
 
-  /** {@code {c, item}} → {@code {file, offset, length}}: a region to stream, if a lease of this session named it. */
-  JsonObject fetch(JsonObject request) {
+  /**
+   * {@code {c, item}} → {@code {file, offset, length}}, a region to stream, or the item's {@link
+   * HeldBytes} (a small generated job's, held in memory), if a lease of this session named it.
+   */
+  Object fetch(JsonObject request) {
     WorkerSession session = session(request.getString("c"));
     WorkerSession.Grant grant = session.granted.get(request.getString("item"));
     if (grant == null) {
@@ -40,6 +44,9 @@ final class DataPlane {
     RunningJob job = runningJob.apply(grant.jobId());
     if (job != null) {
       job.tally.bytes += item.bytes();
+    }
+    if (item.held() != null) {
+      return new HeldBytes(item.held());
     }
     return new JsonObject().put("file", item.file().toString()).put("offset", item.offset()).put("length", item.bytes());
   }

@@ -8,6 +8,7 @@ import brain.model.JobSpec;
 import brain.model.Matrix;
 import brain.matrix.MatrixFiles;
 import brain.persistence.ResultFiles;
+import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -23,7 +24,8 @@ import java.util.SplittableRandom;
 /**
  * Everything a running job needs, built once off the event loop: A and B from the seed (or the
  * uploaded files), the data items workers fetch over HTTP (docs/PROTOCOL.md §4: B whole, A by
- * chunk, each a region of a file under storage.dir named by its content), and the secret
+ * chunk, named by their content, each a region of a file under storage.dir or, for a small
+ * generated job, bytes held in memory), and the secret
  * vectors of the per-chunk check. The base64 payloads of protocol 1 are encoded on first use
  * only (a grid of protocol-2 workers never pays for them).
  *
@@ -40,11 +42,12 @@ final class JobInputs {
 
   /**
    * One input a worker fetches: {@code rows}×{@code cols} float32, little-endian, row-major, at
-   * {@code offset} in {@code file}. Its id is a digest of its shape and values: the same content
-   * in another job (a replay, a second job on the same B) has the same id, so a worker that holds
-   * it is not sent it again.
+   * {@code offset} in {@code file}, or, for a small generated job, {@code held} in memory (file
+   * null). Its id is a digest of its shape and values: the same content in another job (a
+   * replay, a second job on the same B) has the same id, so a worker that holds it is not sent
+   * it again.
    */
-  record Item(String id, String role, int rows, int cols, Path file, long offset) {
+  record Item(String id, String role, int rows, int cols, Path file, long offset, Buffer held) {
     long bytes() {
       return (long) rows * cols * Float.BYTES;
     }
@@ -143,23 +146,28 @@ final class JobInputs {
   }
 
   /**
-   * Blocking: generates (or, for a job of uploaded matrices, loads from {@code storageDir}),
-   * writes generated inputs under {@code storageDir/inputs} (once: the file may be there from a
-   * download or an earlier run), writes a blocked plan's B panels beside them, and digests the
-   * items; call from a worker thread.
+   * Blocking: generates (or, for a job of uploaded matrices, loads from {@code storageDir}) and
+   * digests the items; call from a worker thread. A generated job whose A and B together are at
+   * most {@code heldMaxBytes} keeps its items in memory and writes nothing: writing them took
+   * most of a small job's start (on these machines up to 3.5 ms per MiB of a new file), and the
+   * seed regenerates them for a download or a restart. A larger one writes its inputs under
+   * {@code storageDir/inputs} (once: the file may be there from a download or an earlier run)
+   * and a blocked plan's B panels beside them, streamed from there without a copy in the heap.
    */
   static JobInputs prepare(String jobId, JobSpec spec, ChunkPlan plan, long bPartBytes, int checkVectors,
-      int groupColumns, Path storageDir) {
+      int groupColumns, Path storageDir, long heldMaxBytes) {
     Path aFile = spec.fromMatrices() ? storageDir.resolve(spec.a() + ".f32") : ResultFiles.inputFile(storageDir, jobId, "a");
     Path bFile = spec.fromMatrices() ? storageDir.resolve(spec.b() + ".f32") : ResultFiles.inputFile(storageDir, jobId, "b");
     Matrix a = spec.fromMatrices() ? MatrixFiles.load(aFile, spec.rowsA(), spec.colsA())
         : InputGenerator.a(spec.seed(), spec.rowsA(), spec.colsA());
     Matrix b = spec.fromMatrices() ? MatrixFiles.load(bFile, spec.colsA(), spec.colsB())
         : InputGenerator.b(spec.seed(), spec.colsA(), spec.colsB());
-    if (!spec.fromMatrices()) {
+    boolean held = !spec.fromMatrices() && ((long) a.data().length + b.data().length) * Float.BYTES <= heldMaxBytes;
+    if (!spec.fromMatrices() && !held) {
       writeOnce(a, aFile);
       writeOnce(b, bFile);
     }
+    Buffer aBytes = held ? Buffer.buffer(Float32Codec.toBytes(a.data())) : null;
     // Blocks of one row panel share their A item (same rows, same digest): a worker's cache keeps it.
     Digester digester = new Digester();
     Item[] aItems = new Item[plan.size()];
@@ -168,20 +176,23 @@ final class JobInputs {
       int rowPanel = chunk.rowStart() / plan.chunkRows();
       if (byRowPanel[rowPanel] == null) {
         int offset = a.offsetOf(chunk.rowStart());
+        int end = offset + chunk.rows() * a.cols();
         byRowPanel[rowPanel] = new Item(digester.digest(a.data(), offset, chunk.rows(), a.cols()), "a", chunk.rows(), a.cols(),
-            aFile, offset * (long) Float.BYTES);
+            held ? null : aFile, offset * (long) Float.BYTES,
+            held ? aBytes.slice(offset * Float.BYTES, end * Float.BYTES) : null);
       }
       aItems[chunk.index()] = byRowPanel[rowPanel];
     }
     List<Panel> panels = new ArrayList<>();
     for (int colStart = 0; colStart < plan.totalCols(); colStart += plan.blockCols()) {
       Matrix panel = b.columns(colStart, Math.min(plan.blockCols(), plan.totalCols() - colStart));
-      Path file = bFile;
-      if (plan.blocked()) {
+      Path file = held ? null : bFile;
+      if (plan.blocked() && !held) {
         file = panelFile(storageDir, jobId, colStart);
         writeOnce(panel, file);
       }
-      Item item = new Item(digester.digest(panel.data(), 0, panel.rows(), panel.cols()), "b", panel.rows(), panel.cols(), file, 0);
+      Item item = new Item(digester.digest(panel.data(), 0, panel.rows(), panel.cols()), "b", panel.rows(), panel.cols(), file, 0,
+          held ? Buffer.buffer(Float32Codec.toBytes(panel.data())) : null);
       Freivalds check = checkVectors > 0
           ? Freivalds.prepare(panel, checkVectors, groupColumns, new SplittableRandom(SEEDS.nextLong())) : null;
       panels.add(new Panel(colStart, panel, item, check, bPartBytes));

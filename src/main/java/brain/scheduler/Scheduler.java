@@ -220,7 +220,7 @@ final class Scheduler {
     // Generating and encoding the inputs is O(size of A and B), and the checkpoint is files: a worker thread's job.
     compute.executeBlocking(() -> {
       JobInputs inputs = JobInputs.prepare(job.id, spec, plan, settings.bPartBytes(), settings.preparedVectors(),
-          settings.groupColumns(), settings.storageDir());
+          settings.groupColumns(), settings.storageDir(), settings.heldInputsMaxBytes());
       return Map.entry(inputs, Recovery.load(job, settings.storageDir()));
     }, false).onComplete(ar -> {
       if (job.status != JobStatus.RUNNING) {

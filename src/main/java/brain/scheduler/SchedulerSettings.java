@@ -12,7 +12,7 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
     double speculationMinDoneFraction, long speculationMinMs, int maxWorkerFailures, long workerExclusionMs,
     long bPartBytes, int groupColumns, int probationVectors, int probationFullRows, int suspectVectors,
     int suspectFullRows, int maxFinalCheckRounds, TrustRegistry.Settings trust, String workerKey,
-    java.nio.file.Path storageDir, long minMemoryBytes, long inlineMaxBytes) {
+    java.nio.file.Path storageDir, long minMemoryBytes, long inlineMaxBytes, long heldInputsMaxBytes) {
 
   static SchedulerSettings from(JsonObject config) {
     BrainConfig.Reader c = new BrainConfig.Reader(config);
@@ -56,7 +56,8 @@ record SchedulerSettings(int defaultSlots, int maxSlotsPerWorker, long maxChunkB
         c.string("auth.workerKey"),
         java.nio.file.Path.of(c.string("storage.dir")),
         c.longValue("scheduler.minMemoryBytes"),
-        c.longValue("scheduler.inlineMaxBytes"));
+        c.longValue("scheduler.inlineMaxBytes"),
+        c.longValue("scheduler.heldInputsMaxBytes"));
   }
 
   /** A private grid: workers must present this key when they register. */

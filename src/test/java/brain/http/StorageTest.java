@@ -43,12 +43,14 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(180)
 class StorageTest {
   private static final int BIG = 8192;
+  private static final long HELD_MAX_BYTES = 100_000;
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static TestGrid grid;
 
   @BeforeAll
   static void start() {
-    grid = TestGrid.start(Map.of("limits.maxElements", BIG * BIG));
+    // Generated jobs up to 100 kB of inputs are served from memory; larger ones from files.
+    grid = TestGrid.start(Map.of("limits.maxElements", BIG * BIG, "scheduler.heldInputsMaxBytes", HELD_MAX_BYTES));
     grid.worker("disk-worker");
   }
 
@@ -74,6 +76,20 @@ class StorageTest {
     float[] out = new float[(bytes.length - offset) / 4];
     buf.asFloatBuffer().get(out);
     return out;
+  }
+
+  /** Eight downloads of the job's A at once: each is exactly {@code expected}. */
+  private static void assertConcurrentDownloads(String id, float[] expected) throws Exception {
+    List<CompletableFuture<HttpResponse<byte[]>>> downloads = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      downloads.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(grid.baseUrl() + "/api/jobs/" + id + "/inputs/a"))
+          .header("authorization", "Bearer " + grid.adminToken()).GET().build(), HttpResponse.BodyHandlers.ofByteArray()));
+    }
+    for (CompletableFuture<HttpResponse<byte[]>> d : downloads) {
+      HttpResponse<byte[]> response = d.get();
+      assertEquals(200, response.statusCode());
+      assertArrayEquals(expected, floats(response.body(), 0));
+    }
   }
 
   private static String completedJob(String json) {
@@ -145,24 +161,17 @@ class StorageTest {
   }
 
   @Test
-  @DisplayName("a generated input is written once, when its job starts (workers fetch it from there), and downloads only stream it")
+  @DisplayName("a generated input above scheduler.heldInputsMaxBytes is written once, when its job starts (workers fetch it"
+      + " from there), and downloads only stream it")
   void generatedInputsMaterialisedOnce() throws Exception {
+    assertTrue((300L * 200 + 200 * 100) * 4 > HELD_MAX_BYTES);
     String id = completedJob("{\"rowsA\":300,\"colsA\":200,\"colsB\":100,\"seed\":77}");
     Path a = storage().resolve("inputs").resolve(id + "-a.f32");
     assertTrue(Files.exists(a), "the scheduler wrote the job's inputs for the data plane");
     long modified = Files.getLastModifiedTime(a).toMillis();
     long before = JobsApi.MATERIALISED.get();
-    List<CompletableFuture<HttpResponse<byte[]>>> downloads = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      downloads.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(grid.baseUrl() + "/api/jobs/" + id + "/inputs/a"))
-          .header("authorization", "Bearer " + grid.adminToken()).GET().build(), HttpResponse.BodyHandlers.ofByteArray()));
-    }
     float[] expected = InputGenerator.a(77, 300, 200).data();
-    for (CompletableFuture<HttpResponse<byte[]>> d : downloads) {
-      HttpResponse<byte[]> response = d.get();
-      assertEquals(200, response.statusCode());
-      assertArrayEquals(expected, floats(response.body(), 0));
-    }
+    assertConcurrentDownloads(id, expected);
     assertEquals(before, JobsApi.MATERIALISED.get(), "eight concurrent downloads, no write");
     HttpResponse<byte[]> npy = download("/api/jobs/" + id + "/inputs/a?format=npy", "*/*");
     assertArrayEquals(expected, floats(npy.body(), MatrixFiles.npyHeader(300, 200).length));
@@ -172,6 +181,25 @@ class StorageTest {
     assertEquals(modified, Files.getLastModifiedTime(a).toMillis());
     TestGrid.await(grid.vertx().eventBus().request(Addresses.DB_JOB_DELETE, new JsonObject().put("id", id)));
     assertFalse(Files.exists(a), "materialised inputs go with their job");
+  }
+
+  @Test
+  @DisplayName("a small generated job is computed from inputs held in memory: nothing is written until a download, which"
+      + " writes each input once")
+  void smallGeneratedInputsHeldInMemory() throws Exception {
+    assertTrue((40L * 30 + 30 * 20) * 4 <= HELD_MAX_BYTES);
+    String id = completedJob("{\"rowsA\":40,\"colsA\":30,\"colsB\":20,\"seed\":78}");
+    Path a = storage().resolve("inputs").resolve(id + "-a.f32");
+    assertFalse(Files.exists(a), "the scheduler wrote no input file");
+    assertFalse(Files.exists(storage().resolve("inputs").resolve(id + "-b.f32")));
+    long before = JobsApi.MATERIALISED.get();
+    float[] expected = InputGenerator.a(78, 40, 30).data();
+    assertConcurrentDownloads(id, expected);
+    assertEquals(before + 1, JobsApi.MATERIALISED.get(), "eight concurrent downloads share one write");
+    assertTrue(Files.exists(a));
+    assertArrayEquals(expected, floats(download("/api/jobs/" + id + "/inputs/a", "application/octet-stream").body(), 0));
+    assertEquals(before + 1, JobsApi.MATERIALISED.get(), "a later download streams the file");
+    grid.assertJobProduct(id, 40, 30, 20); // the worker computed it from A and B fetched from the scheduler's memory
   }
 
   private static long usedHeapAfterGc() throws InterruptedException {
