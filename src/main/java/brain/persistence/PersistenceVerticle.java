@@ -273,7 +273,12 @@ public final class PersistenceVerticle extends VerticleBase {
     String recorded = ResultFiles.relativePath(jobId);
     java.nio.file.Path file = ResultFiles.resolve(storageDir, recorded);
     Long fence = LeaseStore.fenceOf(message);
-    return vertx.executeBlocking(() -> ResultFiles.write(c, file), false)
+    // "checkpointed": every chunk of C is in the job's forced checkpoint part file, which can become the result.
+    boolean checkpointed = "true".equals(message.headers().get("checkpointed"));
+    return vertx.executeBlocking(() -> {
+      String adopted = checkpointed ? ResultFiles.adopt(brain.checkpoint.ChunkLog.partFile(storageDir, jobId), c, file) : null;
+      return adopted != null ? adopted : ResultFiles.write(c, file);
+    }, false)
         .compose(sha -> lease.inTransaction(fence, conn -> conn.preparedQuery(SqlQueries.SAVE_RESULT_FILE)
             .execute(Tuple.of(jobId, c.rows(), c.cols(), (long) c.rows() * c.cols() * 4, sha, recorded))
             .compose(rows -> conn.preparedQuery(SqlQueries.DELETE_RESULT_BLOB).execute(Tuple.of(jobId)))))

@@ -5,12 +5,18 @@ import brain.model.Matrix;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -46,6 +52,63 @@ public final class ResultFiles {
   /** Blocking: writes C atomically and answers the SHA-256 (hex) of the file's bytes. */
   public static String write(Matrix c, Path file) {
     return MatrixFiles.writeRaw(c, file);
+  }
+
+  /**
+   * Blocking: stores C by linking, as {@code file}, the job's checkpoint part file, which holds
+   * C's rows in place and was forced chunk by chunk, once its bytes are read back and found to be
+   * exactly C's (the product served is the product checked). Answers their SHA-256 (hex), or
+   * null when the part file cannot serve (absent, another size or content, no hard links on this
+   * file system): then C must be {@link #write written}. Writing C again took 4.6 ms of a 512³
+   * job's 38 on these machines; reading it back about 1.
+   */
+  public static String adopt(Path part, Matrix c, Path file) {
+    Path link = file.resolveSibling(".link-" + System.nanoTime() + ".tmp");
+    try {
+      if (!Files.isRegularFile(part) || Files.size(part) != (long) c.data().length * Float.BYTES) {
+        return null;
+      }
+      String sha = shaIfSame(part, c.data());
+      if (sha == null) {
+        return null;
+      }
+      Files.createLink(link, part);
+      Files.move(link, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return sha;
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    } finally {
+      deleteQuietly(link);
+    }
+  }
+
+  /** The SHA-256 of {@code file} if it holds exactly {@code values} as little-endian float32, else null. */
+  private static String shaIfSame(Path file, float[] values) throws IOException {
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(1 << 20, Math.max(4, values.length * 4L)))
+          .order(ByteOrder.LITTLE_ENDIAN);
+      float[] read = new float[buf.capacity() / Float.BYTES];
+      for (int done = 0; done < values.length; ) {
+        int count = Math.min(values.length - done, read.length);
+        buf.clear().limit(count * Float.BYTES);
+        while (buf.hasRemaining()) {
+          if (in.read(buf) < 0) {
+            return null;
+          }
+        }
+        buf.flip();
+        buf.asFloatBuffer().get(read, 0, count);
+        if (!Arrays.equals(read, 0, count, values, done, done + count)) {
+          return null;
+        }
+        digest.update(buf);
+        done += count;
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Blocking: the SHA-256 (hex) of a file, read through a small buffer. */

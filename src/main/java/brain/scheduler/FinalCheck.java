@@ -96,6 +96,9 @@ final class FinalCheck {
   private void storeResult(RunningJob job) {
     job.phase = "storing";
     DeliveryOptions withJob = term.fenced().addHeader("jobId", job.id);
+    if (job.checkpoint != null) {
+      withJob.addHeader("checkpointed", "true"); // every accepted chunk was forced into it before it counted
+    }
     term.write(vertx.eventBus().request(Addresses.DB_RESULT_SAVE, job.stitcher.result(), withJob)).onComplete(ar -> {
       if (job.status != JobStatus.RUNNING || !term.mayAct()) {
         return;

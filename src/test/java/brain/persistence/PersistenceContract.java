@@ -205,6 +205,33 @@ abstract class PersistenceContract {
   }
 
   @Test
+  @DisplayName("a checkpointed result becomes the job's part file when that holds exactly C; a part file that differs is not used")
+  void checkpointedResultAdoptsThePartFile() throws Exception {
+    Matrix c = new Matrix(3, 2, new float[] {1, 2, 3, 4, 5, 6});
+    ask(DB_JOB_INSERT, job("adopts"));
+    Path part = brain.checkpoint.ChunkLog.partFile(storage, "adopts");
+    brain.matrix.MatrixFiles.writeRaw(c, part);
+    TestGrid.await(vertx.eventBus().request(DB_RESULT_SAVE, c, checkpointed("adopts")));
+    Path result = storage.resolve("results/adopts.f32");
+    assertTrue(Files.isSameFile(part, result), "the part file is linked as the result, not written again");
+    assertArrayEquals(c.data(), brain.matrix.MatrixFiles.load(result, 3, 2).data());
+    assertEquals(ResultFiles.sha256(result), this.<JsonObject>ask(DB_RESULT_GET, new JsonObject().put("id", "adopts")).getString("sha256"));
+
+    ask(DB_JOB_INSERT, job("stale-part"));
+    Path stale = brain.checkpoint.ChunkLog.partFile(storage, "stale-part");
+    brain.matrix.MatrixFiles.writeRaw(new Matrix(3, 2, new float[] {1, 2, 3, 4, 5, 7}), stale);
+    TestGrid.await(vertx.eventBus().request(DB_RESULT_SAVE, c, checkpointed("stale-part")));
+    Path written = storage.resolve("results/stale-part.f32");
+    assertFalse(Files.isSameFile(stale, written), "a part file that is not C is not the result");
+    assertArrayEquals(c.data(), brain.matrix.MatrixFiles.load(written, 3, 2).data());
+    assertEquals(ResultFiles.sha256(written), this.<JsonObject>ask(DB_RESULT_GET, new JsonObject().put("id", "stale-part")).getString("sha256"));
+  }
+
+  private static DeliveryOptions checkpointed(String jobId) {
+    return new DeliveryOptions().addHeader("jobId", jobId).addHeader("checkpointed", "true");
+  }
+
+  @Test
   @DisplayName("a result is a raw float32 file under storage.dir/results; the database keeps its metadata only")
   void resultsAreFiles() throws Exception {
     ask(DB_JOB_INSERT, job("with-result"));
