@@ -100,9 +100,10 @@ final class JobFigures extends Figures {
         Stats ref = Stats.of(references);
         Stats wire = Stats.of(ratios);
         double ratio = wall.p50() / ref.p50();
-        figures.put(String.valueOf(w), Bench.json(wall).put("warmPairs", warmPairs()).put("wireRatioP50", wire.p50()).put("runs", new JsonArray(walls))
-            .put("reference", Bench.json(ref).put("runs", new JsonArray(references))).put("ratioToReference", ratio));
-        rows.add(new Bench.Row("job wall time", "512³, 16-row chunks, W = " + w + ", " + 4 * options.repeats() + " pairs after " + warmPairs(),
+        figures.put(String.valueOf(w), Bench.json(wall).put("warmPairs", warmPairs()).put("wireRatioP50", wire.p50())
+            .put("runs", new JsonArray(walls)).put("reference", Bench.json(ref).put("runs", new JsonArray(references))).put("ratioToReference", ratio));
+        rows.add(new Bench.Row("job wall time",
+            "512³, 16-row chunks, W = " + w + ", " + 4 * options.repeats() + " pairs after " + warmPairs(),
             String.format(Locale.ROOT, "p50 %.0f ms, p99 %.0f ms; reference p50 %.0f ms: %.2f×", wall.p50(), wall.p99(),
                 ref.p50(), ratio),
             "≤ 1.0× reference", w == 1 ? "never completes (1 MB cap)" : w == 4 ? "1.0–1.3 s" : "≈ 2.5 s",

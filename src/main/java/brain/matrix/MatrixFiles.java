@@ -149,12 +149,27 @@ public final class MatrixFiles {
     return new Matrix(rows, cols, data);
   }
 
+  /** Blocking: writes a Matrix as a raw .f32 file (atomically: temp file in the same directory, forced, then a move). */
+  public static void writeRaw(Matrix m, Path file) {
+    write(m, file, null);
+  }
+
   /**
-   * Blocking: writes a Matrix as a raw .f32 file (atomically: temp file in the same directory,
-   * forced, then a move); answers the SHA-256 (hex) of the bytes written, digested on the way out
-   * so that the file need not be read back.
+   * Blocking: {@link #writeRaw}, answering the SHA-256 (hex) of the bytes written, digested on
+   * the way out so that the file need not be read back.
    */
-  public static String writeRaw(Matrix m, Path file) {
+  public static String writeRawDigested(Matrix m, Path file) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      write(m, file, sha);
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Writes {@code m} to {@code file} atomically; {@code sha}, when given, is updated with every byte. */
+  private static void write(Matrix m, Path file, MessageDigest sha) {
     Path parent = file.toAbsolutePath().getParent();
     Path temp = null;
     try {
@@ -165,26 +180,24 @@ public final class MatrixFiles {
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER_BYTES, Math.max(4, data.length * 4L)))
             .order(ByteOrder.LITTLE_ENDIAN);
         FloatBuffer floats = buf.asFloatBuffer();
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
         int done = 0;
         while (done < data.length) {
           int count = Math.min(data.length - done, buf.capacity() / 4);
           floats.clear();
           floats.put(data, done, count);
           buf.clear().limit(count * 4);
-          sha.update(buf.duplicate());
+          if (sha != null) {
+            sha.update(buf.duplicate());
+          }
           writeFully(out, buf);
           done += count;
         }
         out.force(true);
-        move(temp, file);
-        temp = null;
-        return HexFormat.of().formatHex(sha.digest());
       }
+      move(temp, file);
+      temp = null;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     } finally {
       deleteQuietly(temp);
     }

@@ -51,7 +51,7 @@ public final class ResultFiles {
 
   /** Blocking: writes C atomically and answers the SHA-256 (hex) of the file's bytes. */
   public static String write(Matrix c, Path file) {
-    return MatrixFiles.writeRaw(c, file);
+    return MatrixFiles.writeRawDigested(c, file);
   }
 
   /**

@@ -167,7 +167,8 @@ final class JobInputs {
       writeOnce(a, aFile);
       writeOnce(b, bFile);
     }
-    Buffer aBytes = held ? Buffer.buffer(Float32Codec.toBytes(a.data())) : null;
+    byte[] aBytes = held ? Float32Codec.toBytes(a.data()) : null;
+    Buffer aHeld = held ? Buffer.buffer(aBytes) : null;
     // Blocks of one row panel share their A item (same rows, same digest): a worker's cache keeps it.
     Digester digester = new Digester();
     Item[] aItems = new Item[plan.size()];
@@ -176,10 +177,11 @@ final class JobInputs {
       int rowPanel = chunk.rowStart() / plan.chunkRows();
       if (byRowPanel[rowPanel] == null) {
         int offset = a.offsetOf(chunk.rowStart());
-        int end = offset + chunk.rows() * a.cols();
-        byRowPanel[rowPanel] = new Item(digester.digest(a.data(), offset, chunk.rows(), a.cols()), "a", chunk.rows(), a.cols(),
-            held ? null : aFile, offset * (long) Float.BYTES,
-            held ? aBytes.slice(offset * Float.BYTES, end * Float.BYTES) : null);
+        int length = chunk.rows() * a.cols() * Float.BYTES;
+        String id = held ? digester.digest(chunk.rows(), a.cols(), aBytes, offset * Float.BYTES)
+            : digester.digest(a.data(), offset, chunk.rows(), a.cols());
+        byRowPanel[rowPanel] = new Item(id, "a", chunk.rows(), a.cols(), held ? null : aFile, offset * (long) Float.BYTES,
+            held ? aHeld.slice(offset * Float.BYTES, offset * Float.BYTES + length) : null);
       }
       aItems[chunk.index()] = byRowPanel[rowPanel];
     }
@@ -191,8 +193,10 @@ final class JobInputs {
         file = panelFile(storageDir, jobId, colStart);
         writeOnce(panel, file);
       }
-      Item item = new Item(digester.digest(panel.data(), 0, panel.rows(), panel.cols()), "b", panel.rows(), panel.cols(), file, 0,
-          held ? Buffer.buffer(Float32Codec.toBytes(panel.data())) : null);
+      byte[] panelBytes = held ? Float32Codec.toBytes(panel.data()) : null;
+      String id = held ? digester.digest(panel.rows(), panel.cols(), panelBytes, 0)
+          : digester.digest(panel.data(), 0, panel.rows(), panel.cols());
+      Item item = new Item(id, "b", panel.rows(), panel.cols(), file, 0, held ? Buffer.buffer(panelBytes) : null);
       Freivalds check = checkVectors > 0
           ? Freivalds.prepare(panel, checkVectors, groupColumns, new SplittableRandom(SEEDS.nextLong())) : null;
       panels.add(new Panel(colStart, panel, item, check, bPartBytes));
@@ -249,9 +253,7 @@ final class JobInputs {
     }
 
     String digest(float[] data, int offset, int rows, int cols) {
-      buf.clear();
-      buf.putInt(rows).putInt(cols).flip();
-      sha.update(buf);
+      shape(rows, cols);
       int count = rows * cols;
       for (int done = 0; done < count; ) {
         int n = Math.min(count - done, buf.capacity() / Float.BYTES);
@@ -261,6 +263,23 @@ final class JobInputs {
         sha.update(buf);
         done += n;
       }
+      return finish();
+    }
+
+    /** The same id, for values already little-endian float32 in {@code bytes} from {@code offset}. */
+    String digest(int rows, int cols, byte[] bytes, int offset) {
+      shape(rows, cols);
+      sha.update(bytes, offset, rows * cols * Float.BYTES);
+      return finish();
+    }
+
+    private void shape(int rows, int cols) {
+      buf.clear();
+      buf.putInt(rows).putInt(cols).flip();
+      sha.update(buf);
+    }
+
+    private String finish() {
       return "d-" + HexFormat.of().formatHex(sha.digest(), 0, 16); // digest() resets it for the next item
     }
   }

@@ -35,4 +35,17 @@ class DigesterTest {
     assertEquals(expected(data, 100, 2, 8), digester.digest(data, 100, 2, 8));
     assertNotEquals(digester.digest(data, 0, 2, 8), digester.digest(data, 0, 1, 16), "same values, another shape");
   }
+
+  @Test
+  @DisplayName("an item held as little-endian bytes (a small generated job's) gets the same id as from its floats")
+  void heldBytesHaveTheSameIds() throws Exception {
+    float[] data = new float[40 * 30];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) Math.cos(i);
+    }
+    byte[] bytes = brain.model.Float32Codec.toBytes(data);
+    JobInputs.Digester digester = new JobInputs.Digester();
+    assertEquals(expected(data, 0, 40, 30), digester.digest(40, 30, bytes, 0));
+    assertEquals(expected(data, 16 * 30, 8, 30), digester.digest(8, 30, bytes, 16 * 30 * 4), "a slice of A");
+  }
 }
