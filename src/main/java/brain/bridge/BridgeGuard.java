@@ -2,6 +2,7 @@ package brain.bridge;
 
 import static brain.bus.Addresses.*;
 
+import brain.bus.JsonLength;
 import brain.config.BrainConfig;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -206,12 +207,12 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     JsonObject raw = event.getRawMessage();
     switch (event.type()) {
       case SEND, PUBLISH, REGISTER, UNREGISTER -> {
-        long size = raw == null ? 0 : JsonSize.of(raw);
+        long size = raw == null ? 0 : JsonLength.of(raw);
         meters.socketBytes(false, size);
         return size;
       }
       case RECEIVE -> {
-        long size = raw == null ? 0 : JsonSize.of(raw);
+        long size = raw == null ? 0 : JsonLength.of(raw);
         meters.socketBytes(true, size);
         return size;
       }

@@ -9,7 +9,7 @@ import brain.config.BrainConfig;
  *
  * @param maxMessagesPerSecond sustained frames per second of one socket (send, publish, register, unregister, ping)
  * @param messageBurst         frames a socket may send at once above that rate
- * @param maxBytesPerSecond    sustained bytes per second of one socket (estimated from the parsed frame)
+ * @param maxBytesPerSecond    sustained bytes per second of one socket (its JSON text's length, counted from the parsed frame)
  * @param byteBurst            bytes at once; never below {@code maxMessageBytes}, so one maximal message passes
  * @param maxSocketsPerAddress open sockets per remote IP address (a classroom behind one NAT is one address)
  */

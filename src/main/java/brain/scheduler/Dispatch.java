@@ -144,7 +144,7 @@ final class Dispatch {
       session.granted.put(a.id(), new WorkerSession.Grant(a, job.id));
       session.granted.put(b.id(), new WorkerSession.Grant(b, job.id));
       message = WorkerMessages.chunkV2(job, chunk, assignmentId, settings.leaseMs(), session.dataToken, a, b);
-      bytesOut = WorkerMessages.wireBytes(address, message, "");
+      bytesOut = WorkerMessages.wireBytes(address, message);
     } else {
       if (newPanel) {
         // The worker replaces the B panel it holds for this job (docs/PROTOCOL.md §3).
@@ -155,7 +155,7 @@ final class Dispatch {
         job.tally.bytes += job.bWireBytes(address, panel);
       }
       message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
-      bytesOut = job.chunkEnvelopeBytes(address, message) + job.inputs.aSlice(chunk).length();
+      bytesOut = WorkerMessages.wireBytes(address, message, "a");
     }
     Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(), bytesOut, speculative);
     session.inFlight.put(assignmentId, lease);

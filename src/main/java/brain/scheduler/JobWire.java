@@ -1,14 +1,12 @@
 package brain.scheduler;
 
-import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 
 /**
- * What one job's messages take on a worker's socket, measured once per job: the envelope of a
- * chunk message and all parts of each B panel. Confined to the scheduler's event loop.
+ * What one job's messages take on a worker's socket, measured once per job: all parts of each B
+ * panel. Confined to the scheduler's event loop.
  */
 final class JobWire {
-  private long chunkEnvelope = -1;
   private long[] bWire;
 
   /** Bytes all parts of one B panel of {@code job} take on one worker's socket: the same for every worker of the job. */
@@ -25,17 +23,5 @@ final class JobWire {
       }
     }
     return bWire[panel];
-  }
-
-  /**
-   * Bytes a chunk message takes on the socket besides its payload. Measured by encoding the
-   * first one; the others differ by a digit or two (counting them exactly would cost a JSON
-   * encoding per dispatch).
-   */
-  long chunkEnvelopeBytes(String address, JsonObject message) {
-    if (chunkEnvelope < 0) {
-      chunkEnvelope = WorkerMessages.wireBytes(address, message, "a") - message.getString("a").length();
-    }
-    return chunkEnvelope;
   }
 }

@@ -245,11 +245,6 @@ final class RunningJob {
     return wire.bWireBytes(this, address, panel);
   }
 
-  /** See {@link JobWire#chunkEnvelopeBytes}. */
-  long chunkEnvelopeBytes(String address, JsonObject message) {
-    return wire.chunkEnvelopeBytes(address, message);
-  }
-
   /** The largest buffer a worker must hold for this job, in bytes: its B panel, or a chunk's A or C. */
   long largestBufferBytes() {
     int cols = plan == null ? spec.colsB() : plan.blockCols();
