@@ -50,8 +50,8 @@ public final class Bench {
   }
 
   /**
-   * {@code wallOnly}: only the chunk throughput and the 512³ wall time beside the reference (with
-   * the wire ratio), in a few minutes: what a change to the data plane is judged by.
+   * {@code wallOnly}: only the chunk throughput, the 512³ wall time beside the reference (with
+   * the wire ratio) and the inline threshold, in a few minutes: what a change to the data plane is judged by.
    */
   public JsonObject run(boolean wallOnly) throws Exception {
     long started = System.nanoTime();
@@ -81,6 +81,9 @@ public final class Bench {
         jobs.scale(grid);
         latency.reassignment(grid);
       }
+    }
+    if (options.server() == null) {
+      new InlineFigures(sink).threshold(); // two servers of its own, one inline, one over the data plane
     }
     if (!wallOnly) {
       if (options.server() == null) {

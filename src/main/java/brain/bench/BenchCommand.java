@@ -32,7 +32,7 @@ public final class BenchCommand implements Callable<Integer> {
   boolean enginesOnly;
 
   @Option(names = "--wall-only", description = "Only chunk throughput and the 512³ wall time beside the reference "
-      + "(with the wire ratio): a few minutes.")
+      + "(with the wire ratio), and inline or data plane: a few minutes.")
   boolean wallOnly;
 
   @Override

@@ -167,17 +167,18 @@ final class Dispatch {
   }
 
   /**
-   * A chunk whose A rows, B panel and result are each at most {@code scheduler.inlineMaxBytes}
-   * travels inline on the bus (protocol 1's messages, which every worker reads), even to a
-   * protocol-2 worker, for every chunk of the job: for payloads that small, an HTTP request each way costs more than the
-   * base64 (docs/BENCHMARK.md, "inline or data plane").
+   * A job whose chunks' A rows and result are each at most {@code scheduler.inlineMaxBytes}, and
+   * whose B (panel) fits in one {@code b} part, travels inline on the bus (protocol 1's messages,
+   * which every worker reads), even to a protocol-2 worker, for every chunk of the job: for
+   * payloads that small, an HTTP request each way costs more than the base64 (measured by the
+   * bench's "inline or data plane" rows: docs/BENCHMARK.md).
    */
   private boolean inline(RunningJob job) {
     if (job.inline == null) { // decided once per job from its first (largest) chunk: a worker holds one job's B one way
       ChunkPlan.Chunk first = job.plan.get(0);
       long limit = settings.inlineMaxBytes();
-      job.inline = job.inputs.aItems[0].bytes() <= limit && job.inputs.bItemOf(0).bytes() <= limit
-          && (long) first.rows() * first.cols() * Float.BYTES <= limit;
+      job.inline = job.inputs.aItems[0].bytes() <= limit && (long) first.rows() * first.cols() * Float.BYTES <= limit
+          && job.inputs.bItemOf(0).bytes() <= settings.bPartBytes();
     }
     return job.inline;
   }

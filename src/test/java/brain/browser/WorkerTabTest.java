@@ -7,6 +7,7 @@ import brain.testing.TestGrid;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.options.WaitForSelectorState;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -23,7 +24,7 @@ class WorkerTabTest {
 
   @BeforeEach
   void start() {
-    grid = TestGrid.start();
+    grid = TestGrid.start(Map.of("scheduler.inlineMaxBytes", 1024)); // the tiny job inline, the others over the data plane
   }
 
   @AfterEach
@@ -172,7 +173,7 @@ class WorkerTabTest {
     try (Browser browser = Browser.withoutWebGpu(); TestGrid.JobWatch watch = grid.watch()) {
       Page tab = openWorker(browser, grid, "name=inline");
       String dataRequests = "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/data/')).length";
-      // A rows 4×16×4 = 256 B, B 16×16×4 = 1 KiB, C rows 256 B: each within scheduler.inlineMaxBytes (1 KiB).
+      // A rows 4×16×4 = 256 B, B 16×16×4 = 1 KiB, C rows 256 B: each within scheduler.inlineMaxBytes (1 KiB here).
       String id = grid.submit("{\"rowsA\":16,\"colsA\":16,\"colsB\":16,\"chunkRows\":4}");
       assertEquals("completed", watch.finished(id).getString("status"));
       grid.assertJobProduct(id, 16, 16, 16);

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The binary data plane (docs/PROTOCOL.md §4) against the real server, with raw HTTP where a
@@ -276,10 +278,14 @@ class DataPlaneTest {
     }
   }
 
-  @Test
-  @DisplayName("the same tiny job with scheduler.inlineMaxBytes under its B goes over the data plane")
-  void inlineThresholdRespected() throws Exception {
-    grid = TestGrid.start(Map.of("scheduler.inlineMaxBytes", 1023));
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"scheduler.inlineMaxBytes", "scheduler.bPartBytes"})
+  @DisplayName("the same tiny job goes over the data plane when its A rows exceed scheduler.inlineMaxBytes or its B one b part")
+  void inlineThresholdRespected(String setting) throws Exception {
+    // A rows and C rows 256 B, B 1 KiB: 255 is under both.
+    Map<String, Object> config = new java.util.HashMap<>(Map.of("scheduler.inlineMaxBytes", 1024));
+    config.put(setting, 255);
+    grid = TestGrid.start(config);
     HeadlessWorker worker = worker("tiny");
     try (TestGrid.JobWatch watch = grid.watch()) {
       String id = grid.submit("{\"rowsA\":16,\"colsA\":16,\"colsB\":16,\"chunkRows\":4}");

@@ -78,7 +78,10 @@ public final class TestGrid implements AutoCloseable {
         .with("http.host", "127.0.0.1")
         .with("db.url", "jdbc:sqlite:" + dir.resolve("brain.db"))
         .with("storage.dir", dir.resolve("matrices").toString())
-        .with("auth.adminToken", ADMIN_TOKEN);
+        .with("auth.adminToken", ADMIN_TOKEN)
+        // Tests' matrices are small stand-ins for the jobs the data plane carries: every job goes
+        // over it unless a test asks for the inline path (scheduler.inlineMaxBytes).
+        .with("scheduler.inlineMaxBytes", 0);
     for (Map.Entry<String, Object> e : overrides.entrySet()) {
       config = config.with(e.getKey(), e.getValue());
     }
