@@ -16,22 +16,25 @@ public final class JsonLength {
   private JsonLength() {}
 
   public static long of(Object value) {
-    // The backing map and list, not JsonObject's iterator: that one wraps every entry (and every
-    // nested map) in a new object.
+    // The commonest first; the backing map and list, not JsonObject's iterator: that one wraps
+    // every entry (and every nested map) in a new object.
+    if (value instanceof String text) {
+      return ofString(text);
+    }
+    if (value instanceof Integer || value instanceof Long) {
+      return digits(((Number) value).longValue());
+    }
     if (value instanceof JsonObject object) {
       return ofMap(object.getMap());
-    }
-    if (value instanceof Map<?, ?> map) {
-      return ofMap(map);
     }
     if (value instanceof JsonArray array) {
       return ofList(array.getList());
     }
+    if (value instanceof Map<?, ?> map) {
+      return ofMap(map);
+    }
     if (value instanceof List<?> list) {
       return ofList(list);
-    }
-    if (value instanceof CharSequence text) {
-      return ofString(text);
     }
     if (value == null) {
       return 4;
@@ -39,50 +42,58 @@ public final class JsonLength {
     if (value instanceof Boolean flag) {
       return flag ? 4 : 5;
     }
-    if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+    if (value instanceof Double d && Double.isFinite(d)) {
+      return Double.toString(d).length(); // what Jackson writes for a finite double
+    }
+    if (value instanceof Short || value instanceof Byte) {
       return digits(((Number) value).longValue());
     }
-    return Json.encode(value).length(); // a double, a byte[] as base64, an Instant: rare, and encoded alone
+    if (value instanceof CharSequence text) {
+      return ofString(text.toString());
+    }
+    return Json.encode(value).length(); // a float, a byte[] as base64, an Instant: rare, and encoded alone
   }
 
   private static long ofMap(Map<?, ?> map) {
     long size = 2 + Math.max(0, map.size() - 1); // braces and commas
     for (Map.Entry<?, ?> entry : map.entrySet()) {
-      size += ofString(String.valueOf(entry.getKey())) + 1 + of(entry.getValue());
+      Object key = entry.getKey();
+      size += ofString(key instanceof String k ? k : String.valueOf(key)) + 1 + of(entry.getValue());
     }
     return size;
   }
 
   private static long ofList(List<?> list) {
     long size = 2 + Math.max(0, list.size() - 1);
-    for (Object item : list) {
-      size += of(item);
+    for (int i = 0, n = list.size(); i < n; i++) {
+      size += of(list.get(i));
     }
     return size;
   }
 
-  /** Quotes and Jackson's escapes: {@code \"}, {@code \\}, the short control escapes, {@code \\u00XX} for the others. */
-  private static long ofString(CharSequence text) {
-    long size = text.length() + 2;
-    for (int i = 0, n = text.length(); i < n; i++) {
+  /** Quotes and Jackson's escapes: a backslash before a quote, a backslash and the short control escapes, six characters for the other controls. */
+  private static long ofString(String text) {
+    int n = text.length();
+    long size = n + 2;
+    for (int i = 0; i < n; i++) {
       char c = text.charAt(i);
-      if (c == '"' || c == '\\' || c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r') {
-        size += 1;
-      } else if (c < 0x20) {
-        size += 5;
+      if (c <= '\\' && (c < 0x20 || c == '"' || c == '\\')) {
+        size += c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '"' || c == '\\' ? 1 : 5;
       }
     }
     return size;
   }
 
   private static long digits(long v) {
-    if (v == Long.MIN_VALUE) {
-      return 20;
+    if (v < 0) {
+      return v == Long.MIN_VALUE ? 20 : 1 + digits(-v);
     }
-    long size = v < 0 ? 2 : 1;
-    for (long rest = Math.abs(v); rest >= 10; rest /= 10) {
-      size++;
+    long bound = 10;
+    for (int n = 1; n < 19; n++, bound *= 10) { // multiplying, not dividing: this runs for every number of every frame
+      if (v < bound) {
+        return n;
+      }
     }
-    return size;
+    return 19;
   }
 }

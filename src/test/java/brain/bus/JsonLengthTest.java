@@ -37,6 +37,22 @@ class JsonLengthTest {
     assertEquals(chunk.encode().length(), JsonLength.of(chunk));
   }
 
+  @Test
+  @DisplayName("integers on each side of every power of ten, both signs, and the extremes")
+  void digitsAtEveryPowerOfTen() {
+    JsonArray numbers = new JsonArray().add(Long.MAX_VALUE).add(Long.MIN_VALUE).add(Integer.MIN_VALUE).add(0);
+    for (long p = 1; p > 0 && p <= Long.MAX_VALUE / 10 * 10; p *= 10) {
+      numbers.add(p - 1).add(p).add(p + 1).add(-p).add(1 - p);
+      if (p > Long.MAX_VALUE / 10) {
+        break;
+      }
+    }
+    for (Object n : numbers) {
+      assertEquals(String.valueOf(n).length(), JsonLength.of(n), String.valueOf(n));
+    }
+    assertEquals(numbers.encode().length(), JsonLength.of(numbers));
+  }
+
   private static JsonObject object(Random random, int depth) {
     JsonObject object = new JsonObject();
     int n = random.nextInt(6);
