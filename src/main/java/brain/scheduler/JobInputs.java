@@ -43,9 +43,9 @@ final class JobInputs {
   /**
    * One input a worker fetches: {@code rows}×{@code cols} float32, little-endian, row-major, at
    * {@code offset} in {@code file}, or, for a small generated job, {@code held} in memory (file
-   * null). Its id is a digest of its shape and values: the same content in another job (a
-   * replay, a second job on the same B) has the same id, so a worker that holds it is not sent
-   * it again.
+   * null). Its id names its content (a digest of its shape and values, or for a generated
+   * input of the slice of the seed's matrix it is): the same content in another job (a replay,
+   * a second job on the same B) has the same id, so a worker that holds it is not sent it again.
    */
   record Item(String id, String role, int rows, int cols, Path file, long offset, Buffer held) {
     long bytes() {
@@ -178,8 +178,8 @@ final class JobInputs {
       if (byRowPanel[rowPanel] == null) {
         int offset = a.offsetOf(chunk.rowStart());
         int length = chunk.rows() * a.cols() * Float.BYTES;
-        String id = held ? digester.digest(chunk.rows(), a.cols(), aBytes, offset * Float.BYTES)
-            : digester.digest(a.data(), offset, chunk.rows(), a.cols());
+        String id = spec.fromMatrices() ? digester.digest(a.data(), offset, chunk.rows(), a.cols())
+            : digester.generated('a', spec.seed(), a.cols(), chunk.rowStart(), chunk.rows(), 0, a.cols());
         byRowPanel[rowPanel] = new Item(id, "a", chunk.rows(), a.cols(), held ? null : aFile, offset * (long) Float.BYTES,
             held ? aHeld.slice(offset * Float.BYTES, offset * Float.BYTES + length) : null);
       }
@@ -194,8 +194,8 @@ final class JobInputs {
         writeOnce(panel, file);
       }
       byte[] panelBytes = held ? Float32Codec.toBytes(panel.data()) : null;
-      String id = held ? digester.digest(panel.rows(), panel.cols(), panelBytes, 0)
-          : digester.digest(panel.data(), 0, panel.rows(), panel.cols());
+      String id = spec.fromMatrices() ? digester.digest(panel.data(), 0, panel.rows(), panel.cols())
+          : digester.generated('b', spec.seed(), b.cols(), 0, b.rows(), colStart, panel.cols());
       Item item = new Item(id, "b", panel.rows(), panel.cols(), file, 0, held ? Buffer.buffer(panelBytes) : null);
       Freivalds check = checkVectors > 0
           ? Freivalds.prepare(panel, checkVectors, groupColumns, new SplittableRandom(SEEDS.nextLong())) : null;
@@ -236,11 +236,13 @@ final class JobInputs {
 
   /**
    * Item ids: "d-" + 32 hex digits of SHA-256 over (rows, cols as int32 LE, the float32 LE
-   * values). One SHA-256 and one staging buffer for all the items of a job: a job of 16,384 one-row
+   * values), or a generated input's "g-" ids ({@link #generated}). One SHA-256 and one staging buffer for all the items of a job: a job of 16,384 one-row
    * chunks digested with a fresh 64 KiB buffer each allocated 1 GiB (40 ms to 1.9 s with the
    * collections it caused, against 4 ms for its one 1 MiB B). Not thread-safe.
    */
   static final class Digester {
+    /** Names InputGenerator's output: a change to the values it generates must change this. */
+    private static final byte[] GENERATOR = "brain.model.InputGenerator/1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private final MessageDigest sha;
     private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
 
@@ -266,11 +268,19 @@ final class JobInputs {
       return finish();
     }
 
-    /** The same id, for values already little-endian float32 in {@code bytes} from {@code offset}. */
-    String digest(int rows, int cols, byte[] bytes, int offset) {
-      shape(rows, cols);
-      sha.update(bytes, offset, rows * cols * Float.BYTES);
-      return finish();
+    /**
+     * A generated input's id, "g-" and 32 hex digits of SHA-256 over what fixes its values
+     * ({@link InputGenerator}: the seed, A's or B's stream, the row stride) and which slice it
+     * is, instead of over the values: as stable (a replay, or a second job on the same seed's
+     * B, names the same items) without hashing megabytes at each start (2 MiB of a 512³ job's
+     * were about 2 ms of its 35–40). Never equal to a content id ("d-").
+     */
+    String generated(char stream, long seed, int cols, int rowStart, int rows, int colStart, int sliceCols) {
+      buf.clear();
+      buf.put(GENERATOR).putChar(stream).putLong(seed).putInt(cols).putInt(rowStart).putInt(rows).putInt(colStart)
+          .putInt(sliceCols).flip();
+      sha.update(buf);
+      return "g-" + HexFormat.of().formatHex(sha.digest(), 0, 16);
     }
 
     private void shape(int rows, int cols) {
