@@ -39,6 +39,8 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int MAX_HANDLERS_PER_SOCKET = 16;
   private static final int MAX_ADDRESS_LENGTH = 120;
+  /** A result or failure frame around its data: address, ids, times, an error sentence. */
+  private static final long ANSWER_ENVELOPE_BYTES = 1024;
 
   private final Vertx vertx;
   private final brain.metrics.GridMeters meters;
@@ -190,7 +192,10 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
         }
       }
       case UNREGISTER, SOCKET_PING -> event.complete(withinBudget(event, socket, size));
-      case RECEIVE -> event.complete(!DashboardAuth.isPrivateFeed(address(event)) || mayReceivePrivate(event, socket));
+      case RECEIVE -> {
+        earnAnswer(event.getRawMessage(), socket);
+        event.complete(!DashboardAuth.isPrivateFeed(address(event)) || mayReceivePrivate(event, socket));
+      }
       case REGISTERED -> {
         announceListening(event.getRawMessage(), socket);
         event.complete(true);
@@ -261,6 +266,22 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
       socket.close();
     }
     return false;
+  }
+
+  /**
+   * A chunk on its way to this socket earns the socket its answer ({@link PeerState#earn}): a
+   * result of rows × colsB float32, in base64url when the chunk came inline, plus the message
+   * around it.
+   */
+  private void earnAnswer(JsonObject raw, SockJSSocket socket) {
+    if (raw == null || !(raw.getValue("body") instanceof JsonObject body) || !"chunk".equals(body.getValue("type"))) {
+      return;
+    }
+    PeerState peer = peers.get(socket);
+    if (peer != null && body.getValue("rows") instanceof Integer rows && body.getValue("colsB") instanceof Integer cols) {
+      long data = body.containsKey("a") ? ((long) rows * cols * Float.BYTES * 4 + 2) / 3 : 0; // base64url, no padding
+      peer.earn(data + ANSWER_ENVELOPE_BYTES);
+    }
   }
 
   /** Replaces the client's headers with the peer and remote headers; refuses bodies that are not JSON objects. */

@@ -10,6 +10,11 @@ final class PeerState {
   private final TokenBucket messages;
   private final TokenBucket bytes;
   private final AtomicBoolean overBudget = new AtomicBoolean();
+  /** Frames (and their bytes) this socket may send beyond its budgets: one per chunk sent to it. */
+  private long earnedFrames;
+  private long earnedBytes;
+  private final long maxEarnedFrames;
+  private final long maxEarnedBytes;
   /** The signed-in dashboard user ({name, role}) and its token, or null: see {@link DashboardAuth}. */
   volatile JsonObject user;
   volatile String token;
@@ -21,16 +26,42 @@ final class PeerState {
     this.remoteHost = remoteHost;
     this.messages = limits.messageBucket();
     this.bytes = limits.byteBucket();
+    this.maxEarnedFrames = (long) limits.messageBurst();
+    this.maxEarnedBytes = (long) limits.byteBurst();
   }
 
   /**
-   * Charges one frame (and its estimated bytes) to the budgets. Null when within them; else
+   * The server sent this socket a chunk: its answer (a result or a failure, of at most {@code
+   * answerBytes}) is paid for, whatever the rate. A fast worker on a job of small inline chunks
+   * sends a frame per chunk, thousands a second on a LAN, and the message budget closed its
+   * socket mid-job. Earned frames are capped at a burst: the server decides how many chunks a
+   * socket gets, so a peer cannot earn more than its slots let it answer.
+   */
+  synchronized void earn(long answerBytes) {
+    earnedFrames = Math.min(maxEarnedFrames, earnedFrames + 1);
+    earnedBytes = Math.min(maxEarnedBytes, earnedBytes + answerBytes);
+  }
+
+  private synchronized boolean spendEarned(long frameBytes) {
+    if (earnedFrames == 0 || frameBytes > earnedBytes) {
+      return false;
+    }
+    earnedFrames--;
+    earnedBytes -= frameBytes;
+    return true;
+  }
+
+  /**
+   * Charges one frame (and its bytes) to what it earned, else to the budgets. Null when within them; else
    * which budget it broke, once: later frames of a socket over budget are refused without
    * charging, and answer "" so the caller closes the socket only once.
    */
   String charge(long frameBytes) {
     if (overBudget.get()) {
       return "";
+    }
+    if (spendEarned(frameBytes)) {
+      return null;
     }
     // The message count first: it costs nothing, and a flood of small frames stops here.
     if (!messages.take(1)) {

@@ -115,6 +115,26 @@ class BridgeLimitsTest {
   }
 
   @Test
+  @DisplayName("a worker answering inline chunks far faster than bridge.maxMessagesPerSecond keeps its socket: each chunk sent"
+      + " to it pays for its answer, and every chunk is credited to it")
+  void answersToChunksArePaidFor() throws Exception {
+    // 600 results in about a second against a budget of 20 frames a second and a burst of 40.
+    grid = TestGrid.start(Map.of("bridge.maxMessagesPerSecond", 20, "bridge.messageBurst", 40,
+        "scheduler.inlineMaxBytes", 1024));
+    brain.worker.HeadlessWorker worker = grid.worker(brain.worker.HeadlessWorker.Options.of("127.0.0.1", grid.port(), "quick",
+        brain.worker.Engines.cpu(1)).withSlots(4).withReconnect(false));
+    String session = worker.sessionId();
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      String id = grid.submit("{\"rowsA\":600,\"colsA\":16,\"colsB\":16,\"chunkRows\":1}");
+      assertEquals("completed", watch.finished(id).getString("status"));
+      assertEquals(session, worker.sessionId(), "the same session throughout: its socket was never closed");
+      assertEquals(600, brain.testing.Credits.ofJob(grid, id).stream()
+          .filter(c -> c.workerId().equals(worker.workerId())).count(), "every chunk credited to the one worker");
+      grid.assertJobProduct(id, 600, 16, 16);
+    }
+  }
+
+  @Test
   @DisplayName("a socket flooding 20,000 small frames is closed quickly, most frames refused, and the server stays responsive")
   void floodIsCutOff() {
     grid = TestGrid.start();
