@@ -15,7 +15,7 @@ import java.util.Map;
  */
 final class InlineFigures extends Figures {
   /** rows per chunk, k (= n): per chunk A is rows·k floats, C rows·n, B k·n once per worker. */
-  private static final int[][] SIZES = {{1, 16}, {4, 64}, {16, 128}, {16, 256}, {32, 256}};
+  private static final int[][] SIZES = {{1, 16}, {4, 64}, {8, 128}, {16, 128}, {16, 256}, {32, 256}};
   private static final int CHUNKS = 512;
   private static final int WORKERS = 4;
 
@@ -37,7 +37,9 @@ final class InlineFigures extends Figures {
             .put("chunkRows", chunkRows).put("verify", "none");
         List<Double> inlineRates = new ArrayList<>();
         List<Double> planeRates = new ArrayList<>();
-        for (int r = -3; r < options.repeats(); r++) { // 3 unmeasured pairs: the JIT
+        // 3 unmeasured pairs (the JIT), then twice the usual repeats: neighbouring sizes differ by
+        // less than one pair varies from the next.
+        for (int r = -3; r < 2 * options.repeats(); r++) {
           double a = rate(inline, spec);
           double b = rate(plane, spec);
           if (r >= 0) {

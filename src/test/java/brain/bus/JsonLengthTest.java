@@ -53,6 +53,18 @@ class JsonLengthTest {
     assertEquals(numbers.encode().length(), JsonLength.of(numbers));
   }
 
+  @Test
+  @DisplayName("a base64 payload is counted by its length, and only strings over 256 characters skip the escape scan")
+  void longStrings() {
+    String base64 = brain.model.Float32Codec.toBase64(new float[4096]);
+    JsonObject result = new JsonObject().put("assignmentId", "q3").put("data", base64);
+    assertEquals(result.encode().length(), JsonLength.of(result), "a result message, exactly");
+    String quotes = "\"".repeat(JsonLength.LONG_STRING);
+    assertEquals(new JsonArray().add(quotes).encode().length(), JsonLength.of(new JsonArray().add(quotes)),
+        "256 characters: still scanned, exact");
+    assertEquals(JsonLength.LONG_STRING + 1 + 2, JsonLength.of(quotes + "\""), "257: its length, escapes not counted");
+  }
+
   private static JsonObject object(Random random, int depth) {
     JsonObject object = new JsonObject();
     int n = random.nextInt(6);
