@@ -7,15 +7,12 @@ import brain.config.BrainConfig;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
-import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * The trust boundary between the event bus and untrusted browsers.
@@ -37,10 +34,6 @@ import java.util.regex.Pattern;
 public final class BridgeGuard implements Handler<BridgeEvent> {
   private static final System.Logger LOG = System.getLogger(BridgeGuard.class.getName());
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final int MAX_HANDLERS_PER_SOCKET = 16;
-  private static final int MAX_ADDRESS_LENGTH = 120;
-  /** A result or failure frame around its data: address, ids, times, an error sentence. */
-  private static final long ANSWER_ENVELOPE_BYTES = 1024;
 
   private final Vertx vertx;
   private final brain.metrics.GridMeters meters;
@@ -83,22 +76,6 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     vertx.eventBus().<JsonObject>consumer(AUTH_REVOKED, m -> dashboards.revoked(peers, m.body().getString("name")));
     vertx.setPeriodic(DashboardAuth.RECHECK_MS, id -> dashboards.recheck(peers));
     return true;
-  }
-
-  public static SockJSBridgeOptions options(long pingTimeoutMs, long replyTimeoutMs) {
-    SockJSBridgeOptions options = new SockJSBridgeOptions()
-        .setPingTimeout(pingTimeoutMs)
-        .setReplyTimeout(replyTimeoutMs)
-        .setMaxHandlersPerSocket(MAX_HANDLERS_PER_SOCKET)
-        .setMaxAddressLength(MAX_ADDRESS_LENGTH);
-    for (String address : new String[] {WORKER_REGISTER, WORKER_HEARTBEAT, WORKER_RESULT, WORKER_FAILURE}) {
-      options.addInboundPermitted(new PermittedOptions().setAddress(address));
-    }
-    options.addOutboundPermitted(new PermittedOptions()
-        .setAddressRegex(Pattern.quote(WORKER_PRIVATE_PREFIX) + "[A-Za-z0-9_-]{22}"));
-    options.addOutboundPermitted(new PermittedOptions().setAddressRegex(Pattern.quote(UI_PREFIX) + "[a-z-]+"));
-    options.addOutboundPermitted(new PermittedOptions().setAddress(WORKER_ANNOUNCE));
-    return options;
   }
 
   /** Closes the socket of a peer (a worker declared lost while its socket stayed open). */
@@ -268,19 +245,11 @@ public final class BridgeGuard implements Handler<BridgeEvent> {
     return false;
   }
 
-  /**
-   * A chunk on its way to this socket earns the socket its answer ({@link PeerState#earn}): a
-   * result of rows × colsB float32, in base64url when the chunk came inline, plus the message
-   * around it.
-   */
+  /** A chunk on its way to this socket earns the socket its answer ({@link PeerState#sent}). */
   private void earnAnswer(JsonObject raw, SockJSSocket socket) {
-    if (raw == null || !(raw.getValue("body") instanceof JsonObject body) || !"chunk".equals(body.getValue("type"))) {
-      return;
-    }
-    PeerState peer = peers.get(socket);
-    if (peer != null && body.getValue("rows") instanceof Integer rows && body.getValue("colsB") instanceof Integer cols) {
-      long data = body.containsKey("a") ? ((long) rows * cols * Float.BYTES * 4 + 2) / 3 : 0; // base64url, no padding
-      peer.earn(data + ANSWER_ENVELOPE_BYTES);
+    PeerState peer = raw == null ? null : peers.get(socket);
+    if (peer != null && raw.getValue("body") instanceof JsonObject body && "chunk".equals(body.getValue("type"))) {
+      peer.sent(body);
     }
   }
 

@@ -5,6 +5,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** One bridge socket as the guard knows it: its peer id, its remote host, and its budgets. */
 final class PeerState {
+  /** A result or failure frame around its data: address, ids, times, an error sentence. */
+  private static final long ANSWER_ENVELOPE_BYTES = 1024;
   final String peerId;
   final String remoteHost;
   private final TokenBucket messages;
@@ -31,13 +33,21 @@ final class PeerState {
   }
 
   /**
-   * The server sent this socket a chunk: its answer (a result or a failure, of at most {@code
-   * answerBytes}) is paid for, whatever the rate. A fast worker on a job of small inline chunks
-   * sends a frame per chunk, thousands a second on a LAN, and the message budget closed its
-   * socket mid-job. Earned frames are capped at a burst: the server decides how many chunks a
-   * socket gets, so a peer cannot earn more than its slots let it answer.
+   * The server sent this socket {@code chunk}: its answer (a result or a failure: rows × colsB
+   * float32, in base64url when the chunk came inline, and the message around it) is paid for,
+   * whatever the rate. A fast worker on a job of small inline chunks sends a frame per chunk,
+   * thousands a second on a LAN, and the message budget closed its socket mid-job. Earned frames
+   * are capped at a burst: the server decides how many chunks a socket gets, so a peer cannot
+   * earn more than its slots let it answer.
    */
-  synchronized void earn(long answerBytes) {
+  void sent(JsonObject chunk) {
+    if (chunk.getValue("rows") instanceof Integer rows && chunk.getValue("colsB") instanceof Integer cols) {
+      long data = chunk.containsKey("a") ? ((long) rows * cols * Float.BYTES * 4 + 2) / 3 : 0; // base64url, no padding
+      earn(data + ANSWER_ENVELOPE_BYTES);
+    }
+  }
+
+  private synchronized void earn(long answerBytes) {
     earnedFrames = Math.min(maxEarnedFrames, earnedFrames + 1);
     earnedBytes = Math.min(maxEarnedBytes, earnedBytes + answerBytes);
   }

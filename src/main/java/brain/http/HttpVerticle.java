@@ -6,6 +6,7 @@ import brain.auth.TokenAuthProvider;
 import brain.bridge.BridgeGuard;
 import brain.bridge.BridgeLimits;
 import brain.bridge.BridgeOrigins;
+import brain.bridge.BridgePermits;
 import brain.config.BrainConfig;
 import brain.model.ApiError;
 import io.vertx.core.Future;
@@ -154,7 +155,7 @@ public final class HttpVerticle extends VerticleBase {
     // SockJS strips cookies from the handshake's headers; keep the session one for the guard.
     router.route("/eventbus/*").handler(brain.bridge.DashboardAuth::keepSessionCookie);
     router.route("/eventbus/*").subRouter(SockJSHandler.create(vertx, sockJSOptions).bridge(
-        BridgeGuard.options(conf.longValue("bridge.pingTimeoutMs"), conf.longValue("bridge.replyTimeoutMs")), guard));
+        BridgePermits.options(conf.longValue("bridge.pingTimeoutMs"), conf.longValue("bridge.replyTimeoutMs")), guard));
   }
 
   /** The routes as mounted (the contract test compares them with openapi.yaml). */

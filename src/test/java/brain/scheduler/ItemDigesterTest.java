@@ -9,7 +9,7 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-class DigesterTest {
+class ItemDigesterTest {
   /** The id as docs/PROTOCOL.md defines it, computed here in one piece. */
   private static String expected(float[] data, int offset, int rows, int cols) throws Exception {
     ByteBuffer bytes = ByteBuffer.allocate(8 + rows * cols * 4).order(ByteOrder.LITTLE_ENDIAN).putInt(rows).putInt(cols);
@@ -26,7 +26,7 @@ class DigesterTest {
     for (int i = 0; i < data.length; i++) {
       data[i] = (float) Math.sin(i);
     }
-    JobInputs.Digester digester = new JobInputs.Digester();
+    ItemDigester digester = new ItemDigester();
     for (int row = 0; row < 5; row++) {
       assertEquals(expected(data, row * 16, 1, 16), digester.digest(data, row * 16, 1, 16));
     }
@@ -38,9 +38,9 @@ class DigesterTest {
   @Test
   @DisplayName("a generated slice's id names the slice: the same in another job of that seed and stride, another for any other")
   void generatedIdsNameTheSlice() {
-    JobInputs.Digester digester = new JobInputs.Digester();
+    ItemDigester digester = new ItemDigester();
     String rows16to31 = digester.generated('a', 7, 512, 16, 16, 0, 512);
-    assertEquals(rows16to31, new JobInputs.Digester().generated('a', 7, 512, 16, 16, 0, 512), "a replay, or a taller A");
+    assertEquals(rows16to31, new ItemDigester().generated('a', 7, 512, 16, 16, 0, 512), "a replay, or a taller A");
     assertTrue(rows16to31.matches("g-[0-9a-f]{32}"), rows16to31);
     java.util.Set<String> others = new java.util.HashSet<>(java.util.List.of(rows16to31,
         digester.generated('b', 7, 512, 16, 16, 0, 512), // B's stream
