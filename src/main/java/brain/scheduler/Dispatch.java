@@ -155,7 +155,7 @@ final class Dispatch {
         job.tally.bytes += job.bWireBytes(address, panel);
       }
       message = WorkerMessages.chunk(job, chunk, assignmentId, settings.leaseMs());
-      bytesOut = WorkerMessages.wireBytes(address, message, "a");
+      bytesOut = WorkerMessages.wireBytes(address, message);
     }
     Lease lease = job.openLease(assignmentId, chunk, session, settings.leaseMs(), bytesOut, speculative);
     session.inFlight.put(assignmentId, lease);

@@ -19,7 +19,7 @@ final class JobWire {
     if (bWire[panel] < 0) {
       bWire[panel] = 0;
       for (JobInputs.BPart part : inputs.panels().get(panel).parts()) {
-        bWire[panel] += WorkerMessages.wireBytes(address, WorkerMessages.bPart(job, inputs.panels().get(panel), part), "data");
+        bWire[panel] += WorkerMessages.wireBytes(address, WorkerMessages.bPart(job, inputs.panels().get(panel), part));
       }
     }
     return bWire[panel];

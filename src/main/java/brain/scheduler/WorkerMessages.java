@@ -93,20 +93,9 @@ final class WorkerMessages {
 
   /**
    * Bytes the message takes on the socket, counted without encoding it (the bridge encodes it
-   * once, to write it): {@link brain.bus.JsonLength}.
+   * once, to write it): {@link brain.bus.JsonLength}, which counts a base64 payload by its length.
    */
   static long wireBytes(String address, JsonObject message) {
     return brain.bus.JsonLength.of(message) + address.length() + ENVELOPE_BYTES;
-  }
-
-  /** The same, with a base64 field counted by its length (no escapes in base64), not scanned. */
-  static long wireBytes(String address, JsonObject message, String base64Field) {
-    Object payload = message.remove(base64Field);
-    long bytes = wireBytes(address, message);
-    if (payload instanceof String text) {
-      message.put(base64Field, text);
-      bytes += text.length() + base64Field.length() + 6; // ,"field":"text"
-    }
-    return bytes;
   }
 }
