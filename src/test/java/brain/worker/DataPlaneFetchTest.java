@@ -42,6 +42,21 @@ class DataPlaneFetchTest {
           }
           response.end();
         }
+        case "/data/odd" -> { // 30,000 floats -i in pieces of 1, 2, 3, 4001, 3999, ... bytes: floats split across pieces
+          Buffer all = Buffer.buffer();
+          for (int i = 0; i < 30_000; i++) {
+            all.appendFloatLE(-i);
+          }
+          response.setChunked(true);
+          int[] sizes = {1, 2, 3, 4001, 3999, 5, 7, 65_537};
+          int at = 0;
+          for (int k = 0; at < all.length(); k++) {
+            int end = Math.min(all.length(), at + sizes[k % sizes.length]);
+            response.write(all.getBuffer(at, end));
+            at = end;
+          }
+          response.end();
+        }
         case "/data/long" -> response.end(Buffer.buffer(new byte[12]));
         case "/data/short" -> response.end(Buffer.buffer(new byte[4]));
         default -> response.setStatusCode(404).end("{\"error\":\"no such item\"}");
@@ -63,6 +78,15 @@ class DataPlaneFetchTest {
     io.vertx.core.Promise<float[]> fetched = io.vertx.core.Promise.promise();
     context.runOnContext(v -> data.item(item).onComplete(fetched)); // DataPlane is confined to one context
     return fetched.future().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("a body whose pieces split its floats (1, 2, 3, 4,001 bytes ...) is still the item's values")
+  void piecesSplittingFloats() throws Exception {
+    float[] values = fetch("odd", 300, 100);
+    for (int i = 0; i < values.length; i++) {
+      assertEquals(-i, values[i], "value " + i);
+    }
   }
 
   @Test
