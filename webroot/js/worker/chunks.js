@@ -5,12 +5,22 @@ import { base64urlLength } from '../codec.js';
 import { ADDR, cleanError, validateB, validateCancel, validateChunk, validateRelease } from './protocol.js';
 import * as ui from './ui.js';
 import { state, note, updateCounters, bKey, shortId, nowEpoch } from './tab-state.js';
-import { post } from './compute-link.js';
+import { onComputeAnswers, post } from './compute-link.js';
 import { abandonAllFetches, abandonFetches, dataCache, dataItem, uploadResult } from './data-plane.js';
-import { register } from './session.js';
 
 // What a result frame adds around its data (ids, times, JSON punctuation), generously.
 const RESULT_OVERHEAD_BYTES = 1024;
+
+onComputeAnswers(onComputeResult, onComputeFailure);
+
+// Registers again (same session) to tell the scheduler what the cache holds: set by session.js,
+// which imports this module, so that this one need not import it back.
+let reRegister = () => {};
+
+/** Sets how to tell the scheduler that the cache's holdings changed. */
+export function whenHoldingsChange(fn) {
+  reRegister = fn;
+}
 
 export function onComputeResult(m) {
   if (m.gen !== state.gen) return;
@@ -81,7 +91,7 @@ async function onChunkV2(c, receivedAt) {
     return;
   }
   if (gen !== state.gen || !state.held.has(c.assignmentId)) return; // cancelled, or a new session meanwhile
-  if (!hadB && state.session) register(); // tells the scheduler what the cache holds now (same session)
+  if (!hadB && state.session) reRegister(); // tells the scheduler what the cache holds now (same session)
   // B to the compute worker once per job, or per column panel of a 2-D-block job (a copy: the cache keeps its own).
   const key = bKey(c.jobId, c.colStart);
   const heldPanel = state.panels.get(c.jobId);

@@ -4,7 +4,15 @@
 import { requestedEngine, requestedThreads } from './settings.js';
 import { state, note, shortId } from './tab-state.js';
 import * as ui from './ui.js';
-import { onComputeFailure, onComputeResult } from './chunks.js';
+
+// What to do with the compute worker's results and failures: set by chunks.js, which reads them
+// (it posts the chunks), so that this module need not import it back.
+let answers = { result() {}, failure() {} };
+
+/** Sets who handles the compute worker's results and failures. */
+export function onComputeAnswers(result, failure) {
+  answers = { result, failure };
+}
 
 let compute = null;
 let computeReady = null;  // resolves once the compute worker said 'ready'
@@ -46,8 +54,8 @@ function onComputeMessage(e) {
   const m = e.data;
   if (!m || typeof m.op !== 'string') return;
   switch (m.op) {
-    case 'result': onComputeResult(m); break;
-    case 'failure': onComputeFailure(m); break;
+    case 'result': answers.result(m); break;
+    case 'failure': answers.failure(m); break;
     case 'b-complete': break;
     case 'bench-result':
     case 'test-result': {

@@ -11,7 +11,9 @@ import * as ui from './ui.js';
 import { requestedMemory, requestedSlots, workerKey } from './settings.js';
 import { state, nodes, note } from './tab-state.js';
 import { dataCache } from './data-plane.js';
-import { dropEverything, onB, onCancel, onChunk, onRelease } from './chunks.js';
+import { dropEverything, onB, onCancel, onChunk, onRelease, whenHoldingsChange } from './chunks.js';
+
+whenHoldingsChange(() => register());
 
 const REGISTER_TIMEOUT_MS = 10000;
 const RETRY_MIN_MS = 500;
