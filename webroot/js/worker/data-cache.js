@@ -1,6 +1,7 @@
 // The data items this tab fetched (docs/PROTOCOL.md §4), by id, bounded in bytes, least recently
-// used out first. Ids are digests of the content: an entry never goes stale, so a second job on
-// the same B (or a replay) finds it here and fetches nothing.
+// used out first. An id names its content (a digest of it, or the slice of a seed's matrix it is):
+// an entry never goes stale, so a second job on the same B (or a replay) finds it here and fetches
+// nothing.
 
 export class DataCache {
   constructor(capacityBytes) {

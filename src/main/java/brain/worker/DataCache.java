@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * The data items a worker fetched (docs/PROTOCOL.md §4), by id, bounded in bytes and evicting the
- * least recently used. Ids are digests of the content, so an entry never goes stale: a second
- * job on the same B, or a replay, finds it here and fetches nothing. Confined to one thread.
+ * least recently used. An id names its content (a digest of it, or the slice of a seed's matrix
+ * it is), so an entry never goes stale: a second job on the same B, or a replay, finds it here and
+ * fetches nothing. Confined to one thread.
  */
 public final class DataCache {
   private final long capacityBytes;
