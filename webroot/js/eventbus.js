@@ -16,6 +16,8 @@
 // backoff and jitter, and re-sends a register frame for every address that
 // still has handlers. Malformed frames are logged and ignored, never thrown.
 
+import { randomUUID } from './uuid.js';
+
 const REPLY_ADDRESS_MAX = 36;
 
 export class EventBusError extends Error {
@@ -43,21 +45,6 @@ const defaultTimers = {
 
 function isPlainObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/**
- * A random v4 UUID (36 characters). crypto.randomUUID() exists only in secure
- * contexts (https, localhost); a page served over plain http on a LAN address
- * gets the same format from crypto.getRandomValues().
- */
-export function randomUUID() {
-  if (globalThis.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 export const EventBusState = Object.freeze({ CONNECTING: 'connecting', OPEN: 'open', CLOSED: 'closed' });

@@ -7,7 +7,7 @@
 // concurrent tab gets a second, equally stable one.
 
 import { WORKER_ID_RE, cleanName } from './protocol.js';
-import { randomUUID } from '../eventbus.js';
+import { randomUUID } from '../uuid.js';
 
 const ID_KEY = 'brain.workerId';
 const EXTRA_IDS_KEY = 'brain.workerIds.extra';
