@@ -12,7 +12,7 @@ final class PeerState {
   private final TokenBucket messages;
   private final TokenBucket bytes;
   private final AtomicBoolean overBudget = new AtomicBoolean();
-  /** Frames (and their bytes) this socket may send beyond its budgets: one per chunk sent to it. */
+  /** Frames (and their bytes) this socket may send beyond its budgets: one per inline chunk sent to it. */
   private long earnedFrames;
   private long earnedBytes;
   private final long maxEarnedFrames;
@@ -33,17 +33,18 @@ final class PeerState {
   }
 
   /**
-   * The server sent this socket {@code chunk}: its answer (a result or a failure: rows × colsB
-   * float32, in base64url when the chunk came inline, and the message around it) is paid for,
+   * The server sent this socket {@code chunk}: when it came inline, its answer (a result frame
+   * of rows × colsB float32 in base64url and the message around it, or a failure) is paid for,
    * whatever the rate. A fast worker on a job of small inline chunks sends a frame per chunk,
-   * thousands a second on a LAN, and the message budget closed its socket mid-job. Earned frames
-   * are capped at a burst: the server decides how many chunks a socket gets, so a peer cannot
-   * earn more than its slots let it answer.
+   * thousands a second on a LAN, and the message budget closed its socket mid-job. A data-plane
+   * chunk earns nothing: its result goes up over HTTP. Earned frames are capped at a burst: the
+   * server decides how many chunks a socket gets, so a peer cannot earn more than it is asked to
+   * answer.
    */
   void sent(JsonObject chunk) {
-    if (chunk.getValue("rows") instanceof Integer rows && chunk.getValue("colsB") instanceof Integer cols) {
-      long data = chunk.containsKey("a") ? ((long) rows * cols * Float.BYTES * 4 + 2) / 3 : 0; // base64url, no padding
-      earn(data + ANSWER_ENVELOPE_BYTES);
+    if (chunk.containsKey("a") && chunk.getValue("rows") instanceof Integer rows
+        && chunk.getValue("colsB") instanceof Integer cols) {
+      earn(((long) rows * cols * Float.BYTES * 4 + 2) / 3 + ANSWER_ENVELOPE_BYTES); // base64url, no padding
     }
   }
 

@@ -29,7 +29,7 @@ public final class JsonLength {
     if (value instanceof String text) {
       return ofString(text);
     }
-    if (value instanceof Integer || value instanceof Long) {
+    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
       return digits(((Number) value).longValue());
     }
     if (value instanceof JsonObject object) {
@@ -52,9 +52,6 @@ public final class JsonLength {
     }
     if (value instanceof Double d && Double.isFinite(d)) {
       return Double.toString(d).length(); // what Jackson writes for a finite double
-    }
-    if (value instanceof Short || value instanceof Byte) {
-      return digits(((Number) value).longValue());
     }
     if (value instanceof CharSequence text) {
       return ofString(text.toString());

@@ -39,7 +39,7 @@ final class ItemDigester {
       sha.update(buf);
       done += n;
     }
-    return finish();
+    return finish("d-");
   }
 
   /**
@@ -54,7 +54,7 @@ final class ItemDigester {
     buf.put(GENERATOR).putChar(stream).putLong(seed).putInt(cols).putInt(rowStart).putInt(rows).putInt(colStart)
         .putInt(sliceCols).flip();
     sha.update(buf);
-    return "g-" + HexFormat.of().formatHex(sha.digest(), 0, 16);
+    return finish("g-");
   }
 
   private void shape(int rows, int cols) {
@@ -63,7 +63,7 @@ final class ItemDigester {
     sha.update(buf);
   }
 
-  private String finish() {
-    return "d-" + HexFormat.of().formatHex(sha.digest(), 0, 16); // digest() resets it for the next item
+  private String finish(String prefix) {
+    return prefix + HexFormat.of().formatHex(sha.digest(), 0, 16); // digest() resets it for the next item
   }
 }

@@ -1,5 +1,6 @@
 package brain.worker;
 
+import brain.model.Float32Codec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -11,8 +12,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -91,69 +90,37 @@ final class DataPlane {
   }
 
   /**
-   * The body, decoded into an array of exactly the item's size as its pieces arrive: no buffer
-   * of the body's bytes and no decoding pass once it is all there (a 16 MiB B had been copied
-   * into a byte array and then decoded in one go on the event loop, the worker's first chunk
-   * waiting for both), and a body longer than the item is refused before it is held. A float
-   * split between two pieces waits in {@code carry}.
+   * The body, decoded into an array of exactly the item's size as its pieces arrive ({@link
+   * Float32Pieces}: a 16 MiB B had been copied into a byte array, then decoded in one go on the
+   * event loop once it was all there); a body longer than the item is refused before it is held.
    */
   private Future<float[]> receive(HttpClientResponse response, String id, int count) {
-    float[] floats = new float[count];
-    long expected = (long) count * Float.BYTES;
-    long[] received = {0};
-    byte[] carry = new byte[Float.BYTES];
-    int[] carried = {0};
-    byte[][] staging = {new byte[0]};
+    Float32Pieces body = new Float32Pieces(count);
     io.vertx.core.Promise<float[]> done = io.vertx.core.Promise.promise();
     response.handler(piece -> {
-      int length = piece.length();
-      bytesIn += length;
-      if (received[0] + length > expected) {
-        done.tryFail(new IllegalStateException("item " + id + " has more than " + expected + " bytes"));
+      bytesIn += piece.length();
+      if (!body.accept(piece)) {
+        done.tryFail(new IllegalStateException("item " + id + " has more than " + body.expectedBytes() + " bytes"));
         response.request().connection().close();
-        return;
       }
-      int next = (int) (received[0] / Float.BYTES); // the float the piece's first whole value goes to
-      int pos = 0;
-      while (carried[0] > 0 && pos < length) {
-        carry[carried[0]++] = piece.getByte(pos++);
-        if (carried[0] == Float.BYTES) {
-          floats[next++] = ByteBuffer.wrap(carry).order(ByteOrder.LITTLE_ENDIAN).getFloat();
-          carried[0] = 0;
-        }
-      }
-      int whole = (length - pos) / Float.BYTES;
-      if (whole > 0) { // through a small reused array: a piece is a few KiB, still in cache
-        int n = whole * Float.BYTES;
-        if (staging[0].length < n) {
-          staging[0] = new byte[n];
-        }
-        piece.getBytes(pos, pos + n, staging[0], 0);
-        ByteBuffer.wrap(staging[0], 0, n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats, next, whole);
-        pos += n;
-      }
-      while (pos < length) {
-        carry[carried[0]++] = piece.getByte(pos++);
-      }
-      received[0] += length;
     });
     response.exceptionHandler(done::tryFail);
     response.endHandler(v -> {
-      if (received[0] != expected) {
-        done.tryFail(new IllegalStateException("item " + id + " has " + received[0] + " bytes, not " + expected));
+      float[] values = body.values();
+      if (values == null) {
+        done.tryFail(new IllegalStateException("item " + id + " has " + body.receivedBytes() + " bytes, not "
+            + body.expectedBytes()));
         return;
       }
-      values += count;
-      done.tryComplete(floats);
+      this.values += count;
+      done.tryComplete(values);
     });
     return done.future();
   }
 
   /** PUTs a result's float32 bytes to {@code upload} (the chunk's URL); a refusal is logged. */
   void upload(String upload, int chunkIndex, float[] result, double computeMs, double waitMs) {
-    ByteBuffer bytes = ByteBuffer.allocate(result.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    bytes.asFloatBuffer().put(result);
-    Buffer body = Buffer.buffer(bytes.array());
+    Buffer body = Buffer.buffer(Float32Codec.toBytes(result));
     String uri = upload + "&computeMs=" + computeMs + "&waitMs=" + waitMs;
     NodeTargets.Target target = targets.current();
     http.request(new RequestOptions().setMethod(HttpMethod.PUT)
