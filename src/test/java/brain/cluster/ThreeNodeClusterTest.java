@@ -282,7 +282,10 @@ class ThreeNodeClusterTest {
     AtomicBoolean submitting = new AtomicBoolean(true);
     List<String> stream = Collections.synchronizedList(new ArrayList<>());
     List<String> failures = Collections.synchronizedList(new ArrayList<>());
-    Thread client = new Thread(() -> {
+    // Three clients: a key whose first request a stopping node held when it went away stays "in
+    // progress" for IdempotencyStore.TAKE_OVER_AFTER_MS (10 s), and its client retries it meanwhile
+    // (one client alone once got a single job in over a 13 s restart); the others go on submitting.
+    Runnable submitter = () -> {
       while (submitting.get()) {
         String key = UUID.randomUUID().toString();
         long deadline = System.nanoTime() + 30_000_000_000L;
@@ -307,8 +310,13 @@ class ThreeNodeClusterTest {
         accepted.put(id, SMALL);
         sleep(300);
       }
-    }, "rolling-client");
-    client.start();
+    };
+    List<Thread> clients = new ArrayList<>();
+    for (int c = 0; c < 3; c++) {
+      Thread client = new Thread(submitter, "rolling-client-" + c);
+      client.start();
+      clients.add(client);
+    }
     long began = System.nanoTime();
     for (int slot = 0; slot < 3; slot++) {
       int exit = live(slot).sigterm(ThreeNodes.DRAIN_MS / 1000 + 20);
@@ -317,7 +325,9 @@ class ThreeNodeClusterTest {
       grid.ensureThree();
     }
     submitting.set(false);
-    client.join(40_000);
+    for (Thread client : clients) {
+      client.join(40_000);
+    }
     assertEquals(List.of(), failures, "every submission was accepted by some node, retried with its key");
     assertTrue(stream.size() >= 5, "jobs were submitted throughout: " + stream.size());
     for (String id : List.copyOf(stream)) {
