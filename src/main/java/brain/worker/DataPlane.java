@@ -31,6 +31,10 @@ final class DataPlane {
   private final HttpClient http;
   /** Fetches in progress by item id: two chunks naming one B share one GET. */
   private final Map<String, Future<float[]>> fetching = new HashMap<>();
+  /** The bodies of those fetches as they arrive. */
+  private final Map<String, Arriving> arriving = new HashMap<>();
+  /** Told after each piece of a body and when a fetch fails: a product may take in more of B. */
+  private Runnable onProgress = () -> { };
   private long bytesIn;
   private long bytesOut;
   /** float32 values fetched. */
@@ -57,6 +61,7 @@ final class DataPlane {
       return pending;
     }
     int count = Math.multiplyExact(item.getInteger("rows"), item.getInteger("cols"));
+    Arriving arrival = new Arriving(new Float32Pieces(count));
     String url = item.getString("url");
     NodeTargets.Target target = targets.current();
     Future<float[]> fetched = http.request(new RequestOptions().setHost(target.host())
@@ -74,19 +79,63 @@ final class DataPlane {
                   + response.statusCode() + ": " + body.toString());
             });
           }
-          return receive(response, id, count);
+          return receive(response, id, arrival.pieces);
         });
     fetching.put(id, fetched);
+    arriving.put(id, arrival);
     fetched.onComplete(ar -> {
       fetching.remove(id);
+      arriving.remove(id);
+      arrival.failed = ar.failed();
       if (ar.succeeded()) {
         cache.put(id, ar.result());
         if ("b".equals(item.getString("role"))) {
           onBHeld.run();
         }
+      } else {
+        onProgress.run();
       }
     });
     return fetched;
+  }
+
+  /** The body of the fetch of {@code id} in progress, or null when none is. */
+  Arriving arriving(String id) {
+    return arriving.get(id);
+  }
+
+  void onProgress(Runnable listener) {
+    this.onProgress = listener;
+  }
+
+  /**
+   * An item's values as its body arrives: the first {@link #decoded()} of {@link #values()} are
+   * final (B's rows in order, which a product can take in before the rest). Confined, like the
+   * data plane, to the worker's event loop.
+   */
+  static final class Arriving {
+    private final Float32Pieces pieces;
+    private boolean failed;
+
+    Arriving(Float32Pieces pieces) {
+      this.pieces = pieces;
+    }
+
+    float[] values() {
+      return pieces.array();
+    }
+
+    int decoded() {
+      return pieces.decoded();
+    }
+
+    boolean complete() {
+      return pieces.values() != null;
+    }
+
+    boolean failed() {
+      return failed;
+    }
   }
 
   /**
@@ -94,15 +143,16 @@ final class DataPlane {
    * Float32Pieces}: a 16 MiB B had been copied into a byte array, then decoded in one go on the
    * event loop once it was all there); a body longer than the item is refused before it is held.
    */
-  private Future<float[]> receive(HttpClientResponse response, String id, int count) {
-    Float32Pieces body = new Float32Pieces(count);
+  private Future<float[]> receive(HttpClientResponse response, String id, Float32Pieces body) {
     io.vertx.core.Promise<float[]> done = io.vertx.core.Promise.promise();
     response.handler(piece -> {
       bytesIn += piece.length();
       if (!body.accept(piece)) {
         done.tryFail(new IllegalStateException("item " + id + " has more than " + body.expectedBytes() + " bytes"));
         response.request().connection().close();
+        return;
       }
+      onProgress.run();
     });
     response.exceptionHandler(done::tryFail);
     response.endHandler(v -> {
@@ -112,7 +162,7 @@ final class DataPlane {
             + body.expectedBytes()));
         return;
       }
-      this.values += count;
+      this.values += values.length;
       done.tryComplete(values);
     });
     return done.future();

@@ -52,6 +52,16 @@ final class Float32Pieces {
     return true;
   }
 
+  /** Values decoded so far: the array's first {@link #decoded()} are final. */
+  int decoded() {
+    return decoded;
+  }
+
+  /** The array being filled, whole or not. */
+  float[] array() {
+    return values;
+  }
+
   /** The values, once every byte has arrived; null before. */
   float[] values() {
     return received == expectedBytes() ? values : null;

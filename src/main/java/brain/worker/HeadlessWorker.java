@@ -108,7 +108,8 @@ public final class HeadlessWorker {
   private final WorkerLink link;
   private final DataPlane data;
   private final ChunkLoop chunks;
-  private Behaviour behaviour = (worker, chunk) -> false;
+  private static final Behaviour ANSWERING = (worker, chunk) -> false;
+  private Behaviour behaviour = ANSWERING;
   private JsonObject lastStats = new JsonObject();
   /** Tests and tools waiting for a message from the server. */
   private final List<Map.Entry<Predicate<JsonObject>, Promise<JsonObject>>> waiters = new ArrayList<>();
@@ -120,7 +121,8 @@ public final class HeadlessWorker {
     this.targets = new NodeTargets(options.host(), options.port(), options.tls());
     this.link = new WorkerLink(vertx, sockets, options, targets, cache, this::onMessage, this::reset, this::queued);
     this.data = new DataPlane(vertx, options.name(), options.slots(), targets, cache, link::reportHolds);
-    this.chunks = new ChunkLoop(vertx, options.engine(), link, data, panels, chunk -> behaviour.intercept(this, chunk));
+    this.chunks = new ChunkLoop(vertx, options.engine(), link, data, panels, chunk -> behaviour.intercept(this, chunk),
+        () -> behaviour != ANSWERING);
   }
 
   /**

@@ -100,6 +100,43 @@ class EnginesTest {
     assertMatchesReference(Engines.ejml(threads), m, k, n);
   }
 
+  @ParameterizedTest(name = "OpenBLAS × {3}: {0}×{1}·{1}×{2} in bands")
+  @MethodSource("shapes")
+  @DisplayName("OpenBLAS taking B's rows in bands as they arrive gives the product: uneven bands, then the rest")
+  void openBlasAccumulatesBands(int m, int k, int n, int threads) {
+    NativeBlasEngine engine = blas(threads);
+    Random random = new Random(7L * m + k + 3L * n);
+    float[] a = random(random, m * k);
+    float[] b = random(random, k * n);
+    float[] arriving = new float[b.length]; // B's rows land in it as the bands are taken
+    try (MatrixEngine.Accumulation product = engine.accumulate(a, m, k, arriving, n)) {
+      int[] bands = {1, 64, 3, 130};
+      int at = 0;
+      for (int i = 0; at < k; i++) {
+        int to = Math.min(k, at + bands[i % bands.length]);
+        System.arraycopy(b, at * n, arriving, at * n, (to - at) * n);
+        product.add(at, to);
+        at = to;
+      }
+      Reference.assertProduct(a, b, product.finish(), m, k, n);
+    }
+    assertMatchesReference(engine, m, k, n); // a pooled scratch a product left behind still multiplies right
+  }
+
+  @Test
+  @DisplayName("a product's bands out of order, past B, or short of it are refused")
+  void accumulationMisuseRefused() {
+    NativeBlasEngine engine = blas(1);
+    try (MatrixEngine.Accumulation product = engine.accumulate(new float[6], 2, 3, new float[12], 4)) {
+      assertThrows(IllegalArgumentException.class, () -> product.add(1, 2), "a gap before the first band");
+      assertThrows(IllegalArgumentException.class, () -> product.add(0, 4), "past B's rows");
+      product.add(0, 2);
+      assertThrows(IllegalStateException.class, product::finish, "row 2 was never added");
+      assertThrows(IllegalArgumentException.class, () -> product.add(0, 3), "a band taken twice");
+    }
+    assertNull(engine.accumulate(new float[5], 2, 3, new float[12], 4), "A shorter than its shape: no product begun");
+  }
+
   @Test
   @DisplayName("a slice larger than its arrays is refused, not read past their end")
   void shapesThatDoNotFitAreRefused() {
