@@ -19,9 +19,9 @@ import java.util.function.Predicate;
  * A headless worker's chunks: received (protocol 1 inline, protocol 2 after fetching its
  * inputs), queued up to the worker's slots, computed one at a time with its engine, answered
  * with a result (upload or message) or a failure. An engine that {@link MatrixEngine#accumulates}
- * begins a chunk once its A is here and takes in B's rows as they arrive, band by band, instead
- * of idling through B's transfer (16 MiB for 2048³, 20–50 ms on loopback, far longer on a real
- * network). Confined to the worker's event loop; the engine runs on worker threads unless it is
+ * begins a chunk as soon as rows of its A and B are here and takes in their rows as they arrive,
+ * instead of idling through their transfer (18 MiB for a chunk of 2048³, 20–50 ms on loopback,
+ * far longer on a real network). Confined to the worker's event loop; the engine runs on worker threads unless it is
  * instant.
  */
 final class ChunkLoop {
@@ -36,7 +36,7 @@ final class ChunkLoop {
   private final BooleanSupplier intercepting;
   private final List<QueuedChunk> queue = new ArrayList<>();
   private final Set<String> cancelled = new HashSet<>();
-  /** The chunk a band or a multiply is running for, or null. */
+  /** The chunk a take or a multiply is running for, or null. */
   private QueuedChunk running;
   private volatile long chunksDone;
   /** The most bytes one chunk has needed here: its A, the B it was computed with, its C. */
@@ -60,9 +60,7 @@ final class ChunkLoop {
     long received = System.nanoTime();
     JsonArray inputs = m.getJsonArray("inputs");
     if (inputs == null) { // protocol 1: A inline, B from the b parts
-      accept(new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
-          m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), m.getString("a"),
-          received, null, null, null, m.getInteger("colStart", 0)), null);
+      accept(Chunk.of(m, received, null, null), null, null);
       values += (long) m.getInteger("rows") * m.getInteger("colsA");
       return;
     }
@@ -81,31 +79,28 @@ final class ChunkLoop {
       throw new IllegalArgumentException("a chunk names no A or no B");
     }
     BridgeClient on = link.client();
-    int rows = m.getInteger("rows");
-    int colsA = m.getInteger("colsA");
-    int colsB = m.getInteger("colsB");
     Future<float[]> a = data.item(aItem);
     Future<float[]> b = data.item(bItem);
-    DataPlane.Arriving arriving = b.isComplete() || !engine.accumulates() || intercepting.getAsBoolean() ? null
-        : data.arriving(bItem.getString("id"));
-    if (arriving != null && (rows <= 0 || arriving.values().length != (long) colsA * colsB)) {
-      arriving = null; // not a product to stream: checked whole, as before
+    DataPlane.Arriving arrivingA = a.isComplete() ? null : data.arriving(aItem.getString("id"));
+    DataPlane.Arriving arrivingB = b.isComplete() ? null : data.arriving(bItem.getString("id"));
+    if (engine.accumulates() && !intercepting.getAsBoolean() && !a.failed() && !b.failed()
+        && (arrivingA != null || arrivingB != null)) {
+      Chunk chunk = Chunk.of(m, received, arrivingA != null ? arrivingA.values() : a.result(),
+          arrivingB != null ? arrivingB.values() : b.result());
+      if (QueuedChunk.fits(chunk)) { // queued now: the engine takes in their rows as they arrive
+        accept(chunk, arrivingA, arrivingB);
+        return;
+      }
     }
-    DataPlane.Arriving streamed = arriving;
-    Future<?> ready = streamed != null ? a : Future.all(a, b);
-    ready.onComplete(ar -> {
+    Future.all(a, b).onComplete(ar -> {
       if (link.client() != on || link.client() == null) {
         return; // the socket changed meanwhile: the lease went with the old session
       }
-      Chunk chunk = new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
-          m.getInteger("rowStart"), rows, colsA, colsB, null, received,
-          ar.succeeded() ? a.result() : null, ar.succeeded() ? (streamed != null ? streamed.values() : b.result()) : null,
-          m.getString("upload"), m.getInteger("colStart", 0));
       if (ar.failed()) {
-        fail(chunk, "could not fetch its inputs: " + ar.cause().getMessage());
+        fail(Chunk.of(m, received, null, null), "could not fetch its inputs: " + ar.cause().getMessage());
         return;
       }
-      accept(chunk, streamed);
+      accept(Chunk.of(m, received, a.result(), b.result()), null, null);
     });
   }
 
@@ -117,7 +112,7 @@ final class ChunkLoop {
     });
   }
 
-  /** Removes queued chunks; a product is released unless a band of it is running (it is released after). */
+  /** Removes queued chunks; a product is released unless a take of it is running (it is released after). */
   private void drop(Predicate<QueuedChunk> which) {
     queue.removeIf(q -> {
       if (!which.test(q)) {
@@ -130,22 +125,22 @@ final class ChunkLoop {
     });
   }
 
-  private void accept(Chunk chunk, DataPlane.Arriving arriving) {
+  private void accept(Chunk chunk, DataPlane.Arriving arrivingA, DataPlane.Arriving arrivingB) {
     if (cancelled.remove(chunk.assignmentId())) {
       return;
     }
     if (intercept.test(chunk)) {
       return;
     }
-    queue.add(new QueuedChunk(chunk, arriving));
+    queue.add(new QueuedChunk(chunk, arrivingA, arrivingB));
     computeNext();
   }
 
   /**
    * Starts the next piece of work, if the engine is free: the first queued chunk whose inputs are
-   * whole is finished (or multiplied in one go); failing that, the first whose arriving B has at
-   * least a band more than its product took in gets that band. Called again when a band or a
-   * product ends and when B's body brings more.
+   * whole is finished (or multiplied in one go); failing that, the first whose arriving inputs
+   * brought enough for a take ({@link QueuedChunk#takeReady}) gets it. Called again when a take or
+   * a product ends and when a body brings more.
    */
   private void computeNext() {
     if (running != null || link.client() == null) {
@@ -160,27 +155,27 @@ final class ChunkLoop {
       if (q.arrivalFailed()) {
         queue.remove(q);
         q.release();
-        fail(q.chunk, "could not fetch its inputs: B's transfer failed");
+        fail(q.chunk, "could not fetch its inputs: a transfer failed mid-body");
         continue;
       }
-      int upTo = q.bandReady();
-      if (upTo > 0) {
-        band(q, upTo);
+      int[] upTo = q.takeReady();
+      if (upTo != null) {
+        take(q, upTo[0], upTo[1]);
         return;
       }
     }
   }
 
-  /** Takes B's rows up to {@code upTo} into the chunk's product; the chunk stays queued. */
-  private void band(QueuedChunk q, int upTo) {
+  /** Takes A's and B's rows that arrived into the chunk's product; the chunk stays queued. */
+  private void take(QueuedChunk q, int toA, int toB) {
     started(q, q.chunk.bValues());
     running = q;
     vertx.executeBlocking(() -> {
-      q.takeBand(engine, upTo);
+      q.take(engine, toA, toB);
       return null;
     }, false).onComplete(ar -> {
       running = null;
-      if (!queue.contains(q)) { // cancelled, or the session ended, while the band ran
+      if (!queue.contains(q)) { // cancelled, or the session ended, while the take ran
         q.release();
       } else if (ar.failed()) {
         queue.remove(q);

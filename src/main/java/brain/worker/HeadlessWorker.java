@@ -87,6 +87,13 @@ public final class HeadlessWorker {
     float[] aRows() {
       return aValues != null ? aValues : Float32Codec.fromBase64(a, rows * colsA);
     }
+
+    /** The chunk a {type: "chunk"} message names: its A inline (protocol 1) or these inputs (protocol 2). */
+    static Chunk of(JsonObject m, long receivedNanos, float[] aValues, float[] bValues) {
+      return new Chunk(m.getString("assignmentId"), m.getString("jobId"), m.getInteger("chunkIndex"),
+          m.getInteger("rowStart"), m.getInteger("rows"), m.getInteger("colsA"), m.getInteger("colsB"), m.getString("a"),
+          receivedNanos, aValues, bValues, m.getString("upload"), m.getInteger("colStart", 0));
+    }
   }
 
   /** The worker protocol this worker speaks (docs/PROTOCOL.md). */

@@ -18,30 +18,31 @@ public interface MatrixEngine {
   /** Blocking for real engines: called on a worker thread unless {@link #instant()}. */
   float[] multiply(float[] a, int rows, int colsA, float[] b, int colsB);
 
-  /** True when {@link #accumulate} can begin a product before B has all arrived. */
+  /** True when {@link #accumulate} can begin a product before A and B have all arrived. */
   default boolean accumulates() {
     return false;
   }
 
   /**
-   * A product begun before B has all arrived, or null when this engine only multiplies whole
-   * inputs. The caller adds B's rows in order as they arrive, then finishes; the result equals
-   * {@link #multiply}'s up to float rounding. Blocking, like multiply.
+   * A product begun before A and B have all arrived, or null when this engine only multiplies
+   * whole inputs. The caller takes in A's rows and B's rows in order as they arrive, then
+   * finishes; the result equals {@link #multiply}'s up to float rounding. Blocking, like multiply.
    */
   default Accumulation accumulate(float[] a, int rows, int colsA, float[] b, int colsB) {
     return null;
   }
 
   /**
-   * C = A·B summed over bands of B's rows: {@code add(k0, k1)} adds A[:, k0:k1]·B[k0:k1, :],
-   * bands in order and without gaps from 0 to colsA, reading B's array only in that band (the
-   * rest may still be arriving). One caller at a time; {@link #close} releases what it holds
-   * whether or not it finished.
+   * C = A·B as its inputs arrive: {@code take(r, k)} says that A's first r rows and B's first k
+   * rows are final in their arrays (the rest may still be arriving, and is not read) and brings
+   * C's first r rows to A[0:r, 0:k]·B[0:k, :]. r and k only grow (refused otherwise); once they
+   * reach rows and colsA, {@link #finish} gives C. One caller at a time; {@link #close} releases
+   * what it holds whether or not it finished.
    */
   interface Accumulation extends AutoCloseable {
-    void add(int k0, int k1);
+    void take(int aRows, int bRows);
 
-    /** C, once every band was added. */
+    /** C, once all of A and B were taken in. */
     float[] finish();
 
     @Override

@@ -67,26 +67,19 @@ public final class NativeBlasEngine implements MatrixEngine {
       return c;
     }
     useThreads();
-    Scratch scratch = POOL.pollFirst();
-    if (scratch == null) {
-      scratch = new Scratch();
-    }
+    Scratch scratch = scratch();
     try {
       FloatPointer pa = scratch.a.fit(sizeA);
       FloatPointer pb = scratch.b.fit(sizeB);
       FloatPointer pc = scratch.c.fit(sizeC);
-      pa.position(0).put(a, 0, (int) sizeA); // positions: a pooled accumulation may have moved them
+      pa.position(0).put(a, 0, (int) sizeA); // positions: a pooled product may have moved them
       pb.position(0).put(b, 0, (int) sizeB);
       pc.position(0);
       openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
           openblas_nolapack.CblasNoTrans, rows, colsB, colsA, 1f, pa, colsA, pb, colsB, 0f, pc, colsB);
       pc.get(c, 0, (int) sizeC);
     } finally {
-      if (POOL.size() < POOLED) {
-        POOL.offerFirst(scratch);
-      } else {
-        scratch.close();
-      }
+      release(scratch);
     }
     return c;
   }
@@ -97,70 +90,34 @@ public final class NativeBlasEngine implements MatrixEngine {
   }
 
   /**
-   * Each band of B is copied into this product's off-heap B as it is added and multiplied in
-   * with {@code cblas_sgemm}'s leading dimensions (A's band is a column range, B's a row range):
-   * C accumulates in place (beta 1 after the first band), so the bands cost what one multiply
-   * would, plus a call each.
+   * A product that takes in A's rows and B's rows as they arrive ({@link NativeBlasProduct}),
+   * in off-heap buffers from this engine's pool.
    */
   @Override
   public Accumulation accumulate(float[] a, int rows, int colsA, float[] b, int colsB) {
-    long sizeA = (long) rows * colsA;
-    long sizeC = (long) rows * colsB;
-    if (rows <= 0 || colsA <= 0 || colsB <= 0 || a.length < sizeA || b.length < (long) colsA * colsB
-        || sizeC > Integer.MAX_VALUE) {
+    if (rows <= 0 || colsA <= 0 || colsB <= 0 || a.length < (long) rows * colsA || b.length < (long) colsA * colsB
+        || (long) rows * colsB > Integer.MAX_VALUE) {
       return null; // empty or malformed: multiply() answers or refuses it
     }
-    Scratch scratch = POOL.pollFirst();
-    Scratch held = scratch != null ? scratch : new Scratch();
-    FloatPointer pa = held.a.fit(sizeA);
-    FloatPointer pb = held.b.fit((long) colsA * colsB);
-    FloatPointer pc = held.c.fit(sizeC);
-    pa.position(0).put(a, 0, (int) sizeA);
-    return new Accumulation() {
-      private int added;
-      private boolean closed;
-
-      @Override
-      public void add(int k0, int k1) {
-        if (closed || k0 != added || k1 <= k0 || k1 > colsA) {
-          throw new IllegalArgumentException("bands of B go in order from 0 to " + colsA + ": " + k0 + ".." + k1
-              + " after " + added);
-        }
-        useThreads();
-        pb.position((long) k0 * colsB).put(b, k0 * colsB, (k1 - k0) * colsB);
-        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-            openblas_nolapack.CblasNoTrans, rows, colsB, k1 - k0, 1f, pa.position(k0), colsA,
-            pb.position((long) k0 * colsB), colsB, k0 == 0 ? 0f : 1f, pc.position(0), colsB);
-        pa.position(0);
-        pb.position(0);
-        added = k1;
-      }
-
-      @Override
-      public float[] finish() {
-        if (added != colsA) {
-          throw new IllegalStateException("rows " + added + ".." + colsA + " of B were never added");
-        }
-        float[] c = new float[(int) sizeC];
-        pc.position(0).get(c, 0, (int) sizeC);
-        return c;
-      }
-
-      @Override
-      public void close() {
-        if (!closed) {
-          closed = true;
-          if (POOL.size() < POOLED) {
-            POOL.offerFirst(held);
-          } else {
-            held.close();
-          }
-        }
-      }
-    };
+    return new NativeBlasProduct(this, a, rows, colsA, b, colsB);
   }
 
-  private void useThreads() {
+  /** A pooled scratch, or a new one. */
+  static Scratch scratch() {
+    Scratch scratch = POOL.pollFirst();
+    return scratch != null ? scratch : new Scratch();
+  }
+
+  /** Back to the pool, or freed when the pool is full. */
+  static void release(Scratch scratch) {
+    if (POOL.size() < POOLED) {
+      POOL.offerFirst(scratch);
+    } else {
+      scratch.close();
+    }
+  }
+
+  void useThreads() {
     synchronized (THREADS) {
       if (currentThreads != threads) {
         org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
@@ -170,7 +127,7 @@ public final class NativeBlasEngine implements MatrixEngine {
   }
 
   /** Three off-heap buffers that grow as needed; pooled so that large slices do not fault in fresh pages. */
-  private static final class Scratch {
+  static final class Scratch {
     final Buffer a = new Buffer();
     final Buffer b = new Buffer();
     final Buffer c = new Buffer();
@@ -182,7 +139,7 @@ public final class NativeBlasEngine implements MatrixEngine {
     }
   }
 
-  private static final class Buffer {
+  static final class Buffer {
     private FloatPointer pointer;
     private long capacity;
 

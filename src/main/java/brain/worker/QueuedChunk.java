@@ -4,44 +4,67 @@ import brain.worker.HeadlessWorker.Chunk;
 
 /**
  * A chunk waiting in a headless worker's queue, and its product so far when its engine takes in
- * B's rows as they arrive ({@link MatrixEngine#accumulates}). The queue's state is confined to
- * the worker's event loop; {@link #takeBand} and {@link #compute} run on a worker thread, one at
- * a time, and what they leave is read back on the event loop after them.
+ * A's and B's rows as they arrive ({@link MatrixEngine#accumulates}). The queue's state is
+ * confined to the worker's event loop; {@link #take} and {@link #compute} run on a worker thread,
+ * one at a time, and what they leave is read back on the event loop after them.
  */
 final class QueuedChunk {
-  /** The fewest rows of B a band takes in, unless the rest of B is fewer: keeps each call a real multiply. */
-  static final int MIN_BAND = 64;
+  /**
+   * The least work a take does, unless it is all that is left: as many multiply-adds as 64 rows
+   * of B over all of A's rows, so that each call is a real multiply.
+   */
+  static final int MIN_B_ROWS = 64;
 
   final Chunk chunk;
-  /** B's body, still arriving when the chunk was queued; null when B was whole. */
-  private final DataPlane.Arriving arriving;
+  /** A's and B's bodies, still arriving when the chunk was queued; null when whole. */
+  private final DataPlane.Arriving arrivingA;
+  private final DataPlane.Arriving arrivingB;
   private MatrixEngine.Accumulation product;
-  /** B's rows taken in so far. */
-  private int rowsTaken;
-  /** Milliseconds the bands so far took. */
-  private double bandsMs;
+  /** A's rows and B's rows taken in so far. */
+  private int aRows;
+  private int bRows;
+  /** Milliseconds the takes so far took. */
+  private double takesMs;
   /** When work on it first started, or 0. */
   private long startedNanos;
 
-  QueuedChunk(Chunk chunk, DataPlane.Arriving arriving) {
+  QueuedChunk(Chunk chunk, DataPlane.Arriving arrivingA, DataPlane.Arriving arrivingB) {
     this.chunk = chunk;
-    this.arriving = arriving;
+    this.arrivingA = arrivingA;
+    this.arrivingB = arrivingB;
+  }
+
+  /** True when the chunk's inputs have its shape, so that it can be computed as they arrive. */
+  static boolean fits(Chunk chunk) {
+    return chunk.rows() > 0 && chunk.aValues() != null && chunk.bValues() != null
+        && chunk.aValues().length == (long) chunk.rows() * chunk.colsA()
+        && chunk.bValues().length == (long) chunk.colsA() * chunk.colsB();
   }
 
   /** True once its inputs are all here: what is left can be computed in one go. */
   boolean whole() {
+    return whole(arrivingA) && whole(arrivingB);
+  }
+
+  private static boolean whole(DataPlane.Arriving arriving) {
     return arriving == null || arriving.complete();
   }
 
-  /** True when B's transfer failed before it was whole. */
+  /** True when A's or B's transfer failed before it was whole. */
   boolean arrivalFailed() {
-    return arriving != null && !arriving.complete() && arriving.failed();
+    return (!whole(arrivingA) && arrivingA.failed()) || (!whole(arrivingB) && arrivingB.failed());
   }
 
-  /** B's rows that have arrived, when at least a band more than taken in so far; else 0. */
-  int bandReady() {
-    int arrived = arriving.decoded() / chunk.colsB();
-    return arrived - rowsTaken >= Math.min(MIN_BAND, chunk.colsA() - rowsTaken) ? arrived : 0;
+  /**
+   * A's and B's rows that have arrived, {aRows, bRows}, when taking them in is worth a call (at
+   * least {@link #MIN_B_ROWS} of B over all of A's rows in multiply-adds); else null.
+   */
+  int[] takeReady() {
+    int toA = whole(arrivingA) ? chunk.rows() : arrivingA.decoded() / chunk.colsA();
+    int toB = whole(arrivingB) ? chunk.colsA() : arrivingB.decoded() / chunk.colsB();
+    long work = (long) aRows * (toB - bRows) + (long) (toA - aRows) * toB;
+    long left = (long) chunk.rows() * chunk.colsA() - (long) aRows * bRows;
+    return work > 0 && work >= Math.min((long) MIN_B_ROWS * chunk.rows(), left) ? new int[] {toA, toB} : null;
   }
 
   /** Marks the start of work on it, once: returns true the first time. */
@@ -58,8 +81,8 @@ final class QueuedChunk {
     return (startedNanos - chunk.receivedNanos()) / 1e6;
   }
 
-  /** Blocking: adds B's rows from what was taken up to {@code upTo} into the product, begun if need be. */
-  void takeBand(MatrixEngine engine, int upTo) {
+  /** Blocking: takes A's rows and B's rows up to these into the product, begun if need be. */
+  void take(MatrixEngine engine, int toA, int toB) {
     long t0 = System.nanoTime();
     if (product == null) {
       product = engine.accumulate(chunk.aValues(), chunk.rows(), chunk.colsA(), chunk.bValues(), chunk.colsB());
@@ -67,28 +90,27 @@ final class QueuedChunk {
         throw new IllegalStateException("the engine could not begin the product");
       }
     }
-    product.add(rowsTaken, upTo);
-    rowsTaken = upTo;
-    bandsMs += (System.nanoTime() - t0) / 1e6;
+    product.take(toA, toB);
+    aRows = toA;
+    bRows = toB;
+    takesMs += (System.nanoTime() - t0) / 1e6;
   }
 
   /**
-   * Blocking unless the engine is instant: the product of inputs that are whole, B's last rows
-   * added to what the bands took in or all of it in one multiply ({@code a} may be null for an
+   * Blocking unless the engine is instant: the product of inputs that are whole, what is left
+   * taken into the product begun, or all of it in one multiply ({@code a} may be null for an
    * instant engine, which does not read it).
    */
   Computed compute(MatrixEngine engine, float[] a, float[] b) {
     long t0 = System.nanoTime();
     float[] c;
     if (product != null) {
-      if (rowsTaken < chunk.colsA()) {
-        product.add(rowsTaken, chunk.colsA());
-      }
+      product.take(chunk.rows(), chunk.colsA());
       c = product.finish();
     } else {
       c = engine.multiply(a, chunk.rows(), chunk.colsA(), b, chunk.colsB());
     }
-    return new Computed(c, bandsMs + (System.nanoTime() - t0) / 1e6);
+    return new Computed(c, takesMs + (System.nanoTime() - t0) / 1e6);
   }
 
   /** Frees what the product holds (native memory); called once it is done with, finished or not. */
@@ -99,7 +121,7 @@ final class QueuedChunk {
     }
   }
 
-  /** A chunk's product and the time computing it took, bands included. */
+  /** A chunk's product and the time computing it took, its takes included. */
   record Computed(float[] values, double computeMs) {
   }
 }

@@ -22,11 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A headless worker with OpenBLAS multiplies B's rows as they arrive: its socket and its HTTP
- * connections go through a real TCP proxy on 127.0.0.1 that paces what the server sends (4 MiB/s,
- * a slow uplink), so a chunk's A (256 KiB) is here long before its B (4 MiB). The product is
- * right, and bands of B were taken in before B was whole; B's transfer cut mid-body fails the
- * chunk with the reason, and the job still completes right.
+ * A headless worker with OpenBLAS multiplies A's and B's rows as they arrive: its socket and its
+ * HTTP connections go through a real TCP proxy on 127.0.0.1 that paces what the server sends
+ * (4 MiB/s, a slow uplink), so B (4 MiB) takes a second to arrive. The product is right, and rows
+ * were taken in before B was whole; B's transfer cut mid-body fails the chunk with the reason,
+ * and the job still completes right.
  */
 @Timeout(120)
 class StreamedProductTest {
@@ -37,7 +37,7 @@ class StreamedProductTest {
 
   private TestGrid grid;
   private Vertx proxyVertx;
-  /** The bands each product began in the worker was given, in order: {k0, k1}. */
+  /** The takes of each product begun in the worker, in order: {A's rows, B's rows}. */
   private final List<List<int[]>> products = new CopyOnWriteArrayList<>();
 
   @BeforeEach
@@ -58,8 +58,8 @@ class StreamedProductTest {
   }
 
   @Test
-  @DisplayName("B arriving slowly: bands of it multiplied before it is whole, product right")
-  void bandsTakenBeforeBIsWhole() throws Exception {
+  @DisplayName("B arriving slowly: its rows multiplied in before it is whole, product right")
+  void rowsTakenBeforeBIsWhole() throws Exception {
     int port = proxy(4 << 20, Long.MAX_VALUE);
     grid.worker(HeadlessWorker.Options.of("127.0.0.1", port, "streaming", recording(NativeBlasEngine.create(1))).withSlots(2));
     try (TestGrid.JobWatch watch = grid.watch()) {
@@ -67,14 +67,14 @@ class StreamedProductTest {
       assertEquals("completed", watch.finished(id).getString("status"));
       grid.assertJobProduct(id, ROWS, K, N);
     }
-    assertFalse(products.isEmpty(), "a product was begun before B was whole");
-    for (List<int[]> bands : products) {
-      assertTrue(bands.size() >= 2 && bands.get(0)[1] < K, "the first band came before B's last row: "
-          + bands.stream().map(b -> b[0] + ".." + b[1]).toList());
-      for (int i = 0; i < bands.size(); i++) { // in order, without gaps, to the end
-        assertEquals(i == 0 ? 0 : bands.get(i - 1)[1], bands.get(i)[0]);
+    assertFalse(products.isEmpty(), "a product was begun before its inputs were whole");
+    for (List<int[]> takes : products) {
+      List<String> seen = takes.stream().map(t -> t[0] + "×" + t[1]).toList();
+      assertTrue(takes.size() >= 2 && takes.get(0)[1] < K, "the first take came before B's last row: " + seen);
+      for (int i = 1; i < takes.size(); i++) { // rows only grow
+        assertTrue(takes.get(i)[0] >= takes.get(i - 1)[0] && takes.get(i)[1] >= takes.get(i - 1)[1], seen.toString());
       }
-      assertEquals(K, bands.get(bands.size() - 1)[1]);
+      assertArrayEquals(new int[] {64, K}, takes.get(takes.size() - 1), "all of A's and B's rows, at the end: " + seen);
     }
   }
 
@@ -127,7 +127,7 @@ class StreamedProductTest {
     other.closeHandler(v -> one.close());
   }
 
-  /** The engine, recording the bands of every product it begins. */
+  /** The engine, recording the takes of every product it begins. */
   private MatrixEngine recording(MatrixEngine engine) {
     return new MatrixEngine() {
       @Override
@@ -148,13 +148,13 @@ class StreamedProductTest {
       @Override
       public Accumulation accumulate(float[] a, int rows, int colsA, float[] b, int colsB) {
         Accumulation product = engine.accumulate(a, rows, colsA, b, colsB);
-        List<int[]> bands = new CopyOnWriteArrayList<>();
-        products.add(bands);
+        List<int[]> takes = new CopyOnWriteArrayList<>();
+        products.add(takes);
         return new Accumulation() {
           @Override
-          public void add(int k0, int k1) {
-            bands.add(new int[] {k0, k1});
-            product.add(k0, k1);
+          public void take(int aRows, int bRows) {
+            takes.add(new int[] {aRows, bRows});
+            product.take(aRows, bRows);
           }
 
           @Override

@@ -100,23 +100,29 @@ class EnginesTest {
     assertMatchesReference(Engines.ejml(threads), m, k, n);
   }
 
-  @ParameterizedTest(name = "OpenBLAS × {3}: {0}×{1}·{1}×{2} in bands")
+  @ParameterizedTest(name = "OpenBLAS × {3}: {0}×{1}·{1}×{2} as it arrives")
   @MethodSource("shapes")
-  @DisplayName("OpenBLAS taking B's rows in bands as they arrive gives the product: uneven bands, then the rest")
-  void openBlasAccumulatesBands(int m, int k, int n, int threads) {
+  @DisplayName("OpenBLAS taking A's and B's rows as they arrive gives the product: uneven steps, one input ahead of the other")
+  void openBlasAccumulatesAsRowsArrive(int m, int k, int n, int threads) {
     NativeBlasEngine engine = blas(threads);
     Random random = new Random(7L * m + k + 3L * n);
     float[] a = random(random, m * k);
     float[] b = random(random, k * n);
-    float[] arriving = new float[b.length]; // B's rows land in it as the bands are taken
-    try (MatrixEngine.Accumulation product = engine.accumulate(a, m, k, arriving, n)) {
-      int[] bands = {1, 64, 3, 130};
-      int at = 0;
-      for (int i = 0; at < k; i++) {
-        int to = Math.min(k, at + bands[i % bands.length]);
-        System.arraycopy(b, at * n, arriving, at * n, (to - at) * n);
-        product.add(at, to);
-        at = to;
+    float[] arrivingA = new float[a.length]; // rows land in these as the takes go
+    float[] arrivingB = new float[b.length];
+    try (MatrixEngine.Accumulation product = engine.accumulate(arrivingA, m, k, arrivingB, n)) {
+      int[] aSteps = {0, 5, 1, 40, 0, 2}; // A sometimes still, B sometimes still, either first
+      int[] bSteps = {1, 0, 64, 3, 130, 0};
+      int atA = 0;
+      int atB = 0;
+      for (int i = 0; atA < m || atB < k; i++) {
+        int toA = Math.min(m, atA + aSteps[i % aSteps.length]);
+        int toB = Math.min(k, atB + bSteps[i % bSteps.length]);
+        System.arraycopy(a, atA * k, arrivingA, atA * k, (toA - atA) * k);
+        System.arraycopy(b, atB * n, arrivingB, atB * n, (toB - atB) * n);
+        product.take(toA, toB);
+        atA = toA;
+        atB = toB;
       }
       Reference.assertProduct(a, b, product.finish(), m, k, n);
     }
@@ -124,15 +130,18 @@ class EnginesTest {
   }
 
   @Test
-  @DisplayName("a product's bands out of order, past B, or short of it are refused")
+  @DisplayName("a product's rows going back, past its inputs, or short of them are refused")
   void accumulationMisuseRefused() {
     NativeBlasEngine engine = blas(1);
     try (MatrixEngine.Accumulation product = engine.accumulate(new float[6], 2, 3, new float[12], 4)) {
-      assertThrows(IllegalArgumentException.class, () -> product.add(1, 2), "a gap before the first band");
-      assertThrows(IllegalArgumentException.class, () -> product.add(0, 4), "past B's rows");
-      product.add(0, 2);
-      assertThrows(IllegalStateException.class, product::finish, "row 2 was never added");
-      assertThrows(IllegalArgumentException.class, () -> product.add(0, 3), "a band taken twice");
+      assertThrows(IllegalArgumentException.class, () -> product.take(3, 1), "past A's rows");
+      assertThrows(IllegalArgumentException.class, () -> product.take(1, 4), "past B's rows");
+      product.take(1, 2);
+      assertThrows(IllegalArgumentException.class, () -> product.take(0, 3), "A's rows going back");
+      assertThrows(IllegalArgumentException.class, () -> product.take(2, 1), "B's rows going back");
+      assertThrows(IllegalStateException.class, product::finish, "taken short of A and B");
+      product.take(2, 3);
+      assertArrayEquals(new float[8], product.finish(), "zeros times zeros");
     }
     assertNull(engine.accumulate(new float[5], 2, 3, new float[12], 4), "A shorter than its shape: no product begun");
   }
