@@ -7,6 +7,7 @@ import brain.cluster.NodeDirectory;
 import brain.cluster.NodeId;
 import brain.config.BrainConfig;
 import brain.heartbeat.HeartbeatVerticle;
+import brain.http.Admission;
 import brain.http.HttpVerticle;
 import brain.intake.JobIntakeVerticle;
 import brain.metrics.MetricsVerticle;
@@ -39,16 +40,18 @@ public final class BrainServer {
   private final HttpVerticle http;
   private final String dashboardLine;
   private final BridgeGuard guard;
+  private final Admission admission;
   private final NodeDirectory directory;
   private final long drainMs;
 
   private BrainServer(Vertx vertx, List<String> deployments, HttpVerticle http, String dashboardLine, BridgeGuard guard,
-      NodeDirectory directory, long drainMs) {
+      Admission admission, NodeDirectory directory, long drainMs) {
     this.vertx = vertx;
     this.deployments = deployments;
     this.http = http;
     this.dashboardLine = dashboardLine;
     this.guard = guard;
+    this.admission = admission;
     this.directory = directory;
     this.drainMs = drainMs;
   }
@@ -88,12 +91,13 @@ public final class BrainServer {
       }));
     }
     BridgeGuard guard = new BridgeGuard(vertx);
+    Admission admission = new Admission();
     List<HttpVerticle> http = new java.util.concurrent.CopyOnWriteArrayList<>();
     int instances = httpInstances(config);
     List<NodeDirectory> directory = new ArrayList<>(1);
     return chain
         .compose(v -> vertx.deployVerticle(() -> {
-          HttpVerticle instance = new HttpVerticle(guard);
+          HttpVerticle instance = new HttpVerticle(guard, admission);
           http.add(instance);
           return instance;
         }, new DeploymentOptions(options).setInstances(instances)))
@@ -106,7 +110,7 @@ public final class BrainServer {
           ids.add(directoryId);
           String token = auth.createdAdminToken();
           String line = token == null ? null : dashboardLine(config, http.get(0).actualPort(), token);
-          BrainServer server = new BrainServer(vertx, ids, http.get(0), line, guard, directory.get(0),
+          BrainServer server = new BrainServer(vertx, ids, http.get(0), line, guard, admission, directory.get(0),
               config.json().getJsonObject("cluster").getLong("drainMs", 5000L));
           LOG.log(System.Logger.Level.INFO, "Distributed Brain listening on http://localhost:" + server.port() + " ("
               + role.name().toLowerCase(java.util.Locale.ROOT) + " node, " + instances + " HTTP instances)");
@@ -186,11 +190,13 @@ public final class BrainServer {
   }
 
   /**
-   * Before a stop (SIGTERM): this node leaves the node list, refuses new sockets, tells its
-   * workers to move to the other nodes, and waits until they have gone or {@code cluster.drainMs}
-   * has passed. Completes with the number of workers that had not gone by then.
+   * Before a stop (SIGTERM): this node refuses API requests that change something (503, {@link
+   * Admission}), leaves the node list, refuses new sockets, tells its workers to move to the other
+   * nodes, and waits until they have gone and the API requests under way have been answered, or
+   * {@code cluster.drainMs} has passed. Completes with the number of workers that had not gone.
    */
   public Future<Integer> drain() {
+    Future<Void> answered = admission.stop(vertx, drainMs);
     return directory.leave()
         .compose(v -> {
           JsonArray others = NodeDirectory.urls(vertx);
@@ -202,7 +208,13 @@ public final class BrainServer {
             bounded.tryComplete(guard.workers());
           });
           return bounded.future();
-        });
+        })
+        .compose(left -> answered.map(left));
+  }
+
+  /** API requests that change something, under way on this node ({@link Admission}). */
+  public int apiRequestsUnderWay() {
+    return admission.underWay();
   }
 
   /** {@code cluster.drainMs}: how long a drain waits for the workers to move. */

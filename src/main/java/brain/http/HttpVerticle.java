@@ -39,6 +39,7 @@ public final class HttpVerticle extends VerticleBase {
       + "frame-ancestors 'none'; form-action 'self'";
 
   private final BridgeGuard guard;
+  private final Admission admission;
   private HttpServer server;
   private Router router;
   private Router apiRouter;
@@ -46,8 +47,9 @@ public final class HttpVerticle extends VerticleBase {
   private io.vertx.core.json.JsonArray policyNodes;
   private String policy;
 
-  public HttpVerticle(BridgeGuard guard) {
+  public HttpVerticle(BridgeGuard guard, Admission admission) {
     this.guard = guard;
+    this.admission = admission;
   }
 
   @Override
@@ -63,6 +65,8 @@ public final class HttpVerticle extends VerticleBase {
       ctx.response().putHeader("x-brain-node", node);
       ctx.next();
     });
+    // A stopping node refuses what would change something before anything is claimed (Admission).
+    router.route("/api/*").handler(admission::handle);
     List<String> origins = conf.array("http.allowedOrigins").stream().map(String::valueOf).toList();
     if (!origins.isEmpty()) {
       router.route("/api/*").handler(CorsHandler.create().addOrigins(origins)
