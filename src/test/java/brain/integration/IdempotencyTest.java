@@ -12,9 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -58,15 +55,9 @@ class IdempotencyTest {
   }
 
   private int jobsOf(String submitter) throws Exception {
-    try (Connection db = grid.database();
-        PreparedStatement count = db.prepareStatement("SELECT COUNT(*) FROM jobs WHERE submitted_by = ?")) {
-      count.setString(1, submitter);
-      try (ResultSet rows = count.executeQuery()) {
-        rows.next();
-        return rows.getInt(1);
-      }
-    }
+    return grid.count("SELECT COUNT(*) FROM jobs WHERE submitted_by = ?", submitter);
   }
+
 
   @Test
   @DisplayName("the same key and body twice: one job in the database, the same id and answer, marked as replayed")

@@ -12,9 +12,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -81,15 +78,9 @@ class StoppingNodeTest {
   }
 
   private int keysNamed(String key) throws Exception {
-    try (Connection db = grid.database();
-        PreparedStatement count = db.prepareStatement("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = ?")) {
-      count.setString(1, key);
-      try (ResultSet rows = count.executeQuery()) {
-        rows.next();
-        return rows.getInt(1);
-      }
-    }
+    return grid.count("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = ?", key);
   }
+
 
   private static String statusLine(InputStream in) throws Exception {
     StringBuilder line = new StringBuilder();

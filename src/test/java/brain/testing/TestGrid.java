@@ -317,6 +317,19 @@ public final class TestGrid implements AutoCloseable {
     return DriverManager.getConnection(dbUrl);
   }
 
+  /** {@code SELECT COUNT(*) ...} with its parameters, read over {@link #database()}. */
+  public int count(String sql, String... params) throws SQLException {
+    try (Connection db = database(); java.sql.PreparedStatement query = db.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        query.setString(i + 1, params[i]);
+      }
+      try (java.sql.ResultSet rows = query.executeQuery()) {
+        rows.next();
+        return rows.getInt(1);
+      }
+    }
+  }
+
   public void stopServer() {
     workers.clear();
     await(server.stop().eventually(() -> vertx.close()));
