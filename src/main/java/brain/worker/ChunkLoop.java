@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -21,8 +22,8 @@ import java.util.function.Predicate;
  * with a result (upload or message) or a failure. An engine that {@link MatrixEngine#accumulates}
  * begins a chunk as soon as rows of its A and B are here and takes in their rows as they arrive,
  * instead of idling through their transfer (18 MiB for a chunk of 2048³, 20–50 ms on loopback,
- * far longer on a real network). Confined to the worker's event loop; the engine runs on worker threads unless it is
- * instant.
+ * far longer on a real network). Confined to the worker's event loop; the engine runs on worker
+ * threads unless it is instant.
  */
 final class ChunkLoop {
   private final Vertx vertx;
@@ -53,7 +54,9 @@ final class ChunkLoop {
     this.panels = panels;
     this.intercept = intercept;
     this.intercepting = intercepting;
-    data.onProgress(this::computeNext);
+    if (engine.accumulates()) { // no other engine has a use for a body's pieces: nothing to do per piece
+      data.onProgress(this::computeNext);
+    }
   }
 
   void receive(JsonObject m) {
@@ -146,14 +149,15 @@ final class ChunkLoop {
     if (running != null || link.client() == null) {
       return;
     }
-    for (QueuedChunk q : new ArrayList<>(queue)) {
+    for (Iterator<QueuedChunk> next = queue.iterator(); next.hasNext(); ) {
+      QueuedChunk q = next.next();
       if (q.whole()) {
-        queue.remove(q);
-        finish(q);
+        next.remove();
+        finish(q); // may come back here (an instant engine): the loop ends first
         return;
       }
       if (q.arrivalFailed()) {
-        queue.remove(q);
+        next.remove();
         q.release();
         fail(q.chunk, "could not fetch its inputs: a transfer failed mid-body");
         continue;

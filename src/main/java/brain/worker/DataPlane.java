@@ -29,11 +29,9 @@ final class DataPlane {
   /** Called when a B item has been fetched: B is what locality is about, the scheduler hears of it. */
   private final Runnable onBHeld;
   private final HttpClient http;
-  /** Fetches in progress by item id: two chunks naming one B share one GET. */
-  private final Map<String, Future<float[]>> fetching = new HashMap<>();
-  /** The bodies of those fetches as they arrive. */
-  private final Map<String, Arriving> arriving = new HashMap<>();
-  /** Told after each piece of a body and when a fetch fails: a product may take in more of B. */
+  /** Fetches in progress by item id, their bodies as they arrive: two chunks naming one B share one GET. */
+  private final Map<String, Arriving> fetching = new HashMap<>();
+  /** Told after each piece of a body and when a fetch fails: a product may take in more of its inputs. */
   private Runnable onProgress = () -> { };
   private long bytesIn;
   private long bytesOut;
@@ -56,9 +54,9 @@ final class DataPlane {
     if (held != null) {
       return Future.succeededFuture(held);
     }
-    Future<float[]> pending = fetching.get(id);
+    Arriving pending = fetching.get(id);
     if (pending != null) {
-      return pending;
+      return pending.fetched;
     }
     int count = Math.multiplyExact(item.getInteger("rows"), item.getInteger("cols"));
     Arriving arrival = new Arriving(new Float32Pieces(count));
@@ -81,12 +79,10 @@ final class DataPlane {
           }
           return receive(response, id, arrival.pieces);
         });
-    fetching.put(id, fetched);
-    arriving.put(id, arrival);
+    arrival.fetched = fetched;
+    fetching.put(id, arrival);
     fetched.onComplete(ar -> {
       fetching.remove(id);
-      arriving.remove(id);
-      arrival.failed = ar.failed();
       if (ar.succeeded()) {
         cache.put(id, ar.result());
         if ("b".equals(item.getString("role"))) {
@@ -101,7 +97,7 @@ final class DataPlane {
 
   /** The body of the fetch of {@code id} in progress, or null when none is. */
   Arriving arriving(String id) {
-    return arriving.get(id);
+    return fetching.get(id);
   }
 
   void onProgress(Runnable listener) {
@@ -115,7 +111,8 @@ final class DataPlane {
    */
   static final class Arriving {
     private final Float32Pieces pieces;
-    private boolean failed;
+    /** The fetch, completed with the values or failed. */
+    private Future<float[]> fetched;
 
     Arriving(Float32Pieces pieces) {
       this.pieces = pieces;
@@ -134,7 +131,7 @@ final class DataPlane {
     }
 
     boolean failed() {
-      return failed;
+      return fetched.failed();
     }
   }
 
