@@ -81,6 +81,8 @@ async function onChunkV2(c, receivedAt) {
     jobId: c.jobId, chunkIndex: c.chunkIndex, rows: c.rows, colsA: c.colsA, colsB: c.colsB, receivedAt, upload: c.upload,
   });
   updateCounters();
+  // Set aside for us: fetched now, while this chunk computes (a failure is the later chunk's to meet).
+  for (const item of c.prefetch) dataItem(item, 'ahead').catch(() => {});
   const hadB = !!dataCache.get(c.inputs.b.id);
   let a;
   let b;

@@ -112,6 +112,7 @@ export function validateChunk(m, maxBufferBytes) {
   }
   let inputs;
   let upload;
+  let prefetch = [];
   if (m.inputs !== undefined) { // protocol 2: the inputs are data items fetched over HTTP
     if (!Array.isArray(m.inputs) || m.inputs.length < 2 || m.inputs.length > 8) return bad('bad inputs');
     inputs = {};
@@ -129,6 +130,7 @@ export function validateChunk(m, maxBufferBytes) {
     if (inputs.b.rows * inputs.b.cols * 4 > maxBufferBytes) return bad(`B too large for this worker (${maxBufferBytes} bytes per buffer)`);
     if (typeof m.upload !== 'string' || !m.upload.startsWith('/data/results/')) return bad('bad upload');
     upload = m.upload;
+    prefetch = aheadItems(m.prefetch, maxBufferBytes);
   } else if (!isFloat32Base64(m.a, m.rows * m.colsA)) {
     return bad(`a does not hold ${m.rows}×${m.colsA} float32 values`);
   }
@@ -141,8 +143,17 @@ export function validateChunk(m, maxBufferBytes) {
   }
   return ok({
     assignmentId, jobId: m.jobId, chunkIndex: m.chunkIndex, rowStart: m.rowStart,
-    rows: m.rows, colsA: m.colsA, colsB: m.colsB, colStart, a: m.a, leaseMs, inputs, upload,
+    rows: m.rows, colsA: m.colsA, colsB: m.colsB, colStart, a: m.a, leaseMs, inputs, upload, prefetch,
   });
+}
+
+/** A slices of chunks set aside for this tab, to fetch ahead (PROTOCOL.md §4): a few, well formed, or none. */
+function aheadItems(list, maxBufferBytes) {
+  if (!Array.isArray(list)) return [];
+  return list.slice(0, 4).filter((item) => isObject(item) && isId(item.id) && item.role === 'a' && isInt(item.rows, 1) &&
+      isInt(item.cols, 1) && item.rows * item.cols * 4 <= maxBufferBytes && typeof item.url === 'string' &&
+      item.url.startsWith('/data/'))
+    .map((item) => ({ id: item.id, rows: item.rows, cols: item.cols, url: item.url }));
 }
 
 export function validateCancel(m) {

@@ -16,7 +16,8 @@ public final class Addresses {
   /**
    * The binary data plane (docs/PROTOCOL.md §4), HTTP verticle → scheduler: may this data URL be
    * served ({c, item} → {file, offset, length}); may this upload be read ({c, assignmentId,
-   * length}); the upload's body (a Buffer; headers c, assignmentId, computeMs, waitMs). Not on
+   * length}); the upload's body (a Buffer; headers c, assignmentId, computeMs, waitMs, and
+   * unchecked=true for a small body read before any check: checked on arrival). Not on
    * the bridge: workers reach them only through GET /data/… and PUT /data/results/….
    */
   public static final String DATA_FETCH = "brain.scheduler.data.fetch";

@@ -28,6 +28,8 @@ final class DataApi {
   static final String UPLOAD = "/data/results/:assignmentId";
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   /** Short: a worker waiting on data waits on this; the scheduler answers from memory. */
+  /** Uploads up to this size are read before the scheduler checks them ({@link #readThenOffer}); larger ones after. */
+  static final long READ_FIRST_MAX_BYTES = 64 * 1024;
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(10_000);
 
   /** The answer to an upload whose lease was taken back after it was sent: honest work, not needed. */
@@ -107,7 +109,7 @@ final class DataApi {
 
   private void upload(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    request.pause(); // nothing is read until the scheduler lets this body through
+    request.pause(); // nothing is read before its headers pass (and, past READ_FIRST_MAX_BYTES, the scheduler's check)
     if (throttled(ctx)) {
       return;
     }
@@ -154,6 +156,36 @@ final class DataApi {
         .addHeader("c", capability).addHeader("assignmentId", assignmentId)
         .addHeader("job", job == null ? "" : job).addHeader("chunk", chunk == null ? "" : String.valueOf(chunk))
         .addHeader("computeMs", String.valueOf(computeMs)).addHeader("waitMs", String.valueOf(waitMs));
+    if (length <= READ_FIRST_MAX_BYTES) {
+      readThenOffer(ctx, uploaded.addHeader("unchecked", "true"), length);
+    } else {
+      checkThenRead(ctx, lease, uploaded, length);
+    }
+  }
+
+  /**
+   * A small body (at most {@link #READ_FIRST_MAX_BYTES}) is read first, then checked and taken by
+   * the scheduler in one message: the check's own round trip had been a tenth of a 16-row 512³
+   * chunk's (docs/BENCHMARK.md), and a refused one costs at most those bytes.
+   */
+  private void readThenOffer(RoutingContext ctx, DeliveryOptions uploaded, long length) {
+    HttpServerRequest request = ctx.request();
+    request.resume();
+    request.body()
+        .compose(body -> vertx.eventBus().<JsonObject>request(DATA_UPLOAD, body, uploaded))
+        .onSuccess(reply -> {
+          if (reply.body().getBoolean("late", false)) {
+            HttpReplies.json(ctx, 200, LATE);
+          } else {
+            received(ctx, length);
+          }
+        })
+        .onFailure(err -> refuse(ctx, err));
+  }
+
+  /** A larger body is read only once the scheduler has let it through (its lease, its size, the first upload). */
+  private void checkThenRead(RoutingContext ctx, JsonObject lease, DeliveryOptions uploaded, long length) {
+    HttpServerRequest request = ctx.request();
     vertx.eventBus().<JsonObject>request(DATA_UPLOAD_CHECK, lease, ASK).onComplete(allowed -> {
       if (allowed.failed()) {
         refuse(ctx, allowed.cause());
@@ -163,13 +195,15 @@ final class DataApi {
         request.resume();
         request.body()
             .compose(body -> vertx.eventBus().<JsonObject>request(DATA_UPLOAD, body, uploaded))
-            .onSuccess(received -> {
-              brain.metrics.GridMeters.of(vertx).dataBytes(false, length); // GridMeters hook
-              ctx.response().setStatusCode(204).end();
-            })
+            .onSuccess(ok -> received(ctx, length))
             .onFailure(err -> refuse(ctx, err));
       }
     });
+  }
+
+  private void received(RoutingContext ctx, long length) {
+    brain.metrics.GridMeters.of(vertx).dataBytes(false, length); // GridMeters hook
+    ctx.response().setStatusCode(204).end();
   }
 
   /**
@@ -197,7 +231,7 @@ final class DataApi {
     return ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
   }
 
-  /** A refused upload's body is never read: the answer closes the connection instead. */
+  /** A refused upload's body is not read (or only the few bytes of a small one): the answer closes the connection. */
   private void refuse(RoutingContext ctx, Throwable err) {
     throttle.refused(host(ctx));
     if (!ctx.response().headWritten()) {

@@ -27,6 +27,8 @@ final class ChunkBook {
   /** How many times each chunk was sent out. */
   private int[] attempts;
   private final ArrayDeque<Integer> pending = new ArrayDeque<>();
+  /** Pending chunks whose A a session was told to fetch ahead ({@link #reserveNext}). */
+  private final FetchAhead ahead = new FetchAhead();
   /** Leases not yet settled, by assignment id. */
   /** Open leases in the order they went out (oldest first: {@link #stragglers} stops at the first young one). */
   private final Map<String, Lease> leases = new java.util.LinkedHashMap<>();
@@ -61,19 +63,29 @@ final class ChunkBook {
    * already holding it ({@code holders}), so workers spread over panels instead of all loading
    * the same one. Does not take it: see {@link #take}.
    */
-  int pendingFor(String workerId, int heldPanel, boolean locked, boolean failedToo, int[] holders) {
+  int pendingFor(String workerId, String sessionId, int heldPanel, boolean locked, boolean failedToo, int[] holders) {
     int[] pendingPerPanel = plan.blocked() ? new int[plan.panels()] : null;
     int first = -1;
     int firstOfHeld = -1;
-    for (Integer chunk : pending) {
-      if (isForbidden(chunk, workerId)) {
-        continue;
+    if (pendingPerPanel == null && !ahead.isEmpty()) {
+      for (Integer chunk : ahead.of(sessionId)) { // what it fetched ahead first
+        if (eligible(chunk, workerId, failedToo)) {
+          return chunk;
+        }
       }
-      Set<String> failed = failedOn.get(chunk);
-      if (!failedToo && failed != null && failed.contains(workerId)) {
+    }
+    int reservedElsewhere = -1;
+    for (Integer chunk : pending) {
+      if (!eligible(chunk, workerId, failedToo)) {
         continue;
       }
       if (pendingPerPanel == null) {
+        if (ahead.heldByAnother(chunk, sessionId)) {
+          if (reservedElsewhere < 0) {
+            reservedElsewhere = chunk;
+          }
+          continue;
+        }
         return chunk; // a row-slice job: one panel, the first eligible chunk (O(1) when nothing failed)
       }
       int panel = plan.get(chunk).panel(plan);
@@ -86,7 +98,7 @@ final class ChunkBook {
       pendingPerPanel[panel]++;
     }
     if (pendingPerPanel == null) {
-      return -1; // a row-slice job with nothing this worker may take
+      return reservedElsewhere; // a row-slice job: another's prefetched chunk only when nothing else is left, else -1
     }
     if (firstOfHeld >= 0 || locked) {
       return firstOfHeld; // -1 when locked to a panel with nothing left for it
@@ -118,6 +130,39 @@ final class ChunkBook {
   void take(int chunk) {
     pending.removeFirstOccurrence(chunk);
     states[chunk] = ChunkState.OUT;
+    ahead.taken(chunk);
+  }
+
+  private boolean eligible(int chunk, String workerId, boolean failedToo) {
+    if (isForbidden(chunk, workerId)) {
+      return false;
+    }
+    Set<String> failed = failedOn.get(chunk);
+    return failedToo || failed == null || !failed.contains(workerId);
+  }
+
+  /**
+   * A row-slice job's next pending chunk, set aside for {@code sessionId} so that it can fetch its
+   * inputs ahead (while its chunks in flight compute): others take it only when nothing else is
+   * pending. At most {@code depth} per session, and only while more than {@code keepPending}
+   * pending chunks are not set aside; -1 when none is left or the session holds enough.
+   */
+  int reserveNext(String sessionId, String workerId, int depth, int keepPending) {
+    if (plan.blocked() || ahead.of(sessionId).size() >= depth || pending.size() - ahead.size() <= keepPending) {
+      return -1;
+    }
+    for (Integer chunk : pending) {
+      if (!ahead.isHeld(chunk) && eligible(chunk, workerId, false)) {
+        ahead.hold(chunk, sessionId);
+        return chunk;
+      }
+    }
+    return -1;
+  }
+
+  /** The session is gone: its reserved chunks are anyone's. */
+  void unreserve(String sessionId) {
+    ahead.release(sessionId);
   }
 
   private boolean isForbidden(int chunk, String workerId) {

@@ -107,8 +107,18 @@ final class RunningJob {
   }
 
   /** See {@link ChunkBook#pendingFor}. */
-  int pendingFor(String workerId, int heldPanel, boolean locked, boolean failedToo, int[] holders) {
-    return chunks.pendingFor(workerId, heldPanel, locked, failedToo, holders);
+  int pendingFor(String workerId, String sessionId, int heldPanel, boolean locked, boolean failedToo, int[] holders) {
+    return chunks.pendingFor(workerId, sessionId, heldPanel, locked, failedToo, holders);
+  }
+
+  /** See {@link ChunkBook#reserveNext}. */
+  int reserveNext(String sessionId, String workerId, int depth, int keepPending) {
+    return chunks.reserveNext(sessionId, workerId, depth, keepPending);
+  }
+
+  /** See {@link ChunkBook#unreserve}. */
+  void unreserve(String sessionId) {
+    chunks.unreserve(sessionId);
   }
 
   /** Takes a pending chunk out of the queue (it goes out now). */

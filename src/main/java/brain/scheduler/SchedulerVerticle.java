@@ -117,7 +117,8 @@ public final class SchedulerVerticle extends VerticleBase {
             .put("job", m.headers().get("job").isEmpty() ? null : m.headers().get("job"))
             .put("chunk", m.headers().get("chunk").isEmpty() ? null : Integer.valueOf(m.headers().get("chunk")))
             .put("computeMs", Double.parseDouble(m.headers().get("computeMs")))
-            .put("waitMs", Double.parseDouble(m.headers().get("waitMs"))), (io.vertx.core.buffer.Buffer) m.body())),
+            .put("waitMs", Double.parseDouble(m.headers().get("waitMs")))
+            .put("unchecked", "true".equals(m.headers().get("unchecked"))), (io.vertx.core.buffer.Buffer) m.body())),
         consume(WORKER_RESULT, m -> current.onResult(m.headers().get(HEADER_PEER), m.body())),
         consume(WORKER_FAILURE, m -> current.onFailure(m.headers().get(HEADER_PEER), m.body())),
         consume(PEER_LISTENING, m -> current.peerListening(json(m).getString("peerId"))),

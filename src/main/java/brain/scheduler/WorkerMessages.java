@@ -52,15 +52,20 @@ final class WorkerMessages {
   static JsonObject chunkV2(RunningJob job, int chunkIndex, String assignmentId, long leaseMs, String token,
       JobInputs.Item... inputs) {
     ChunkPlan.Chunk chunk = job.plan.get(chunkIndex);
+    return head(job, chunkIndex, assignmentId, leaseMs)
+        .put("inputs", items(token, inputs))
+        .put("upload", "/data/results/" + assignmentId + "?c=" + token + "&job=" + job.id + "&chunk=" + chunkIndex)
+        .put("resultBytes", (long) chunk.rows() * chunk.cols() * Float.BYTES);
+  }
+
+  /** Data items as a chunk message names them: id, role, shape, size and the URL to fetch them with. */
+  static JsonArray items(String token, JobInputs.Item... inputs) {
     JsonArray items = new JsonArray();
     for (JobInputs.Item item : inputs) {
       items.add(new JsonObject().put("id", item.id()).put("role", item.role()).put("rows", item.rows())
           .put("cols", item.cols()).put("bytes", item.bytes()).put("url", "/data/" + item.id() + "?c=" + token));
     }
-    return head(job, chunkIndex, assignmentId, leaseMs)
-        .put("inputs", items)
-        .put("upload", "/data/results/" + assignmentId + "?c=" + token + "&job=" + job.id + "&chunk=" + chunkIndex)
-        .put("resultBytes", (long) chunk.rows() * chunk.cols() * Float.BYTES);
+    return items;
   }
 
   static JsonObject cancel(Collection<String> assignmentIds) {

@@ -128,6 +128,11 @@ final class WorkerPool {
     return null;
   }
 
+  /** How many sessions wait in the free-slot queue (some may have lost their slot since: an upper bound). */
+  int waitingWithFreeSlot() {
+    return withFreeSlot.size();
+  }
+
   /** Whether some session may have a free slot (cheap; {@link #take} has the final word). */
   boolean mayHaveFreeSlot() {
     return !withFreeSlot.isEmpty();

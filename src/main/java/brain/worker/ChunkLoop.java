@@ -26,6 +26,8 @@ import java.util.function.Predicate;
  * threads unless it is instant.
  */
 final class ChunkLoop {
+  /** At most this many items of a message's {@code prefetch} are fetched (the server names up to two). */
+  private static final int MAX_AHEAD = 4;
   private final Vertx vertx;
   private final MatrixEngine engine;
   private final WorkerLink link;
@@ -84,6 +86,7 @@ final class ChunkLoop {
     BridgeClient on = link.client();
     Future<float[]> a = data.item(aItem);
     Future<float[]> b = data.item(bItem);
+    fetchAhead(m.getJsonArray("prefetch"));
     DataPlane.Arriving arrivingA = a.isComplete() ? null : data.arriving(aItem.getString("id"));
     DataPlane.Arriving arrivingB = b.isComplete() ? null : data.arriving(bItem.getString("id"));
     if (engine.accumulates() && !intercepting.getAsBoolean() && !a.failed() && !b.failed()
@@ -105,6 +108,23 @@ final class ChunkLoop {
       }
       accept(Chunk.of(m, received, a.result(), b.result()), null, null);
     });
+  }
+
+  /**
+   * A slices of chunks the server set aside for this worker (PROTOCOL.md §4): fetched into the
+   * cache now, so the chunk that names one later starts without a round trip. A failure is
+   * the later chunk's to meet (it fetches again).
+   */
+  private void fetchAhead(JsonArray ahead) {
+    if (ahead == null) {
+      return;
+    }
+    for (int i = 0; i < Math.min(ahead.size(), MAX_AHEAD); i++) {
+      if (ahead.getValue(i) instanceof JsonObject item && "a".equals(item.getString("role"))
+          && item.getValue("rows") instanceof Integer && item.getValue("cols") instanceof Integer) {
+        data.item(item);
+      }
+    }
   }
 
   /** {type: "cancel"}: the chunk is not to be answered (queued ones are dropped). */

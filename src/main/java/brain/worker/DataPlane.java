@@ -28,6 +28,11 @@ final class DataPlane {
   private final DataCache cache;
   /** Called when a B item has been fetched: B is what locality is about, the scheduler hears of it. */
   private final Runnable onBHeld;
+  /**
+   * Connections beyond one per slot: for the A slices a chunk message names to fetch ahead
+   * ({@code prefetch}, at most two): on the slots' connections they queued behind the uploads.
+   */
+  private static final int FETCH_AHEAD_CONNECTIONS = 2;
   private final HttpClient http;
   /** Fetches in progress by item id, their bodies as they arrive: two chunks naming one B share one GET. */
   private final Map<String, Arriving> fetching = new HashMap<>();
@@ -44,7 +49,7 @@ final class DataPlane {
     this.cache = cache;
     this.onBHeld = onBHeld;
     this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(Math.max(2, slots)));
+        new PoolOptions().setHttp1MaxSize(Math.max(2, slots) + FETCH_AHEAD_CONNECTIONS));
   }
 
   /** A data item from the cache, or fetched (once, however many chunks ask at the same time). */
