@@ -81,13 +81,14 @@ async function onChunkV2(c, receivedAt) {
     jobId: c.jobId, chunkIndex: c.chunkIndex, rows: c.rows, colsA: c.colsA, colsB: c.colsB, receivedAt, upload: c.upload,
   });
   updateCounters();
-  // Set aside for us: fetched now, while this chunk computes (a failure is the later chunk's to meet).
-  for (const item of c.prefetch) dataItem(item, 'ahead').catch(() => {});
   const hadB = !!dataCache.get(c.inputs.b.id);
   let a;
   let b;
   try {
     [a, b] = await Promise.all([dataItem(c.inputs.a, c.assignmentId), dataItem(c.inputs.b, c.assignmentId)]);
+    // Set aside for us: fetched once this chunk's own inputs are in, while it computes (a failure
+    // is the later chunk's to meet).
+    for (const item of c.prefetch) dataItem(item, 'ahead').catch(() => {});
   } catch (e) {
     if (gen === state.gen && state.held.delete(c.assignmentId)) sendFailure(c.assignmentId, `could not fetch its inputs: ${e.message}`);
     return;

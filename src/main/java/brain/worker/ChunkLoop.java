@@ -86,7 +86,13 @@ final class ChunkLoop {
     BridgeClient on = link.client();
     Future<float[]> a = data.item(aItem);
     Future<float[]> b = data.item(bItem);
-    fetchAhead(m.getJsonArray("prefetch"));
+    // Once this chunk's own inputs are in, so that the slices ahead do not share the wire with them.
+    JsonArray ahead = m.getJsonArray("prefetch");
+    Future.all(a, b).onComplete(done -> {
+      if (link.client() == on) {
+        fetchAhead(ahead);
+      }
+    });
     DataPlane.Arriving arrivingA = a.isComplete() ? null : data.arriving(aItem.getString("id"));
     DataPlane.Arriving arrivingB = b.isComplete() ? null : data.arriving(bItem.getString("id"));
     if (engine.accumulates() && !intercepting.getAsBoolean() && !a.failed() && !b.failed()
