@@ -88,7 +88,11 @@ async function onChunkV2(c, receivedAt) {
     [a, b] = await Promise.all([dataItem(c.inputs.a, c.assignmentId), dataItem(c.inputs.b, c.assignmentId)]);
     // Set aside for us: fetched once this chunk's own inputs are in, while it computes (a failure
     // is the later chunk's to meet).
-    for (const item of c.prefetch) dataItem(item, 'ahead').catch(() => {});
+    for (const item of c.prefetch) {
+      if (dataCache.get(item.id)) continue;
+      document.body.dataset.fetchedAhead = String(++state.fetchedAhead);
+      dataItem(item, 'ahead').catch(() => {});
+    }
   } catch (e) {
     if (gen === state.gen && state.held.delete(c.assignmentId)) sendFailure(c.assignmentId, `could not fetch its inputs: ${e.message}`);
     return;

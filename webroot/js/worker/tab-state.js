@@ -14,6 +14,7 @@ export const state = {
   gen: 0,                 // bumped whenever held work must be forgotten (new session, reconnect)
   jobs: new Map(),        // bKey(jobId, colStart) -> {rows, cols, received: Uint8Array|null, receivedRows, complete, error}
   panels: new Map(),      // jobId -> colStart of the B panel held (a 2-D-block job sends one column panel at a time)
+  fetchedAhead: 0,        // data items fetched because a chunk message named them in prefetch
   largestChunkBytes: 0,   // the most one chunk has needed here: A + B + C bytes
   held: new Map(),        // assignmentId -> {jobId, chunkIndex, rows, colsB, receivedAt}
   chunksDone: 0,

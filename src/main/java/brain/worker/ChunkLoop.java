@@ -44,6 +44,7 @@ final class ChunkLoop {
   private volatile long chunksDone;
   /** The most bytes one chunk has needed here: its A, the B it was computed with, its C. */
   private volatile long largestChunkBytes;
+  private volatile long fetchedAhead;
   /** float32 values of inline A rows received and results sent. */
   private volatile long values;
 
@@ -127,7 +128,9 @@ final class ChunkLoop {
     }
     for (int i = 0; i < Math.min(ahead.size(), MAX_AHEAD); i++) {
       if (ahead.getValue(i) instanceof JsonObject item && "a".equals(item.getString("role"))
-          && item.getValue("rows") instanceof Integer && item.getValue("cols") instanceof Integer) {
+          && item.getValue("rows") instanceof Integer && item.getValue("cols") instanceof Integer
+          && !data.holdsOrFetches(item.getString("id"))) {
+        fetchedAhead++; // one thread writes (the worker's context); volatile for readers elsewhere
         data.item(item);
       }
     }
@@ -312,6 +315,11 @@ final class ChunkLoop {
 
   long largestChunkBytes() {
     return largestChunkBytes;
+  }
+
+  /** Data items fetched because a chunk message named them in {@code prefetch}. */
+  long fetchedAhead() {
+    return fetchedAhead;
   }
 
   long values() {

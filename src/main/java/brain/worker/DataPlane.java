@@ -100,6 +100,11 @@ final class DataPlane {
     return fetched;
   }
 
+  /** Whether item {@code id} is in the cache or on its way. */
+  boolean holdsOrFetches(String id) {
+    return cache.contains(id) || fetching.containsKey(id);
+  }
+
   /** The body of the fetch of {@code id} in progress, or null when none is. */
   Arriving arriving(String id) {
     return fetching.get(id);

@@ -215,6 +215,11 @@ public final class HeadlessWorker {
     return chunks.largestChunkBytes();
   }
 
+  /** Data items fetched because a chunk message named them to fetch ahead (PROTOCOL.md §4). */
+  public long fetchedAhead() {
+    return chunks.fetchedAhead();
+  }
+
   /** Bytes of float32 payload (A and B in, C out) this worker has moved, whatever their encoding on the wire. */
   public long payloadBytes() {
     return (panels.values() + chunks.values() + data.values()) * Float.BYTES;

@@ -182,4 +182,43 @@ class WorkerTabTest {
       assertEquals(java.util.List.of(), browser.problems());
     }
   }
+
+  @Test
+  @DisplayName("a tab fetches ahead the A slices its chunk messages name in prefetch: each slice and B fetched once, product right")
+  void tabFetchesAhead() throws Exception {
+    try (Browser browser = Browser.withoutWebGpu(); TestGrid.JobWatch watch = grid.watch()) {
+      java.util.List<String> named = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Page tab = browser.open("about:blank"); // the frames are watched from the socket's first
+      tab.onWebSocket(ws -> ws.onFrameReceived(frame -> {
+        java.util.regex.Matcher ids = java.util.regex.Pattern.compile("\\\\?\"prefetch\\\\?\":\\[(.*?)\\]")
+            .matcher(String.valueOf(frame.text()));
+        while (ids.find()) {
+          java.util.regex.Matcher id = java.util.regex.Pattern.compile("[dg]-[0-9a-f]{32}").matcher(ids.group(1));
+          while (id.find()) {
+            named.add(id.group());
+          }
+        }
+      }));
+      tab.navigate(grid.baseUrl() + "/worker.html?name=ahead");
+      tab.waitForSelector("body[data-ready=true]", new Page.WaitForSelectorOptions().setTimeout(60_000));
+      tab.waitForSelector("#connection[data-state=connected]", new Page.WaitForSelectorOptions()
+          .setState(WaitForSelectorState.ATTACHED));
+      // 8 chunks of 8 rows: A slices 8×96 (3 KiB, over the 1 KiB inline limit), B 96×64.
+      String id = grid.submit("{\"rowsA\":64,\"colsA\":96,\"colsB\":64,\"chunkRows\":8,\"seed\":11}");
+      assertEquals("completed", watch.finished(id).getString("status"));
+      grid.assertJobProduct(id, 64, 96, 64);
+      // Playwright hands over the frames' events on its next call: this one.
+      @SuppressWarnings("unchecked")
+      java.util.List<String> fetched = (java.util.List<String>) tab.evaluate("() => performance.getEntriesByType('resource')"
+          + ".map(e => e.name).filter(n => n.includes('/data/') && !n.includes('/data/results/'))"
+          + ".map(n => n.replace(/^.*\\/data\\//, '').replace(/\\?.*$/, ''))");
+      assertFalse(named.isEmpty(), "chunk messages named slices to fetch ahead");
+      int ahead = Integer.parseInt(String.valueOf(tab.evaluate("() => document.body.dataset.fetchedAhead || '0'")));
+      assertTrue(ahead >= 1, "the tab fetched slices before a chunk named them as its input: " + ahead);
+      assertEquals(9, fetched.size(), "8 A slices and B, each once: " + fetched);
+      assertEquals(9, new java.util.HashSet<>(fetched).size(), "none twice: " + fetched);
+      assertTrue(fetched.containsAll(new java.util.HashSet<>(named)), "what was named ahead was fetched: " + named);
+      assertEquals(java.util.List.of(), browser.problems());
+    }
+  }
 }

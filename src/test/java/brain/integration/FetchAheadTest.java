@@ -72,6 +72,7 @@ class FetchAheadTest {
 
       assertEquals("completed", watch.finished(id).getString("status"));
       grid.assertJobProduct(id, 64, 64, 32);
+      assertTrue(worker.fetchedAhead() >= 1, "slices fetched before a chunk named them as its input: " + worker.fetchedAhead());
       assertEquals((64L * 64 + 64L * 32 + 64L * 32) * Float.BYTES, worker.payloadBytes(),
           "A, B and C moved once each: a slice fetched ahead and named again by its chunk is not fetched again");
     }
