@@ -85,7 +85,11 @@ final class Dispatch {
     // Workers waiting with free slots come first: what they would take now is not set aside (their
     // free slots counted as this one's slots), so a set-aside chunk goes to another only at the very end.
     int keepPending = pool.waitingWithFreeSlot() * session.slots;
-    int depth = Math.min(session.slots, MAX_AHEAD);
+    // And only slices that fit the worker's memory budget beside one chunk: its cache would
+    // otherwise let B go to make room for them.
+    long aSlice = (long) job.plan.chunkRows() * job.spec.colsA() * Float.BYTES;
+    long spare = session.memoryBytes - job.chunkMemoryBytes();
+    int depth = (int) Math.min(Math.min(session.slots, MAX_AHEAD), Math.max(0, spare / Math.max(1, aSlice)));
     List<JobInputs.Item> ahead = new java.util.ArrayList<>();
     for (int next; (next = job.reserveNext(session.sessionId, session.workerId, depth, keepPending)) >= 0; ) {
       JobInputs.Item item = job.inputs.aItems[next];

@@ -47,7 +47,8 @@ final class WorkerSession {
   /** Protocol 2: the capability in this session's data URLs (random, 128 bits; never shown anywhere else). */
   final String dataToken = Dispatch.newId();
   /**
-   * Protocol 2: the data items this session was named in a lease, by id: only these may it fetch.
+   * Protocol 2: the data items this session was named in a lease or a chunk message's prefetch, by id: only
+   * these may it fetch.
    * Bounded (oldest dropped first): a long session does not grow it without end.
    */
   final Map<String, Grant> granted = new LinkedHashMap<>(64, 0.75f, true) {

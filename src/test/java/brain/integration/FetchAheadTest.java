@@ -117,6 +117,27 @@ class FetchAheadTest {
     }
   }
 
+  @Test
+  @DisplayName("a worker whose declared memory holds one chunk and half a slice more is told nothing to fetch ahead")
+  void nothingAheadBeyondTheMemoryBudget() throws Exception {
+    grid = TestGrid.start(DATA_PLANE);
+    long oneChunk = (8L * 64 + 64L * 32 + 8L * 32) * Float.BYTES; // A slice, B, C rows
+    HeadlessWorker small = grid.worker(HeadlessWorker.Options.of("127.0.0.1", grid.port(), "small", Engines.cpu(1))
+        .withSlots(2).withMemory(oneChunk + 8L * 64 * Float.BYTES / 2));
+    CompletableFuture<JsonObject> first = small.nextMessage(m -> "chunk".equals(m.getString("type")))
+        .toCompletionStage().toCompletableFuture();
+    try (TestGrid.JobWatch watch = grid.watch()) {
+      String id = grid.submit("{\"rowsA\":64,\"colsA\":64,\"colsB\":32,\"chunkRows\":8,\"seed\":8}");
+      JsonObject chunk = first.get(30, TimeUnit.SECONDS);
+      assertEquals(8, chunk.getInteger("rows"), "row slices, as asked");
+      assertNull(chunk.getValue("prefetch"), "no slice ahead fits: " + chunk.getValue("prefetch"));
+      assertEquals("completed", watch.finished(id).getString("status"));
+      assertEquals(0, small.fetchedAhead());
+      assertTrue(small.largestChunkBytes() <= oneChunk, "within its budget: " + small.largestChunkBytes());
+      grid.assertJobProduct(id, 64, 64, 32);
+    }
+  }
+
   private static JsonObject aSliceOf(JsonObject chunk) {
     List<JsonObject> items = chunk.getJsonArray("inputs").stream().map(JsonObject.class::cast).toList();
     return items.stream().filter(i -> "a".equals(i.getString("role"))).findFirst().orElseThrow();
