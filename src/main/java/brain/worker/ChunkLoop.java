@@ -26,8 +26,6 @@ import java.util.function.Predicate;
  * threads unless it is instant.
  */
 final class ChunkLoop {
-  /** At most this many items of a message's {@code prefetch} are fetched (the server names up to two). */
-  private static final int MAX_AHEAD = 4;
   private final Vertx vertx;
   private final MatrixEngine engine;
   private final WorkerLink link;
@@ -44,7 +42,6 @@ final class ChunkLoop {
   private volatile long chunksDone;
   /** The most bytes one chunk has needed here: its A, the B it was computed with, its C. */
   private volatile long largestChunkBytes;
-  private volatile long fetchedAhead;
   /** float32 values of inline A rows received and results sent. */
   private volatile long values;
 
@@ -91,7 +88,7 @@ final class ChunkLoop {
     JsonArray ahead = m.getJsonArray("prefetch");
     Future.all(a, b).onComplete(done -> {
       if (link.client() == on) {
-        fetchAhead(ahead);
+        data.fetchAhead(ahead);
       }
     });
     DataPlane.Arriving arrivingA = a.isComplete() ? null : data.arriving(aItem.getString("id"));
@@ -115,25 +112,6 @@ final class ChunkLoop {
       }
       accept(Chunk.of(m, received, a.result(), b.result()), null, null);
     });
-  }
-
-  /**
-   * A slices of chunks the server set aside for this worker (PROTOCOL.md §4): fetched into the
-   * cache now, so the chunk that names one later starts without a round trip. A failure is
-   * the later chunk's to meet (it fetches again).
-   */
-  private void fetchAhead(JsonArray ahead) {
-    if (ahead == null) {
-      return;
-    }
-    for (int i = 0; i < Math.min(ahead.size(), MAX_AHEAD); i++) {
-      if (ahead.getValue(i) instanceof JsonObject item && "a".equals(item.getString("role"))
-          && item.getValue("rows") instanceof Integer && item.getValue("cols") instanceof Integer
-          && !data.holdsOrFetches(item.getString("id"))) {
-        fetchedAhead++; // one thread writes (the worker's context); volatile for readers elsewhere
-        data.item(item);
-      }
-    }
   }
 
   /** {type: "cancel"}: the chunk is not to be answered (queued ones are dropped). */
@@ -315,11 +293,6 @@ final class ChunkLoop {
 
   long largestChunkBytes() {
     return largestChunkBytes;
-  }
-
-  /** Data items fetched because a chunk message named them in {@code prefetch}. */
-  long fetchedAhead() {
-    return fetchedAhead;
   }
 
   long values() {

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.Map;
@@ -33,6 +34,9 @@ final class DataPlane {
    * ({@code prefetch}, at most two): on the slots' connections they queued behind the uploads.
    */
   private static final int FETCH_AHEAD_CONNECTIONS = 2;
+  /** At most this many items of a message's {@code prefetch} are fetched (the server names up to two). */
+  private static final int MAX_AHEAD = 4;
+  private volatile long fetchedAhead;
   private final HttpClient http;
   /** Fetches in progress by item id, their bodies as they arrive: two chunks naming one B share one GET. */
   private final Map<String, Arriving> fetching = new HashMap<>();
@@ -100,9 +104,28 @@ final class DataPlane {
     return fetched;
   }
 
-  /** Whether item {@code id} is in the cache or on its way. */
-  boolean holdsOrFetches(String id) {
-    return cache.contains(id) || fetching.containsKey(id);
+  /**
+   * A slices of chunks the server set aside for this worker (PROTOCOL.md §4, {@code prefetch}):
+   * fetched into the cache now, so the chunk that names one later starts without a round trip.
+   * A failure is the later chunk's to meet (it fetches again).
+   */
+  void fetchAhead(JsonArray ahead) {
+    if (ahead == null) {
+      return;
+    }
+    for (int i = 0; i < Math.min(ahead.size(), MAX_AHEAD); i++) {
+      if (ahead.getValue(i) instanceof JsonObject item && "a".equals(item.getString("role"))
+          && item.getValue("rows") instanceof Integer && item.getValue("cols") instanceof Integer
+          && !cache.contains(item.getString("id")) && !fetching.containsKey(item.getString("id"))) {
+        fetchedAhead++; // one thread writes (the worker's context); volatile for readers elsewhere
+        item(item);
+      }
+    }
+  }
+
+  /** Data items fetched because a chunk message named them in {@code prefetch}. */
+  long fetchedAhead() {
+    return fetchedAhead;
   }
 
   /** The body of the fetch of {@code id} in progress, or null when none is. */

@@ -217,7 +217,7 @@ public final class HeadlessWorker {
 
   /** Data items fetched because a chunk message named them to fetch ahead (PROTOCOL.md §4). */
   public long fetchedAhead() {
-    return chunks.fetchedAhead();
+    return data.fetchedAhead();
   }
 
   /** Bytes of float32 payload (A and B in, C out) this worker has moved, whatever their encoding on the wire. */
