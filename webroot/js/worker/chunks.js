@@ -6,7 +6,7 @@ import { ADDR, cleanError, validateB, validateCancel, validateChunk, validateRel
 import * as ui from './ui.js';
 import { state, note, updateCounters, bKey, shortId, nowEpoch } from './tab-state.js';
 import { onComputeAnswers, post } from './compute-link.js';
-import { abandonAllFetches, abandonFetches, dataCache, dataItem, uploadResult } from './data-plane.js';
+import { abandonAllFetches, abandonFetches, dataCache, dataItem, fetchAhead, uploadResult } from './data-plane.js';
 
 // What a result frame adds around its data (ids, times, JSON punctuation), generously.
 const RESULT_OVERHEAD_BYTES = 1024;
@@ -86,13 +86,9 @@ async function onChunkV2(c, receivedAt) {
   let b;
   try {
     [a, b] = await Promise.all([dataItem(c.inputs.a, c.assignmentId), dataItem(c.inputs.b, c.assignmentId)]);
-    // Set aside for us: fetched once this chunk's own inputs are in, while it computes (a failure
-    // is the later chunk's to meet).
-    for (const item of c.prefetch) {
-      if (dataCache.get(item.id)) continue;
-      document.body.dataset.fetchedAhead = String(++state.fetchedAhead);
-      dataItem(item, 'ahead').catch(() => {});
-    }
+    // Set aside for us: fetched once this chunk's own inputs are in, while it computes.
+    state.fetchedAhead += fetchAhead(c.prefetch);
+    document.body.dataset.fetchedAhead = String(state.fetchedAhead);
   } catch (e) {
     if (gen === state.gen && state.held.delete(c.assignmentId)) sendFailure(c.assignmentId, `could not fetch its inputs: ${e.message}`);
     return;

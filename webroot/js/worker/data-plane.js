@@ -44,6 +44,21 @@ export function dataItem(item, assignmentId) {
   return entry.promise;
 }
 
+/**
+ * A slices of chunks the server set aside for this tab (PROTOCOL.md §4, `prefetch`): fetched into
+ * the cache now, those it neither holds nor is fetching; answers how many fetches it started. A
+ * failure is the later chunk's to meet (it fetches again).
+ */
+export function fetchAhead(items) {
+  let started = 0;
+  for (const item of items) {
+    if (dataCache.get(item.id) || fetching.has(item.id)) continue;
+    started++;
+    dataItem(item, 'ahead').catch(() => {});
+  }
+  return started;
+}
+
 /** The chunks of these leases no longer wait on their inputs: a fetch left with no chunk is aborted. */
 export function abandonFetches(assignmentIds) {
   for (const [id, entry] of fetching) {

@@ -117,11 +117,8 @@ export function validateChunk(m, maxBufferBytes) {
     if (!Array.isArray(m.inputs) || m.inputs.length < 2 || m.inputs.length > 8) return bad('bad inputs');
     inputs = {};
     for (const item of m.inputs) {
-      if (!isObject(item) || !isId(item.id) || (item.role !== 'a' && item.role !== 'b') ||
-          !isInt(item.rows, 1) || !isInt(item.cols, 1) || typeof item.url !== 'string' || !item.url.startsWith('/data/')) {
-        return bad('bad data item');
-      }
-      inputs[item.role] = { id: item.id, rows: item.rows, cols: item.cols, url: item.url };
+      if (!isDataItem(item) || (item.role !== 'a' && item.role !== 'b')) return bad('bad data item');
+      inputs[item.role] = dataItemOf(item);
     }
     if (!inputs.a || !inputs.b) return bad('inputs name no A or no B');
     if (inputs.a.rows !== m.rows || inputs.a.cols !== m.colsA || inputs.b.rows !== m.colsA || inputs.b.cols !== m.colsB) {
@@ -147,13 +144,21 @@ export function validateChunk(m, maxBufferBytes) {
   });
 }
 
+/** A data item as a chunk message names it (PROTOCOL.md §4): an id, a shape, a URL on the data plane. */
+function isDataItem(item) {
+  return isObject(item) && isId(item.id) && isInt(item.rows, 1) && isInt(item.cols, 1) &&
+    typeof item.url === 'string' && item.url.startsWith('/data/');
+}
+
+function dataItemOf(item) {
+  return { id: item.id, rows: item.rows, cols: item.cols, url: item.url };
+}
+
 /** A slices of chunks set aside for this tab, to fetch ahead (PROTOCOL.md §4): a few, well formed, or none. */
 function aheadItems(list, maxBufferBytes) {
   if (!Array.isArray(list)) return [];
-  return list.slice(0, 4).filter((item) => isObject(item) && isId(item.id) && item.role === 'a' && isInt(item.rows, 1) &&
-      isInt(item.cols, 1) && item.rows * item.cols * 4 <= maxBufferBytes && typeof item.url === 'string' &&
-      item.url.startsWith('/data/'))
-    .map((item) => ({ id: item.id, rows: item.rows, cols: item.cols, url: item.url }));
+  return list.slice(0, 4).filter((item) => isDataItem(item) && item.role === 'a' && item.rows * item.cols * 4 <= maxBufferBytes)
+    .map(dataItemOf);
 }
 
 export function validateCancel(m) {

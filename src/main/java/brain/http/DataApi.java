@@ -27,9 +27,9 @@ final class DataApi {
   static final String FETCH = "/data/:itemId";
   static final String UPLOAD = "/data/results/:assignmentId";
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-  /** Short: a worker waiting on data waits on this; the scheduler answers from memory. */
   /** Uploads up to this size are read before the scheduler checks them ({@link #readThenOffer}); larger ones after. */
   static final long READ_FIRST_MAX_BYTES = 64 * 1024;
+  /** Short: a worker waiting on data waits on this; the scheduler answers from memory. */
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(10_000);
 
   /** The answer to an upload whose lease was taken back after it was sent: honest work, not needed. */

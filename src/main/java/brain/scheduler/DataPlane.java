@@ -57,6 +57,12 @@ final class DataPlane {
    * uploaded, so a replay is refused even while the first body is still arriving.
    */
   JsonObject uploadCheck(JsonObject request) {
+    Lease lease = admit(request, request.getLong("length", -1L));
+    return lease == null ? new JsonObject().put("late", true) : new JsonObject().put("bytes", lease.resultBytes());
+  }
+
+  /** The checks of {@link #uploadCheck}: the lease, marked as being uploaded; null for a late one. */
+  private Lease admit(JsonObject request, long length) {
     if (!term.mayAct()) {
       throw new ApiError(503, "this scheduler's term may have ended: the chunk goes to another worker");
     }
@@ -64,21 +70,20 @@ final class DataPlane {
     String assignmentId = request.getString("assignmentId");
     if (!session.inFlight.containsKey(assignmentId) && session.withdrawn.remove(assignmentId)) {
       // Its result crossed our cancel: honest, just not needed. Once per lease (removed above).
-      return new JsonObject().put("late", true);
+      return null;
     }
     Lease lease = openLease(session, request);
     if (lease.uploading) {
       throw new ApiError(409, "this lease's result was uploaded already");
     }
-    long expected = (long) lease.job.plan.get(lease.chunkIndex).rows() * lease.job.plan.get(lease.chunkIndex).cols() * Float.BYTES;
-    long length = request.getLong("length", -1L);
+    long expected = lease.resultBytes();
     if (length != expected) {
       String reason = "the result of this lease is exactly " + expected + " bytes, not " + length;
       settlement.refuseUpload(lease, reason);
       throw new ApiError(length > expected ? 413 : 400, reason);
     }
     lease.uploading = true;
-    return new JsonObject().put("bytes", expected);
+    return lease;
   }
 
   /**
@@ -86,13 +91,15 @@ final class DataPlane {
    * settled as today. A small body comes {@code unchecked}: the check runs first, here.
    */
   JsonObject upload(JsonObject request, Buffer body) {
+    Lease lease;
     if (request.getBoolean("unchecked", false)) {
-      JsonObject allowed = uploadCheck(request.put("length", (long) body.length()));
-      if (allowed.getBoolean("late", false)) {
-        return allowed;
+      lease = admit(request, body.length());
+      if (lease == null) {
+        return new JsonObject().put("late", true);
       }
+    } else {
+      lease = openLease(session(request.getString("c")), request);
     }
-    Lease lease = openLease(session(request.getString("c")), request);
     if (!lease.uploading || lease.answered) {
       throw new ApiError(409, "this lease's upload was not announced, or was answered already");
     }

@@ -4,7 +4,9 @@ import brain.trust.TrustRegistry;
 import brain.model.ChunkPlan;
 import brain.model.JobStatus;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
@@ -81,7 +83,7 @@ final class Dispatch {
    * Granted like a lease's inputs; others take those chunks only once nothing else is pending,
    * and enough is left pending for the workers waiting with free slots.
    */
-  private void fetchAhead(WorkerSession session, RunningJob job, io.vertx.core.json.JsonObject message) {
+  private void fetchAhead(WorkerSession session, RunningJob job, JsonObject message) {
     // Workers waiting with free slots come first: what they would take now is not set aside (their
     // free slots counted as this one's slots), so a set-aside chunk goes to another only at the very end.
     int keepPending = pool.waitingWithFreeSlot() * session.slots;
@@ -90,7 +92,7 @@ final class Dispatch {
     long aSlice = (long) job.plan.chunkRows() * job.spec.colsA() * Float.BYTES;
     long spare = session.memoryBytes - job.chunkMemoryBytes();
     int depth = (int) Math.min(Math.min(session.slots, MAX_AHEAD), Math.max(0, spare / Math.max(1, aSlice)));
-    List<JobInputs.Item> ahead = new java.util.ArrayList<>();
+    List<JobInputs.Item> ahead = new ArrayList<>();
     for (int next; (next = job.reserveNext(session.sessionId, session.workerId, depth, keepPending)) >= 0; ) {
       JobInputs.Item item = job.inputs.aItems[next];
       session.granted.put(item.id(), new WorkerSession.Grant(item, job.id));
@@ -164,7 +166,7 @@ final class Dispatch {
       job.bPanelsSent++;
     }
     String assignmentId = newId();
-    io.vertx.core.json.JsonObject message;
+    JsonObject message;
     long bytesOut;
     if (session.protocol >= 2 && !inline(job)) {
       // Control on the bus, bulk data over HTTP: the message names the inputs, the worker fetches

@@ -1,5 +1,7 @@
 package brain.scheduler;
 
+import brain.model.ChunkPlan;
+
 /**
  * One chunk out on one worker: a random assignment id, when it went out and until when the
  * worker may answer. Exactly one lease per chunk can end in an accepted result.
@@ -36,5 +38,15 @@ final class Lease {
 
   double elapsedMs() {
     return (System.nanoTime() - sentAtNanos) / 1e6;
+  }
+
+  /** The float32 values its result holds: its chunk's rows × columns (a 2-D block's own columns). */
+  int resultValues() {
+    ChunkPlan.Chunk chunk = job.plan.get(chunkIndex);
+    return chunk.rows() * chunk.cols();
+  }
+
+  long resultBytes() {
+    return (long) resultValues() * Float.BYTES;
   }
 }

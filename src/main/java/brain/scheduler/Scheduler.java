@@ -213,7 +213,8 @@ final class Scheduler {
     running.put(job.id, job);
     // Generating and encoding the inputs is O(size of A and B), and the checkpoint is files: worker
     // threads' jobs, side by side (neither needs the other), asked for before this thread
-    // announces and stores the start (which took a third of a millisecond off a 512³ job's first dispatch).
+    // announces and stores the start (their hop to a worker thread fell from 0.5 to 0.3 ms; the
+    // first dispatch of a 512³ job came no sooner, docs/BENCHMARK.md).
     Future<JobInputs> inputs = compute.executeBlocking(() -> JobInputs.prepare(job.id, spec, plan, settings.bPartBytes(),
         settings.preparedVectors(), settings.groupColumns(), settings.storageDir(), settings.heldInputsMaxBytes()), false);
     Future<List<ChunkLog.Accepted>> checkpointed = compute.executeBlocking(() -> Recovery.load(job, settings.storageDir()),

@@ -60,7 +60,7 @@ final class Settlement {
       scheduler.pump();
       return;
     }
-    int count = lease.job.plan.get(lease.chunkIndex).rows() * lease.job.plan.get(lease.chunkIndex).cols();
+    int count = lease.resultValues();
     check(lease, times.computeMs(), times.waitMs(), ResultCheck.base64(times.data(), count),
         times.data().length() + 200L);
   }
@@ -70,7 +70,7 @@ final class Settlement {
    * by {@link DataPlane} (this session's capability, open lease, exact length, first upload).
    */
   void onUpload(Lease lease, double computeMsHint, double waitMsHint, io.vertx.core.buffer.Buffer body) {
-    int count = lease.job.plan.get(lease.chunkIndex).rows() * lease.job.plan.get(lease.chunkIndex).cols();
+    int count = lease.resultValues();
     lease.session.dataBytesOut += body.length();
     check(lease, computeMsHint, waitMsHint, ResultCheck.littleEndian(body, count), body.length() + 200L);
   }

@@ -114,9 +114,10 @@ final class DataPlane {
       return;
     }
     for (int i = 0; i < Math.min(ahead.size(), MAX_AHEAD); i++) {
-      if (ahead.getValue(i) instanceof JsonObject item && "a".equals(item.getString("role"))
+      if (ahead.getValue(i) instanceof JsonObject item && "a".equals(item.getValue("role"))
+          && item.getValue("id") instanceof String id && item.getValue("url") instanceof String
           && item.getValue("rows") instanceof Integer && item.getValue("cols") instanceof Integer
-          && !cache.contains(item.getString("id")) && !fetching.containsKey(item.getString("id"))) {
+          && !cache.contains(id) && !fetching.containsKey(id)) {
         fetchedAhead++; // one thread writes (the worker's context); volatile for readers elsewhere
         item(item);
       }
