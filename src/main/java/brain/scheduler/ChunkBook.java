@@ -8,7 +8,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -146,16 +145,13 @@ final class ChunkBook {
    * A row-slice job's next pending chunk, set aside for {@code sessionId} so that it can fetch its
    * inputs ahead (while its chunks in flight compute): others take it only when nothing else is
    * pending. At most {@code depth} per session, and only while more than {@code keepPending}
-   * pending chunks are not set aside; -1 when none is left or the session holds enough. Taken
-   * from the back of the queue: the others' {@link #pendingFor} finds a free chunk at its front
-   * at once instead of walking past every set-aside one (two per worker).
+   * pending chunks are not set aside; -1 when none is left or the session holds enough.
    */
   int reserveNext(String sessionId, String workerId, int depth, int keepPending) {
     if (plan.blocked() || ahead.of(sessionId).size() >= depth || pending.size() - ahead.size() <= keepPending) {
       return -1;
     }
-    for (Iterator<Integer> back = pending.descendingIterator(); back.hasNext(); ) {
-      int chunk = back.next();
+    for (Integer chunk : pending) {
       if (!ahead.isHeld(chunk) && eligible(chunk, workerId, false)) {
         ahead.hold(chunk, sessionId);
         return chunk;
